@@ -1,0 +1,164 @@
+"""The command line. Thin: arguments to Settings, the runner, the report to streams and an exit code.
+
+Exit codes: 0 nothing to change, or everything written; 1 changes pending (--diff, --check);
+2 usage error, or a file that could not be read, decoded, parsed or fixed (the other files are
+still processed).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from dockerfix import __version__
+
+EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+rules_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+
+
+def _codes(values: list[str] | None) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values or []:
+        out.extend(v.strip().upper() for v in value.split(",") if v.strip())
+    return tuple(out)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dockerfix {__version__}")
+        raise typer.Exit(EXIT_CLEAN)
+
+
+def _err(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
+@app.command(
+    help=(
+        "Rewrite Dockerfiles so the build cache works. PATHS are files or folders ('-' reads "
+        "standard input and writes the fixed file to standard output). Exit status: 0 nothing "
+        "to change or everything written, 1 changes pending under --diff/--check, 2 usage "
+        "error or a file that could not be processed."
+    )
+)
+def fix(
+    paths: Annotated[Optional[list[str]], typer.Argument(help="Dockerfiles or folders to search (default: .)")] = None,
+    diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff and write nothing (the default).")] = False,
+    write: Annotated[bool, typer.Option("--write", help="Rewrite the files in place.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Name the files that would change; write nothing.")] = False,
+    select: Annotated[Optional[list[str]], typer.Option("--select", help="Only these rule codes or prefixes (comma-separated).")] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these rule codes or prefixes (comma-separated).")] = None,
+    unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply fixes marked unsafe.")] = False,
+    context: Annotated[Optional[Path], typer.Option("--context", help="The build context (default: each Dockerfile's folder).")] = None,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only errors.")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Also name unchanged files.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    from dockerfix.runner import STDIN, run
+    from dockerfix.settings import Mode, Settings
+
+    if sum((diff, write, check)) > 1:
+        raise typer.BadParameter("--diff, --write and --check exclude each other")
+    mode = Mode.WRITE if write else Mode.CHECK if check else Mode.DIFF
+    if context is not None and not context.is_dir():
+        raise typer.BadParameter(f"{context} is not a directory", param_hint="--context")
+    settings = Settings(
+        mode=mode,
+        select=_codes(select),
+        ignore=_codes(ignore),
+        unsafe_fixes=unsafe_fixes,
+        context=context,
+    )
+    from dockerfix.rules import rule_by_code
+
+    for code in settings.select + settings.ignore:
+        if not any(r for r in _known_prefixes() if r.startswith(code)) and rule_by_code(code) is None:
+            raise typer.BadParameter(f"unknown rule code {code!r}", param_hint="--select/--ignore")
+    targets = paths or ["."]
+    stdin = sys.stdin.buffer.read() if STDIN in targets else None
+    report = run(targets, settings, stdin)
+    raise typer.Exit(_emit(report, settings, quiet, verbose))
+
+
+def _known_prefixes() -> list[str]:
+    from dockerfix.diagnostics import CODES
+    from dockerfix.rules import ALL_RULES
+
+    return [r.code for r in ALL_RULES] + list(CODES)
+
+
+def _emit(report, settings, quiet: bool, verbose: bool) -> int:  # type: ignore[no-untyped-def]
+    from dockerfix.render.diff import colorize, unified_diff
+    from dockerfix.render.text import finding_lines, summary
+    from dockerfix.settings import Mode
+
+    for error in report.errors:
+        _err(f"error: {error}")
+    colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    out = sys.stdout
+    for f in report.files:
+        for line in finding_lines(f):
+            if not quiet or line.split(": ", 1)[1].startswith("DFX9"):
+                _err(line)
+        if f.path == "-":
+            out.buffer.write(f.output if f.output is not None else f.original or b"")
+            continue
+        if f.changed and settings.mode is Mode.DIFF:
+            text = unified_diff(f.original or b"", f.output or b"", f.path)
+            out.write(colorize(text) if colour else text)
+        elif f.changed and settings.mode is Mode.CHECK:
+            _err(f"would rewrite {f.path}")
+        elif f.written and not quiet:
+            _err(f"rewrote {f.path}")
+        elif verbose and not f.changed:
+            _err(f"unchanged {f.path}")
+    out.flush()
+    if not quiet and any(f.path != "-" for f in report.files):
+        _err(summary(report, settings.mode))
+    if report.failed:
+        return EXIT_ERROR
+    pending = [f for f in report.changed if f.path != "-" or settings.mode is Mode.CHECK]
+    if pending and settings.mode is not Mode.WRITE:
+        return EXIT_CHANGES
+    return EXIT_CLEAN
+
+
+@rules_app.command(help="Print the documentation of every rule, or of the rule CODE.")
+def rules(code: Annotated[Optional[str], typer.Argument(help="A rule code such as DFX101.")] = None) -> None:
+    from dockerfix.diagnostics import CODES
+    from dockerfix.rules import ALL_RULES, rule_by_code
+
+    if code is None:
+        for r in ALL_RULES:
+            typer.echo(f"{r.code}  {r.name:28} {r.summary}")
+        for c, (name, _) in CODES.items():
+            typer.echo(f"{c}  {name:28} (diagnostic)")
+        return
+    rule = rule_by_code(code)
+    if rule is not None:
+        typer.echo(f"# {rule.code} {rule.name}\n\n{rule.summary}\n\n{rule.documentation()}")
+        return
+    if code.upper() in CODES:
+        name, text = CODES[code.upper()]
+        typer.echo(f"# {code.upper()} {name}\n\n{text}")
+        return
+    _err(f"error: unknown rule code {code!r}")
+    raise typer.Exit(EXIT_ERROR)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["rules"]:
+        rules_app(args[1:], prog_name="dockerfix rules")
+    else:
+        app(args, prog_name="dockerfix")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""What the build can see: the files of the build context, filtered by .dockerignore.
+
+Rules read the context only through this interface; tests build one from a dict.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+from dockerfix.context.dockerignore import DockerIgnore, load_dockerignore
+
+
+class BuildContext(Protocol):
+    def is_file(self, path: str) -> bool: ...
+    def is_dir(self, path: str) -> bool: ...
+    def read_text(self, path: str) -> str | None: ...
+    def is_ignored(self, path: str) -> bool: ...
+
+
+def clean(path: str) -> str | None:
+    """A context-relative path in canonical form, or None if it leaves the context."""
+    p = posixpath.normpath(path.lstrip("/")) if path else "."
+    if p == ".." or p.startswith("../"):
+        return None
+    return p
+
+
+class DirectoryContext:
+    """A build context on disk."""
+
+    def __init__(self, root: Path, ignore: DockerIgnore) -> None:
+        self.root = root
+        self.ignore = ignore
+
+    @classmethod
+    def load(cls, root: Path, dockerfile: Path | None) -> DirectoryContext:
+        return cls(root, load_dockerignore(root, dockerfile))
+
+    def _path(self, path: str) -> Path | None:
+        p = clean(path)
+        return None if p is None else self.root / p
+
+    def is_file(self, path: str) -> bool:
+        p = self._path(path)
+        return p is not None and p.is_file()
+
+    def is_dir(self, path: str) -> bool:
+        p = self._path(path)
+        return p is not None and p.is_dir()
+
+    def read_text(self, path: str) -> str | None:
+        p = self._path(path)
+        if p is None:
+            return None
+        try:
+            return p.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def is_ignored(self, path: str) -> bool:
+        p = clean(path)
+        return p is None or self.ignore.is_ignored(p)
+
+
+class MemoryContext:
+    """A build context from a mapping of relative paths to file contents (for tests)."""
+
+    def __init__(self, files: Mapping[str, str], dockerignore: str = "") -> None:
+        self.files = {clean(k) or k: v for k, v in files.items()}
+        self.ignore = DockerIgnore.parse(dockerignore or files.get(".dockerignore", ""))
+
+    def is_file(self, path: str) -> bool:
+        p = clean(path)
+        return p in self.files
+
+    def is_dir(self, path: str) -> bool:
+        p = clean(path)
+        return p is not None and (p == "." or any(k.startswith(p + "/") for k in self.files))
+
+    def read_text(self, path: str) -> str | None:
+        p = clean(path)
+        return None if p is None else self.files.get(p)
+
+    def is_ignored(self, path: str) -> bool:
+        p = clean(path)
+        return p is None or self.ignore.is_ignored(p)

@@ -1,0 +1,70 @@
+"""Which files are Dockerfiles, and which folders are never searched."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from pathlib import Path
+
+SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages"}
+)  # fmt: skip
+_PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "*.dockerfile", "Dockerfile.*", "Containerfile.*")
+_NOT_DOCKERFILES = (".dockerignore", ".md", ".txt", ".orig", ".rej", ".bak", ".swp", ".dockerfix")
+
+
+def is_dockerfile_name(name: str) -> bool:
+    if name.endswith(_NOT_DOCKERFILES):
+        return False
+    return any(fnmatch.fnmatchcase(name, p) for p in _PATTERNS)
+
+
+def _is_virtualenv(path: Path) -> bool:
+    return (path / "pyvenv.cfg").is_file()
+
+
+def _git_ignored(root: Path, candidates: list[Path]) -> set[Path]:
+    """The candidates git ignores, if root is in a git work tree (else none)."""
+    if not candidates:
+        return set()
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "check-ignore", "-z", "--stdin"],
+            input=b"\0".join(str(p.relative_to(root)).encode() for p in candidates) + b"\0",
+            capture_output=True,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    if proc.returncode not in (0, 1):
+        return set()
+    return {root / p.decode() for p in proc.stdout.split(b"\0") if p}
+
+
+def find_dockerfiles(path: Path) -> tuple[list[Path], list[str]]:
+    """Files named on the command line are taken as they are; folders are searched."""
+    if not path.exists():
+        return [], [f"{path}: no such file or directory"]
+    if not path.is_dir():
+        return [path], []
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(path):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in SKIPPED_DIRS and not _is_virtualenv(here / d)
+        )
+        found.extend(here / f for f in sorted(filenames) if is_dockerfile_name(f))
+    if found and _inside_git(path):
+        ignored = _git_ignored(path, found)
+        found = [f for f in found if f not in ignored]
+    return found, []
+
+
+def _inside_git(path: Path) -> bool:
+    for parent in (path.resolve(), *path.resolve().parents):
+        if (parent / ".git").exists():
+            return True
+    return False

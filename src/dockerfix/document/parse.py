@@ -1,0 +1,294 @@
+"""Text to Document. The only module that imports dockerfile-parse.
+
+dockerfile-parse gives the line range of each instruction; our own scanner gives the same ranges
+from BuildKit's rules (escape character, comment lines inside continuations, heredoc bodies).
+The two must agree on every instruction and every line must be accounted for, or the file is
+refused with a ParseError: a file we cannot map exactly is never rewritten.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+from dockerfix.document.model import (
+    KEYWORDS,
+    Directive,
+    Document,
+    Flag,
+    Heredoc,
+    Instruction,
+    Segment,
+    Stage,
+)
+from dockerfix.document.source import SourceText
+from dockerfix.document.words import split_words
+
+_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
+_KNOWN_DIRECTIVES = ("syntax", "escape", "check")
+_HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)\s*([^<]*)$")
+_HEREDOC_KINDS = ("RUN", "COPY", "ADD")
+
+
+class ParseError(ValueError):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line  # 0-based
+        self.message = message
+
+
+@dataclass(slots=True)
+class _Raw:
+    start: int
+    last: int  # last line of the instruction proper (before heredoc bodies)
+    end: int
+    content_lines: list[int]  # lines that carry instruction text (interior comments excluded)
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip(" \t").startswith("#")
+
+
+def _continues(line: str, escape: str) -> bool:
+    return line.rstrip(" \t").endswith(escape)
+
+
+def parse_directives(lines: tuple[str, ...]) -> tuple[list[Directive], int]:
+    directives: list[Directive] = []
+    seen: set[str] = set()
+    i = 0
+    for i, line in enumerate(lines):
+        m = _DIRECTIVE.match(line)
+        if not m:
+            return directives, i
+        name = m.group(1).lower()
+        if name not in _KNOWN_DIRECTIVES or name in seen:
+            return directives, i
+        seen.add(name)
+        directives.append(Directive(name, m.group(2), i))
+    return directives, len(lines)
+
+
+def parse(source: SourceText) -> Document:
+    lines = source.lines
+    directives, directive_end = parse_directives(lines)
+    escape = "\\"
+    for d in directives:
+        if d.name == "escape":
+            if d.value not in ("\\", "`"):
+                raise ParseError(d.line, f"invalid escape directive {d.value!r}")
+            escape = d.value
+
+    raws = _scan(lines, directive_end, escape)
+    _cross_check(lines, directives, raws, escape)
+    return _build(source, escape, directives, directive_end, raws)
+
+
+def _scan(lines: tuple[str, ...], first: int, escape: str) -> list[_Raw]:
+    raws: list[_Raw] = []
+    i = first
+    n = len(lines)
+    while i < n:
+        line = lines[i]
+        if not line.strip() or _is_comment(line):
+            i += 1
+            continue
+        start = i
+        content = [i]
+        while _continues(lines[i], escape):
+            i += 1
+            while i < n and _is_comment(lines[i]):
+                i += 1
+            if i >= n:
+                raise ParseError(start, "the file ends inside a line continuation")
+            if not lines[i].strip():
+                raise ParseError(i, "empty line inside a line continuation")
+            content.append(i)
+        raw = _Raw(start, i, i + 1, content)
+        keyword = lines[start].split(None, 1)[0].upper()
+        if keyword not in KEYWORDS:
+            raise ParseError(start, f"unknown instruction {lines[start].split(None, 1)[0]!r}")
+        raw.end = _heredoc_end(lines, raw, escape)
+        raws.append(raw)
+        i = raw.end
+    return raws
+
+
+def _heredoc_names(text: str, escape: str) -> list[tuple[str, bool]]:
+    names: list[tuple[str, bool]] = []
+    for w in split_words(text, escape):
+        m = _HEREDOC_WORD.match(w.raw)
+        if m and m.group(3):
+            name = m.group(3)
+            if len(name) >= 2 and name[0] == name[-1] and name[0] in "'\"":
+                name = name[1:-1]
+            names.append((name, m.group(2) == "-"))
+    return names
+
+
+def _logical(lines: tuple[str, ...], raw: _Raw, escape: str) -> tuple[str, list[Segment]]:
+    parts: list[str] = []
+    segments: list[Segment] = []
+    offset = 0
+    last = raw.content_lines[-1]
+    for ln in raw.content_lines:
+        text = lines[ln]
+        if ln != last:
+            text = text.rstrip(" \t")[:-1]
+        segments.append(Segment(offset, ln, 0, len(text)))
+        parts.append(text)
+        offset += len(text)
+    return "".join(parts), segments
+
+
+def _heredoc_end(lines: tuple[str, ...], raw: _Raw, escape: str) -> int:
+    first = lines[raw.start].split(None, 1)
+    kind = first[0].upper()
+    text, _ = _logical(lines, raw, escape)
+    body = text.lstrip().split(None, 1)
+    rest = body[1] if len(body) > 1 else ""
+    if kind == "ONBUILD":
+        inner = rest.split(None, 1)
+        if not inner or inner[0].upper() not in _HEREDOC_KINDS:
+            return raw.end
+        rest = inner[1] if len(inner) > 1 else ""
+    elif kind not in _HEREDOC_KINDS:
+        return raw.end
+    if "<<" not in rest:
+        return raw.end
+    i = raw.end
+    for name, strip_tabs in _heredoc_names(rest, escape):
+        while True:
+            if i >= len(lines):
+                raise ParseError(raw.start, f"heredoc {name!r} is never terminated")
+            line = lines[i].lstrip("\t") if strip_tabs else lines[i]
+            i += 1
+            if line == name:
+                break
+    return i
+
+
+def _cross_check(
+    lines: tuple[str, ...], directives: list[Directive], raws: list[_Raw], escape: str
+) -> None:
+    """Index the file with dockerfile-parse and require the same instruction ranges."""
+    from dockerfile_parse import DockerfileParser
+
+    masked = list(lines)
+    for d in directives:
+        masked[d.line] = "#"
+    if directives:
+        masked[0] = f"# escape={escape}"
+    for raw in raws:
+        for ln in range(raw.last + 1, raw.end):
+            masked[ln] = ""
+    data = ("\n".join(masked) + "\n").encode("utf-8")
+    parser = DockerfileParser(fileobj=io.BytesIO(data), env_replace=False)
+    theirs = [
+        (s["startline"], s["endline"], s["instruction"])
+        for s in parser.structure
+        if s["instruction"] != "COMMENT"
+    ]
+    ours = [(r.start, r.last, lines[r.start].split(None, 1)[0].upper()) for r in raws]
+    if theirs != ours:
+        for a, b in zip(theirs + [None] * len(ours), ours + [None] * len(theirs)):  # type: ignore[list-item]
+            if a != b:
+                line = (b or a or (0, 0, ""))[0]
+                raise ParseError(line, "the instruction index does not match this line")
+
+
+def _flags(logical: str, after_keyword: int, escape: str) -> tuple[list[Flag], int]:
+    flags: list[Flag] = []
+    args_start = after_keyword
+    for w in split_words(logical[after_keyword:], escape):
+        if not w.raw.startswith("--") or len(w.raw) < 3:
+            args_start = after_keyword + w.start
+            break
+        name, eq, value = w.value[2:].partition("=")
+        flags.append(
+            Flag(name.lower(), value if eq else None, w.raw, after_keyword + w.start, after_keyword + w.end)
+        )
+        args_start = after_keyword + w.end
+    else:
+        args_start = len(logical) if flags else args_start
+    # skip the blanks between the last flag (or keyword) and the arguments
+    while args_start < len(logical) and logical[args_start] in " \t":
+        args_start += 1
+    return flags, args_start
+
+
+def _build(
+    source: SourceText,
+    escape: str,
+    directives: list[Directive],
+    directive_end: int,
+    raws: list[_Raw],
+) -> Document:
+    lines = source.lines
+    instructions: list[Instruction] = []
+    stage = -1
+    prev_end = directive_end
+    for idx, raw in enumerate(raws):
+        logical, segments = _logical(lines, raw, escape)
+        stripped = len(logical) - len(logical.lstrip(" \t"))
+        keyword = logical[stripped:].split(None, 1)[0]
+        flags, args_start = _flags(logical, stripped + len(keyword), escape)
+        heredocs: list[Heredoc] = []
+        if raw.end > raw.last + 1:
+            i = raw.last + 1
+            for name, strip_tabs in _heredoc_names(logical[args_start:], escape):
+                body = i
+                while (lines[i].lstrip("\t") if strip_tabs else lines[i]) != name:
+                    i += 1
+                i += 1
+                heredocs.append(Heredoc(name, body, i))
+        comment_start = raw.start
+        while comment_start - 1 >= prev_end and _is_comment(lines[comment_start - 1]):
+            comment_start -= 1
+        if keyword.upper() == "FROM":
+            stage += 1
+        instructions.append(
+            Instruction(
+                index=idx,
+                keyword=keyword,
+                start=raw.start,
+                end=raw.end,
+                logical=logical,
+                segments=tuple(segments),
+                flags=tuple(flags),
+                args_start=args_start,
+                heredocs=tuple(heredocs),
+                comment_start=comment_start,
+                stage=stage,
+                escape=escape,
+            )
+        )
+        prev_end = raw.end
+    return Document(
+        source=source,
+        escape=escape,
+        directives=tuple(directives),
+        directive_end=directive_end,
+        instructions=tuple(instructions),
+        stages=_stages(instructions),
+    )
+
+
+def _stages(instructions: list[Instruction]) -> tuple[Stage, ...]:
+    groups: list[list[Instruction]] = []
+    for inst in instructions:
+        if inst.kind == "FROM":
+            groups.append([inst])
+        elif groups:
+            groups[-1].append(inst)
+    stages: list[Stage] = []
+    for index, group in enumerate(groups):
+        words = [w.value for w in group[0].words]
+        name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
+        stages.append(Stage(index, group[0], name, words[0] if words else "", tuple(group[1:])))
+    return tuple(stages)
+
+
+def parse_text(text: str) -> Document:
+    return parse(SourceText.from_text(text))

@@ -1,0 +1,283 @@
+"""A RUN's shell text as simple commands with word spans.
+
+This is a reader for the shapes RUN lines take (``&&``, ``||``, ``;``, ``|``, subshells, ``if``
+and loops, quotes, ``$(...)``), not a full shell. Spans are offsets into the text given, so that
+a rule can ask the instruction where a word sits in the original lines. Anything the reader does
+not understand marks the script ``opaque``: rules then leave the RUN alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+_OPERATORS = ("&&", "||", ";;", ";", "|", "&", "(", ")")
+_REDIRECT = re.compile(r"\d*(?:>>|>&|<&|&>>|&>|>\||<>|>|<)")
+_PREFIX_WORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "time"})
+_CLOSING_WORDS = frozenset({"fi", "done", "}", "esac"})
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+@dataclass(frozen=True, slots=True)
+class ShellWord:
+    raw: str
+    value: str  # quotes removed; expansions ($VAR, $(...)) kept as text
+    start: int
+    end: int
+    expands: bool  # contains an unquoted or double-quoted expansion
+
+
+@dataclass(frozen=True)
+class Command:
+    """A simple command: leading assignments, then argv."""
+
+    assignments: tuple[ShellWord, ...]
+    argv: tuple[ShellWord, ...]
+    separator: str  # the operator before it ("" for the first)
+    redirects: tuple[ShellWord, ...] = ()  # targets of > >> < ... (file names, not arguments)
+
+    @property
+    def words(self) -> tuple[ShellWord, ...]:
+        return self.assignments + self.argv
+
+    @property
+    def name(self) -> str:
+        return self.argv[0].value if self.argv else ""
+
+
+@dataclass(frozen=True)
+class Script:
+    commands: tuple[Command, ...]
+    opaque: str | None = None  # why the script could not be read, if it could not
+    exec_form: bool = False
+    separators: tuple[str, ...] = field(default=())
+
+
+class _Opaque(ValueError):
+    pass
+
+
+def _skip_balanced(text: str, i: int, open_: str, close: str) -> int:
+    """Return the index after the ``close`` that balances the ``open_`` just before ``i``."""
+    depth = 1
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "'":
+            j = text.find("'", i + 1)
+            if j < 0:
+                raise _Opaque("unterminated quote")
+            i = j + 1
+            continue
+        if c == '"':
+            i = _skip_double(text, i + 1)
+            continue
+        if c == open_:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise _Opaque(f"unbalanced {open_!r}")
+
+
+def _skip_double(text: str, i: int) -> int:
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == '"':
+            return i + 1
+        if c == "$" and text.startswith("$(", i):
+            i = _skip_balanced(text, i + 2, "(", ")")
+            continue
+        if c == "`":
+            j = text.find("`", i + 1)
+            if j < 0:
+                raise _Opaque("unterminated backquote")
+            i = j + 1
+            continue
+        i += 1
+    raise _Opaque("unterminated double quote")
+
+
+def _read_word(text: str, i: int) -> tuple[ShellWord, int]:
+    start = i
+    n = len(text)
+    value: list[str] = []
+    expands = False
+    while i < n:
+        c = text[i]
+        if c in " \t\n<>" or c == ")" or (c != "(" and text.startswith(_OPERATORS, i)):
+            break
+        if c == "(":
+            raise _Opaque("unexpected '('")
+        if c == "\\":
+            if i + 1 < n:
+                value.append(text[i + 1])
+            i += 2
+            continue
+        if c == "'":
+            j = text.find("'", i + 1)
+            if j < 0:
+                raise _Opaque("unterminated quote")
+            value.append(text[i + 1 : j])
+            i = j + 1
+            continue
+        if c == '"':
+            j = _skip_double(text, i + 1)
+            inner = text[i + 1 : j - 1]
+            if "$" in inner or "`" in inner:
+                expands = True
+            value.append(re.sub(r'\\([\\"$`])', r"\1", inner))
+            i = j
+            continue
+        if c == "$":
+            expands = True
+            if text.startswith("$(", i):
+                j = _skip_balanced(text, i + 2, "(", ")")
+            elif text.startswith("${", i):
+                j = _skip_balanced(text, i + 2, "{", "}")
+            else:
+                m = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])?").match(text, i)
+                j = m.end() if m else i + 1
+            value.append(text[i:j])
+            i = j
+            continue
+        if c == "`":
+            expands = True
+            j = text.find("`", i + 1)
+            if j < 0:
+                raise _Opaque("unterminated backquote")
+            value.append(text[i : j + 1])
+            i = j + 1
+            continue
+        value.append(c)
+        i += 1
+    return ShellWord(text[start:i], "".join(value), start, i, expands), i
+
+
+def parse_shell(text: str) -> Script:
+    try:
+        return _parse(text)
+    except _Opaque as exc:
+        return Script((), opaque=str(exc))
+
+
+def _parse(text: str) -> Script:
+    commands: list[Command] = []
+    separators: list[str] = []
+    words: list[ShellWord] = []
+    redirects: list[ShellWord] = []
+    separator = ""
+    i = 0
+    n = len(text)
+
+    def flush(next_sep: str) -> None:
+        nonlocal words, separator, redirects
+        command = _command(words, separator, tuple(redirects)) if words else None
+        redirects = []
+        if command is not None and command.words:
+            commands.append(command)
+            separator = next_sep
+        elif next_sep:
+            separator = next_sep if not separator or next_sep in "()" else separator
+        words = []
+
+    while i < n:
+        c = text[i]
+        if c in " \t\n":
+            if c == "\n":
+                flush(";")
+            i += 1
+            continue
+        if c == "#" and (i == 0 or text[i - 1] in " \t\n;&|()"):
+            nl = text.find("\n", i)
+            if nl < 0:
+                break
+            i = nl
+            continue
+        op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
+        if op is not None:
+            separators.append(op)
+            flush(op)
+            i += len(op)
+            continue
+        m = _REDIRECT.match(text, i)
+        if m:
+            if text.startswith("<<", i):
+                raise _Opaque("here-document inside the shell command")
+            i = m.end()
+            while i < n and text[i] in " \t":
+                i += 1
+            if m.group(0).endswith("&") and i < n and (text[i].isdigit() or text[i] == "-"):
+                i += 1
+                continue
+            target, i = _read_word(text, i)  # the redirect target is not an argument
+            redirects.append(target)
+            continue
+        word, i = _read_word(text, i)
+        words.append(word)
+    flush("")
+    return Script(tuple(commands), separators=tuple(separators))
+
+
+def _command(words: list[ShellWord], separator: str, redirects: tuple[ShellWord, ...]) -> Command:
+    while words and words[0].raw in _PREFIX_WORDS:
+        words = words[1:]
+    if words and words[0].raw in _CLOSING_WORDS:
+        words = words[1:]
+    assignments: list[ShellWord] = []
+    k = 0
+    while k < len(words) and _ASSIGNMENT.match(words[k].raw):
+        assignments.append(words[k])
+        k += 1
+    return Command(tuple(assignments), tuple(words[k:]), separator, redirects)
+
+
+def exec_script(args: str) -> Script:
+    """A JSON (exec form) argument list as a one-command script, spans pointing at elements."""
+    elements = json_elements(args)
+    if elements is None:
+        return Script((), opaque="not a JSON string array")
+    words = tuple(ShellWord(args[s:e], v, s, e, False) for v, s, e in elements)
+    return Script((Command((), words, ""),), exec_form=True)
+
+
+def json_elements(text: str) -> list[tuple[str, int, int]] | None:
+    """Spans of the string elements of a JSON array in ``text``."""
+    decoder = json.JSONDecoder()
+    i = text.find("[")
+    if i < 0 or text[:i].strip():
+        return None
+    i += 1
+    out: list[tuple[str, int, int]] = []
+    n = len(text)
+    while True:
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+        if i < n and text[i] == "]" and not out:
+            return out if not text[i + 1 :].strip() else None
+        try:
+            value, end = decoder.raw_decode(text, i)
+        except ValueError:
+            return None
+        if not isinstance(value, str):
+            return None
+        out.append((value, i, end))
+        i = end
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+        if i < n and text[i] == ",":
+            i += 1
+            continue
+        if i < n and text[i] == "]":
+            return out if not text[i + 1 :].strip() else None
+        return None

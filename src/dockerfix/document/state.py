@@ -1,0 +1,174 @@
+"""What each instruction runs with: ENV/ARG values, WORKDIR, USER, SHELL and the users that
+earlier RUNs created, followed through a stage and the stages it is built FROM."""
+
+from __future__ import annotations
+
+import itertools
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from dockerfix.document.model import Document, Instruction
+from dockerfix.document.shell import parse_shell
+from dockerfix.document.words import UnknownVariable, expand, parse_assignments
+
+IMAGE_WORKDIR = "/<image-workdir>"  # the base image's WORKDIR, not known statically
+_unknown = itertools.count()
+
+
+def unknown_dir() -> str:
+    return f"/<unknown-{next(_unknown)}>"
+
+
+def is_known_dir(path: str) -> bool:
+    return "<" not in path
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    name: str
+    uid: int | None
+    gid: int | None
+    home: str | None
+
+
+@dataclass(frozen=True)
+class State:
+    env: Mapping[str, str | None] = field(default_factory=dict)  # None: value not known
+    env_line: Mapping[str, int] = field(default_factory=dict)  # where each variable was set
+    workdir: str = IMAGE_WORKDIR
+    user: str | None = None  # None: the base image's user (taken to be root)
+    user_line: int | None = None
+    shell: tuple[str, ...] | None = None  # None: the default /bin/sh -c
+    users: Mapping[str, UserInfo] = field(default_factory=dict)
+    groups: Mapping[str, int] = field(default_factory=dict)
+
+    def expand(self, value: str, escape: str = "\\") -> str | None:
+        try:
+            return expand(value, self.env, escape)
+        except UnknownVariable:
+            return None
+
+    def resolve(self, path: str, cwd: str | None = None) -> str | None:
+        """An absolute, normalised path, or None when a variable in it is not known."""
+        value = self.expand(path)
+        if value is None:
+            return None
+        base = cwd or self.workdir
+        return posixpath.normpath(posixpath.join(base, value))
+
+
+def compute_states(doc: Document) -> dict[int, State]:
+    """The state before each instruction, keyed by instruction index."""
+    states: dict[int, State] = {}
+    end_of_stage: dict[int, State] = {}
+    for stage in doc.stages:
+        parent = doc.stage_named(stage.base)
+        state = end_of_stage[parent.index] if parent is not None and parent.index < stage.index else State()
+        states[stage.from_.index] = state
+        for inst in stage.instructions:
+            states[inst.index] = state
+            state = _step(state, inst)
+        end_of_stage[stage.index] = state
+    for inst in doc.instructions:
+        states.setdefault(inst.index, State())
+    return states
+
+
+def _step(state: State, inst: Instruction) -> State:
+    kind = inst.kind
+    if kind in ("ENV", "ARG"):
+        env = dict(state.env)
+        lines = dict(state.env_line)
+        for name, raw in parse_assignments(inst.args, inst.escape):
+            if kind == "ARG":
+                env[name] = None  # a build argument can always be overridden
+            else:
+                env[name] = None if raw == "\0" else state.expand(raw)
+                if env[name] is None and raw != "\0":
+                    # expansion failed: unknown value
+                    env[name] = None
+            lines[name] = inst.start
+        return replace(state, env=env, env_line=lines)
+    if kind == "WORKDIR":
+        words = inst.words
+        target = state.resolve(words[0].value) if words else None
+        return replace(state, workdir=target if target else unknown_dir())
+    if kind == "USER":
+        words = inst.words
+        user = state.expand(words[0].value) if words else None
+        return replace(state, user=user if user is not None else "<unknown>", user_line=inst.start)
+    if kind == "SHELL":
+        form = inst.exec_form
+        return replace(state, shell=tuple(form) if form else ("<unknown>",))
+    if kind == "RUN" and not inst.heredocs and inst.exec_form is None:
+        if re.search(r"\b(useradd|adduser|groupadd|addgroup)\b", inst.args):
+            return _accounts(state, inst.args)
+    return state
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _accounts(state: State, script: str) -> State:
+    users = dict(state.users)
+    groups = dict(state.groups)
+    for cmd in parse_shell(script).commands:
+        argv = [w.value for w in cmd.argv]
+        if not argv:
+            continue
+        tool = posixpath.basename(argv[0])
+        opts, operands = _options(argv[1:])
+        if tool in ("groupadd", "addgroup") and operands:
+            gid = _int(opts.get("-g") or opts.get("--gid"))
+            if gid is not None:
+                groups[operands[-1]] = gid
+            continue
+        if tool not in ("useradd", "adduser") or not operands:
+            continue
+        name = operands[-1] if tool == "useradd" else operands[0]
+        if tool == "adduser" and len(operands) == 2:
+            # adduser USER GROUP adds an existing user to a group
+            continue
+        uid = _int(opts.get("-u") or opts.get("--uid"))
+        group = opts.get("-g") or opts.get("--gid") or opts.get("--ingroup") or opts.get("-G")
+        gid = _int(group) if group is not None else None
+        if gid is None:
+            gid = groups.get(group or name)
+        home: str | None = opts.get("-d") or opts.get("--home-dir") or opts.get("--home") or opts.get("-h")
+        if home is None:
+            system = "-r" in opts or "--system" in opts or "-S" in opts
+            home = None if (tool == "adduser" and system) else f"/home/{name}"
+        users[name] = UserInfo(name, uid, gid, home)
+    return replace(state, users=users, groups=groups)
+
+
+_VALUE_OPTS = frozenset(
+    "-u --uid -g --gid -d --home-dir --home -h -s --shell -c --comment -G --groups --ingroup --gecos "
+    "-k --skel -e --expiredate -f --inactive -K --key -p --password -k --firstuid --lastuid".split()
+)
+
+
+def _options(args: list[str]) -> tuple[dict[str, str | None], list[str]]:
+    opts: dict[str, str | None] = {}
+    operands: list[str] = []
+    k = 0
+    while k < len(args):
+        a = args[k]
+        if a.startswith("--") and "=" in a:
+            name, _, value = a.partition("=")
+            opts[name] = value
+        elif a in _VALUE_OPTS and k + 1 < len(args):
+            opts[a] = args[k + 1]
+            k += 1
+        elif a.startswith("-") and len(a) > 2 and not a.startswith("--") and a[:2] in _VALUE_OPTS:
+            opts[a[:2]] = a[2:]
+        elif a.startswith("-"):
+            for letter in a[1:] if not a.startswith("--") else [a]:
+                opts[letter if letter.startswith("--") else "-" + letter] = None
+        else:
+            operands.append(a)
+        k += 1
+    return opts, operands

@@ -1,0 +1,211 @@
+"""pip: how to recognise it in a command, what an install reads, where its cache lives."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from dockerfix.document.shell import Command, ShellWord
+from dockerfix.ecosystems.commands import Invocation, unwrap
+
+_PIP = re.compile(r"^pip(?:\d+(?:\.\d+)*)?$")
+_PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)*)?$")
+_PYTHON_VALUE_FLAGS = frozenset({"-W", "-X"})
+SUBCOMMANDS_USING_CACHE = frozenset({"install", "wheel", "download"})
+DEFAULT_ROOT_CACHE = "/root/.cache/pip"
+
+# pip options that take a value (long names without dashes, and the short aliases).
+_VALUE_OPTIONS = frozenset(
+    """requirement constraint editable find-links index-url extra-index-url target prefix root src
+    upgrade-strategy platform python-version implementation abi progress-bar log log-file proxy
+    retries timeout exists-action trusted-host cert client-cert cache-dir global-option
+    install-option build-option config-settings no-binary only-binary python report
+    root-user-action keyring-provider use-feature use-deprecated dest wheel-dir build group
+    resume-retries""".split()
+)
+_SHORT = {
+    "r": "requirement", "c": "constraint", "e": "editable", "f": "find-links", "i": "index-url",
+    "t": "target", "d": "dest", "w": "wheel-dir", "C": "config-settings", "b": "build",
+}  # fmt: skip
+_SHORT_FLAGS = frozenset("qvUIh")
+_ARCHIVE = re.compile(r"\.(whl|zip|tar\.gz|tgz|tar\.bz2|tar\.xz|tar)$", re.I)
+_REQ_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*(@|[<>=!~;]|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    name: str  # canonical long name
+    value: str | None
+    words: tuple[ShellWord, ...]  # the word(s) that spell it
+
+
+@dataclass(frozen=True)
+class PipCall:
+    invocation: Invocation
+    tool: ShellWord  # first word of the pip invocation (pip, python, /opt/venv/bin/pip)
+    subcommand: str
+    options: tuple[Option, ...]
+    positionals: tuple[ShellWord, ...]
+
+    def values(self, name: str) -> list[str]:
+        return [o.value for o in self.options if o.name == name and o.value is not None]
+
+    @property
+    def no_cache_words(self) -> list[ShellWord]:
+        return [w for o in self.options if o.name == "no-cache-dir" for w in o.words]
+
+    @property
+    def uses_cache(self) -> bool:
+        return self.subcommand in SUBCOMMANDS_USING_CACHE
+
+
+def pip_call(command: Command) -> PipCall | None:
+    inv = unwrap(command)
+    if inv is None or not inv.argv:
+        return None
+    argv = inv.argv
+    tool = argv[0]
+    base = posixpath.basename(tool.value)
+    rest: tuple[ShellWord, ...]
+    if _PIP.match(base):
+        rest = argv[1:]
+    elif _PYTHON.match(base):
+        k = 1
+        while k < len(argv) and argv[k].value.startswith("-") and argv[k].value != "-m":
+            k += 2 if argv[k].value in _PYTHON_VALUE_FLAGS else 1
+        if k + 1 < len(argv) and argv[k].value == "-m" and argv[k + 1].value == "pip":
+            rest = argv[k + 2 :]
+        elif k < len(argv) and argv[k].value == "-mpip":
+            rest = argv[k + 1 :]
+        else:
+            return None
+    else:
+        return None
+    options, positionals = _parse_options(rest)
+    subcommand = ""
+    if positionals:
+        subcommand = positionals[0].value
+        positionals = positionals[1:]
+    return PipCall(inv, tool, subcommand, tuple(options), tuple(positionals))
+
+
+def _canonical(long: str) -> str:
+    if len(long) >= len("no-cache") and "no-cache-dir".startswith(long):
+        return "no-cache-dir"
+    return long
+
+
+def _parse_options(words: tuple[ShellWord, ...]) -> tuple[list[Option], list[ShellWord]]:
+    options: list[Option] = []
+    positionals: list[ShellWord] = []
+    k = 0
+    while k < len(words):
+        w = words[k]
+        v = w.value
+        if v == "--":
+            positionals.extend(words[k + 1 :])
+            break
+        if v.startswith("--") and len(v) > 2:
+            name, eq, value = v[2:].partition("=")
+            name = _canonical(name)
+            if eq:
+                options.append(Option(name, value, (w,)))
+            elif name in _VALUE_OPTIONS and k + 1 < len(words):
+                options.append(Option(name, words[k + 1].value, (w, words[k + 1])))
+                k += 1
+            else:
+                options.append(Option(name, None, (w,)))
+        elif v.startswith("-") and len(v) > 1:
+            letter = v[1]
+            if letter in _SHORT:
+                name = _SHORT[letter]
+                if len(v) > 2:
+                    value = v[2:].removeprefix("=")
+                    options.append(Option(name, value, (w,)))
+                elif k + 1 < len(words):
+                    options.append(Option(name, words[k + 1].value, (w, words[k + 1])))
+                    k += 1
+                else:
+                    options.append(Option(name, None, (w,)))
+            elif all(c in _SHORT_FLAGS for c in v[1:]):
+                options.append(Option(v[1:], None, (w,)))
+            else:
+                options.append(Option(v[1:], None, (w,)))
+        else:
+            positionals.append(w)
+        k += 1
+    return options, positionals
+
+
+def is_local_reference(spec: str) -> bool:
+    """Whether a requirement (command-line argument or requirements-file line) names a local path."""
+    s = spec.strip()
+    if not s:
+        return False
+    if s.startswith((".", "/", "~", "file:")) or "@ file:" in s or "@file:" in s:
+        return True
+    if "://" in s or s.startswith(("git+", "hg+", "svn+", "bzr+")):
+        return False
+    if _REQ_NAME.match(s) and "/" not in s.split(";")[0].split("@")[0]:
+        return bool(_ARCHIVE.search(s.split(";")[0].strip()))
+    return True
+
+
+@dataclass(frozen=True)
+class RequirementsFile:
+    """What a requirements file makes pip read, besides the index."""
+
+    includes: tuple[tuple[str, str], ...] = ()  # ("requirement" | "constraint", path as written)
+    find_links: tuple[str, ...] = ()
+    local: tuple[str, ...] = ()  # lines that install local paths or editables: need the source
+    variables: tuple[str, ...] = ()  # lines using ${VAR} (expanded by pip from the environment)
+    problems: tuple[str, ...] = field(default=())
+
+
+def _logical_lines(text: str) -> list[str]:
+    out: list[str] = []
+    buf = ""
+    for raw in text.splitlines():
+        line = re.sub(r"(^|\s)#.*$", "", raw)
+        if line.endswith("\\"):
+            buf += line[:-1]
+            continue
+        out.append(buf + line)
+        buf = ""
+    if buf:
+        out.append(buf)
+    return [line.strip() for line in out if line.strip()]
+
+
+def parse_requirements(text: str) -> RequirementsFile:
+    includes: list[tuple[str, str]] = []
+    find_links: list[str] = []
+    local: list[str] = []
+    variables: list[str] = []
+    for line in _logical_lines(text):
+        if "${" in line:
+            variables.append(line)
+        if line.startswith("-"):
+            words = [ShellWord(t, t, 0, 0, False) for t in line.split()]
+            options, rest = _parse_options(tuple(words))
+            for o in options:
+                if o.name in ("requirement", "constraint") and o.value:
+                    includes.append((o.name, o.value))
+                elif o.name == "find-links" and o.value:
+                    find_links.append(o.value)
+                elif o.name == "editable":
+                    local.append(line)
+            if rest:
+                local.append(line)
+            continue
+        spec = line.split(" --", 1)[0].strip()
+        if is_local_reference(spec):
+            local.append(line)
+    return RequirementsFile(
+        tuple(includes), tuple(find_links), tuple(local), tuple(variables)
+    )
+
+
+def is_url(value: str) -> bool:
+    return "://" in value

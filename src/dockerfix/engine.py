@@ -1,0 +1,144 @@
+"""The fix engine: run the rules, apply non-overlapping fixes, re-parse, verify, repeat.
+
+This is the only place where edits become text. Every line that no edit covers is copied from
+the original unchanged, and after each pass the result must parse, keep its parser directives
+first and keep every instruction outside the edits byte-identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dockerfix.document.model import Document
+from dockerfix.document.parse import ParseError, parse
+from dockerfix.document.source import SourceText
+from dockerfix.rules.base import Applicability, Edit, Finding, Fix, Rule, RuleContext
+
+
+class VerificationError(RuntimeError):
+    def __init__(self, codes: Sequence[str], message: str) -> None:
+        super().__init__(message)
+        self.codes = tuple(codes)
+
+
+@dataclass(frozen=True)
+class FixResult:
+    source: SourceText
+    output: SourceText
+    findings: tuple[Finding, ...]
+    converged: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.output.to_bytes() != self.source.to_bytes()
+
+
+def _overlaps(a: Edit, b: Edit) -> bool:
+    if a.start == a.end and b.start == b.end:
+        return a.start == b.start
+    if a.start == a.end:
+        return b.start < a.start < b.end
+    if b.start == b.end:
+        return a.start < b.start < a.end
+    return a.start < b.end and b.start < a.end
+
+
+def select_fixes(findings: Sequence[Finding], unsafe: bool) -> list[Finding]:
+    """The findings whose fixes apply in this pass: enabled, and not overlapping an earlier one."""
+    taken: list[Finding] = []
+    edits: list[Edit] = []
+    candidates = [f for f in findings if f.fix is not None and _applies(f.fix, unsafe)]
+    for finding in sorted(candidates, key=lambda f: f.fix.span if f.fix else (0, 0)):
+        assert finding.fix is not None
+        if any(_overlaps(e, t) for e in finding.fix.edits for t in edits):
+            continue
+        taken.append(finding)
+        edits.extend(finding.fix.edits)
+    return taken
+
+
+def _applies(fix: Fix, unsafe: bool) -> bool:
+    if fix.applicability is Applicability.SAFE:
+        return True
+    return fix.applicability is Applicability.UNSAFE and unsafe
+
+
+def apply_edits(source: SourceText, edits: Sequence[Edit]) -> tuple[SourceText, dict[int, int]]:
+    """Splice the edits into the source; return the new text and where each untouched original
+    line went."""
+    ordered = sorted(edits, key=lambda e: (e.start, e.end != e.start, e.end))
+    lines: list[str] = []
+    endings: list[str] = []
+    moved: dict[int, int] = {}
+    pos = 0
+    for edit in ordered:
+        for i in range(pos, edit.start):
+            moved[i] = len(lines)
+            lines.append(source.lines[i])
+            endings.append(source.endings[i])
+        for text in edit.lines:
+            lines.append(text)
+            endings.append(source.newline)
+        pos = max(pos, edit.end)
+    for i in range(pos, len(source.lines)):
+        moved[i] = len(lines)
+        lines.append(source.lines[i])
+        endings.append(source.endings[i])
+    return source.replace_lines(lines, endings), moved
+
+
+def verify(before: Document, after: Document, edits: Sequence[Edit], moved: dict[int, int], codes: Sequence[str]) -> None:
+    if [(d.name, d.value, d.line) for d in before.directives] != [
+        (d.name, d.value, d.line) for d in after.directives
+    ]:
+        raise VerificationError(codes, "the parser directives changed")
+    starts = {i.start: i for i in after.instructions}
+    for inst in before.instructions:
+        touched = any(
+            (e.start < inst.end and inst.start < e.end) or (e.start == e.end and inst.start < e.start < inst.end)
+            for e in edits
+        )
+        if touched:
+            continue
+        new_start = moved.get(inst.start)
+        new = starts.get(new_start) if new_start is not None else None
+        if new is None or new.end - new.start != inst.end - inst.start:
+            raise VerificationError(codes, f"the instruction at line {inst.line_no} was not kept")
+        for k in range(inst.end - inst.start):
+            if after.lines[new.start + k] != before.lines[inst.start + k]:
+                raise VerificationError(codes, f"the instruction at line {inst.line_no} changed")
+
+
+def run_rules(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in rules:
+        findings.extend(rule.check(doc, ctx))
+    return findings
+
+
+def fix_document(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> FixResult:
+    """Run ``rules`` on ``doc`` to a fixed point. Raises VerificationError if a pass produced a
+    file that does not verify (the caller then leaves the file untouched)."""
+    unsafe = ctx.settings.unsafe_fixes
+    reported: list[Finding] = []
+    current = doc
+    for iteration in range(ctx.settings.max_iterations):
+        findings = run_rules(current, rules, ctx)
+        if iteration == 0:
+            reported.extend(findings)
+        chosen = select_fixes(findings, unsafe)
+        if not chosen:
+            return FixResult(doc.source, current.source, tuple(reported), True)
+        if iteration > 0:
+            reported.extend(chosen)
+        edits = [e for f in chosen for e in f.fix.edits]  # type: ignore[union-attr]
+        codes = sorted({f.code for f in chosen})
+        output, moved = apply_edits(current.source, edits)
+        try:
+            after = parse(output)
+        except ParseError as exc:
+            raise VerificationError(codes, f"the fixed file does not parse: {exc.message} (line {exc.line + 1})") from exc
+        verify(current, after, edits, moved, codes)
+        current = after
+    return FixResult(doc.source, current.source, tuple(reported), False)

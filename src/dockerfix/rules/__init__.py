@@ -1,0 +1,19 @@
+"""The rule registry: an explicit, ordered list (a test checks that no Rule is missing)."""
+
+from __future__ import annotations
+
+from dockerfix.rules.base import Rule
+from dockerfix.rules.copy_split import CopyAllBeforeInstall
+from dockerfix.rules.pip_cache import PipCacheMount
+
+ALL_RULES: tuple[type[Rule], ...] = (
+    CopyAllBeforeInstall,
+    PipCacheMount,
+)
+
+
+def rule_by_code(code: str) -> type[Rule] | None:
+    for rule in ALL_RULES:
+        if rule.code == code.upper():
+            return rule
+    return None

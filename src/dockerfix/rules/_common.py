@@ -1,0 +1,78 @@
+"""Helpers shared by rules: reading a RUN's commands, the user it runs as, platform checks."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from dockerfix.document.model import Document, Instruction, Stage
+from dockerfix.document.shell import Script, exec_script, parse_shell
+from dockerfix.document.state import State
+
+_WINDOWS = re.compile(r"(?i)(windows|nanoserver|servercore)")
+_POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox"})
+
+
+def script_of(inst: Instruction) -> Script:
+    """The commands of a RUN (shell or exec form); heredoc RUNs are opaque."""
+    if inst.heredocs:
+        return Script((), opaque="the command is a heredoc")
+    if inst.exec_form is not None or inst.args.lstrip().startswith("["):
+        return exec_script(inst.args)
+    return parse_shell(inst.args)
+
+
+def platform_problem(doc: Document, stage: Stage, state: State, inst: Instruction) -> str | None:
+    """Why RUN flags cannot be added to this RUN at all, or None."""
+    if doc.escape == "`" or _WINDOWS.search(stage.base):
+        return "this is a Windows image; BuildKit cache mounts are not supported there"
+    if state.shell is not None and inst.exec_form is None:
+        tool = posixpath.basename(state.shell[0]) if state.shell else ""
+        if tool not in _POSIX_SHELLS:
+            return f"SHELL {list(state.shell)} is not a POSIX shell"
+    return None
+
+
+def keyword_end(inst: Instruction) -> int:
+    return len(inst.logical) - len(inst.logical.lstrip(" \t")) + len(inst.keyword)
+
+
+def flags_end(inst: Instruction) -> int:
+    """Where a new flag goes: after the existing flags, or right after the keyword."""
+    return inst.flags[-1].end if inst.flags else keyword_end(inst)
+
+
+@dataclass(frozen=True)
+class RunUser:
+    root: bool
+    uid: int | None = None
+    gid: int | None = None
+    name: str = "root"
+    problem: str | None = None
+
+
+def run_user(state: State) -> RunUser:
+    user = state.user
+    line = f" (USER at line {state.user_line + 1})" if state.user_line is not None else ""
+    if user is None:
+        return RunUser(True)
+    if "<" in user or "$" in user:
+        return RunUser(False, problem=f"the USER{line} is set through a variable whose value is not known")
+    name, _, group = user.partition(":")
+    if name in ("root", "0") and group in ("", "root", "0"):
+        return RunUser(True)
+    info = state.users.get(name)
+    uid = int(name) if name.isdigit() else (info.uid if info else None)
+    gid: int | None
+    if group:
+        gid = int(group) if group.isdigit() else state.groups.get(group)
+    else:
+        gid = info.gid if info else None
+    if uid is None:
+        return RunUser(
+            False,
+            name=name,
+            problem=f"it runs as user {name!r}{line}, whose numeric uid the Dockerfile does not show",
+        )
+    return RunUser(uid == 0, uid, gid, name)

@@ -1,0 +1,105 @@
+"""What a rule is and what it returns: findings, fixes made of edits over original lines."""
+
+from __future__ import annotations
+
+import enum
+import re
+import textwrap
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from dockerfix.edits import Edit
+
+__all__ = ["Applicability", "Edit", "Example", "Finding", "Fix", "Rule", "RuleContext"]
+
+if TYPE_CHECKING:
+    from dockerfix.context.build_context import BuildContext
+    from dockerfix.document.model import Document
+    from dockerfix.settings import Settings
+
+
+class Applicability(enum.Enum):
+    SAFE = "safe"  # applied by default
+    UNSAFE = "unsafe"  # applied only with --unsafe-fixes
+    DISPLAY_ONLY = "display-only"  # shown, never applied
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    title: str
+    edits: tuple[Edit, ...]
+    applicability: Applicability = Applicability.SAFE
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return min(e.start for e in self.edits), max(e.end for e in self.edits)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule's report on one line: a fix, or why nothing was changed there."""
+
+    code: str
+    line: int  # 0-based
+    message: str
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Everything a rule may look at besides the document. No I/O happens through it but the
+    build context's reads."""
+
+    build: BuildContext | None  # None when the build context is unknown (stdin without --context)
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class Example:
+    """An embedded example: ``source`` (dedented); for INVALID, ``expected`` output after the
+    fixes (None when the rule only reports), and the build-context files it needs."""
+
+    source: str
+    expected: str | None = None
+    files: Mapping[str, str] = field(default_factory=dict)
+    message: str | None = None  # a substring the finding's message must contain
+
+    @property
+    def text(self) -> str:
+        return textwrap.dedent(self.source).lstrip("\n")
+
+    @property
+    def expected_text(self) -> str | None:
+        return None if self.expected is None else textwrap.dedent(self.expected).lstrip("\n")
+
+
+class Rule:
+    """A rule: a stable code, a name for the pattern it finds, its documentation (the class
+    docstring, in the sections What it does / Why is this bad? / Example / Fix safety) and
+    examples that run as tests."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    VALID: ClassVar[tuple[Example, ...]] = ()
+    INVALID: ClassVar[tuple[Example, ...]] = ()
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        if not re.fullmatch(r"DFX\d{3}", cls.code):
+            raise TypeError(f"{cls.__name__}: bad rule code {cls.code!r}")
+        if not re.fullmatch(r"[a-z][a-z0-9-]+", cls.name):
+            raise TypeError(f"{cls.__name__}: bad rule name {cls.name!r}")
+        if not cls.__doc__ or not cls.VALID or not cls.INVALID:
+            raise TypeError(f"{cls.__name__}: a rule needs documentation, VALID and INVALID examples")
+
+    def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    def finding(self, line: int, message: str, fix: Fix | None = None) -> Finding:
+        return Finding(self.code, line, message, fix)
+
+    @classmethod
+    def documentation(cls) -> str:
+        return textwrap.dedent(cls.__doc__ or "").strip()

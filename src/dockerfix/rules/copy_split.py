@@ -1,0 +1,538 @@
+"""DFX101: a whole-context COPY before a pip install that only needs the requirement files."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from dockerfix.context.build_context import BuildContext, clean
+from dockerfix.document.flags import mounts
+from dockerfix.document.model import Document, Instruction, Stage
+from dockerfix.document.state import State, is_known_dir, unknown_dir
+from dockerfix.document.words import Word
+from dockerfix.ecosystems.commands import context_free, unwrap
+from dockerfix.ecosystems.pip import is_local_reference, is_url, parse_requirements, pip_call
+from dockerfix.rules._common import script_of
+from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
+from dockerfix.edits import Edit
+
+_PIP_TEXT = re.compile(r"\b(pip\d*(\.\d+)?|-m\s+pip)\b")
+_KEPT_FLAGS = ("chown", "chmod", "link")
+_ADD_ONLY_FLAGS = ("checksum", "keep-git-dir", "unpack")
+_HARMLESS = frozenset({"LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER"})
+_PLAIN_PATH = re.compile(r"^[A-Za-z0-9._+@%=,:-][A-Za-z0-9._+@%=,:/-]*$")
+_WRITE_OPTIONS = ("target", "prefix", "root", "wheel-dir", "dest", "src")
+
+
+class _Skip(Exception):
+    """Leave the COPY where it is, for the reason given."""
+
+
+@dataclass
+class _Reads:
+    files: set[str] = field(default_factory=set)  # context-relative manifest files
+    dirs: set[str] = field(default_factory=set)  # context-relative --find-links directories
+    outside: list[str] = field(default_factory=list)  # absolute paths read from outside the copy
+
+
+class CopyAllBeforeInstall(Rule):
+    """
+    ## What it does
+    Finds a `COPY` (or `ADD`) of the whole build context (`COPY . .`, `COPY . /app`,
+    `ADD . $APP_HOME`, with any flags) that comes before a `RUN` in the same stage whose
+    `pip install` reads only requirement files.
+
+    ## Why is this bad?
+    Any edit to any file in the context changes the layer of the whole-context copy, and every
+    instruction after it is rebuilt: pip downloads and installs every dependency again for a
+    one-line code change. If only the files the install reads are copied first, the install
+    layer stays cached until a requirement changes.
+
+    ## Example
+    ```dockerfile
+    WORKDIR /app
+    COPY . .
+    RUN pip install -r requirements.txt
+    ```
+
+    ## Use instead
+    ```dockerfile
+    WORKDIR /app
+    COPY requirements.txt ./
+    RUN pip install -r requirements.txt
+    COPY . .
+    ```
+
+    ## The fix
+    At the place of the original copy, a `COPY` of exactly the files the install reads, with the
+    original's `--chown`, `--chmod` and `--link`, to the same destination written with a
+    trailing slash (files in subdirectories keep their layout: one `COPY` per directory). The
+    original copy, with the comments above it, moves to just below the install. The files are
+    found by following `-r`/`-c`/`--requirement`/`--constraint` recursively (relative to the
+    including file), local `--find-links` directories, paths relative to `WORKDIR` or to a `cd`,
+    absolute paths and paths through variables the stage sets with `ENV`, for every spelling of
+    pip (`pip`, `pip3`, `python -m pip`, a virtualenv's `bin/pip`). The build context is the
+    Dockerfile's directory unless `--context` says otherwise, and `.dockerignore` (or
+    `<Dockerfile>.dockerignore`) is applied with Docker's rules.
+
+    ## When it leaves the COPY alone
+    The install needs the sources (`.`, `-e`, local paths inside a requirements file), a
+    requirement file is missing from the context or excluded by `.dockerignore`, an
+    instruction between the copy and the install could read or change the copied files, the
+    install is under `ONBUILD` or in a heredoc, a path depends on a variable whose value is not
+    known, the build context is unknown, or the requirement files are already copied or
+    bind-mounted before the install (then there is nothing to do). Each case is reported.
+
+    ## Fix safety
+    Safe: the image ends up with the same files; only the layer boundaries change (the
+    requirement files are stored in two layers). Instructions between the copy and the install
+    are left where they are only when they provably do not touch the copied files.
+    """
+
+    code = "DFX101"
+    name = "copy-all-before-install"
+    summary = "the whole build context is copied before a dependency install"
+
+    VALID = (
+        Example(
+            """
+            FROM python:3.12
+            WORKDIR /app
+            COPY requirements.txt ./
+            RUN pip install -r requirements.txt
+            COPY . .
+            """,
+            files={"requirements.txt": "flask\n"},
+        ),
+        Example(
+            """
+            FROM python:3.12
+            COPY . /app
+            RUN pip install flask
+            """,
+        ),
+    )
+    INVALID = (
+        Example(
+            """
+            FROM python:3.12
+            WORKDIR /app
+            COPY . .
+            RUN pip install -r requirements.txt
+            CMD ["python", "app.py"]
+            """,
+            """
+            FROM python:3.12
+            WORKDIR /app
+            COPY requirements.txt ./
+            RUN pip install -r requirements.txt
+            COPY . .
+            CMD ["python", "app.py"]
+            """,
+            files={"requirements.txt": "flask\n"},
+        ),
+        Example(
+            """
+            FROM python:3.12
+            COPY --chown=app:app . /srv/app
+            RUN pip install -r /srv/app/requirements/prod.txt
+            """,
+            """
+            FROM python:3.12
+            COPY --chown=app:app requirements/base.txt requirements/prod.txt /srv/app/requirements/
+            RUN pip install -r /srv/app/requirements/prod.txt
+            COPY --chown=app:app . /srv/app
+            """,
+            files={"requirements/prod.txt": "-r base.txt\ngunicorn\n", "requirements/base.txt": "flask\n"},
+        ),
+        Example(
+            """
+            FROM python:3.12
+            WORKDIR /app
+            COPY . .
+            RUN pip install -r requirements.txt
+            """,
+            None,
+            files={"requirements.txt": "-e .\n"},
+            message="needs the source",
+        ),
+    )
+
+    def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+        for stage in doc.stages:
+            for k, inst in enumerate(stage.instructions):
+                dest = _whole_context_dest(inst)
+                if dest is None:
+                    if inst.kind == "ONBUILD" and _onbuild_whole_copy(inst):
+                        if any(_PIP_TEXT.search(i.args) for i in stage.instructions[k + 1 :] if i.kind == "ONBUILD"):
+                            yield self.finding(inst.start, "the copy and the install are under ONBUILD, which is never rewritten")
+                    continue
+                try:
+                    finding = self._split(doc, ctx, stage, k, inst, dest)
+                except _Skip as why:
+                    finding = self.finding(inst.start, f"COPY at line {inst.line_no} is left in place: {why}")
+                if finding is not None:
+                    yield finding
+
+    def _split(
+        self, doc: Document, ctx: RuleContext, stage: Stage, k: int, copy: Instruction, dest: Word
+    ) -> Finding | None:
+        copy_state = doc.state(copy)
+        dest_abs = copy_state.resolve(dest.value)
+        run, blocker = _find_install(doc, stage, k, copy, dest, dest_abs, ctx.build)
+        if run is None:
+            return None
+        if blocker:
+            raise _Skip(blocker)
+        if run.heredocs:
+            raise _Skip(f"the install at line {run.line_no} is inside a heredoc")
+        if dest_abs is None:
+            raise _Skip(f"the destination {dest.value} uses a variable whose value is not known")
+        for flag in copy.flags:
+            if flag.name in ("exclude", "parents"):
+                raise _Skip(f"--{flag.name} is not supported by the split")
+            if flag.name not in _KEPT_FLAGS + _ADD_ONLY_FLAGS:
+                raise _Skip(f"unknown flag --{flag.name}")
+        if ctx.build is None:
+            raise _Skip("the build context is unknown (give --context)")
+        reads = _install_reads(doc, run, dest_abs, ctx.build)
+        if reads.outside and not reads.files and not reads.dirs:
+            raise _Skip(
+                f"the install at line {run.line_no} reads {', '.join(reads.outside)}, which this COPY "
+                "does not provide: the requirement files are already copied first, nothing to do"
+            )
+        if reads.outside:
+            raise _Skip(f"the install also reads {', '.join(reads.outside)} from outside the copy")
+        bound = _bind_targets(run, doc.state(run))
+        for rel in sorted(reads.files):
+            if posixpath.normpath(posixpath.join(dest_abs, rel)) in bound:
+                raise _Skip(f"{rel} is bind-mounted into the install: nothing to do")
+        earlier = _copied_earlier(stage, k, reads.files)
+        if earlier:
+            raise _Skip(f"{earlier[0]} is already copied at line {earlier[1]}: nothing to do")
+        lines = _manifest_copies(doc, copy, dest, reads)
+        before = copy.comment_start
+        moved = list(doc.lines[before : copy.end])
+        if before > 0 and not doc.lines[before - 1].strip():
+            moved.insert(0, "")
+        fix = Fix(
+            "copy the requirement files first and the rest after the install",
+            (Edit(before, copy.end, tuple(lines)), Edit(run.end, run.end, tuple(moved))),
+        )
+        files = ", ".join(sorted(reads.files | {d + "/" for d in reads.dirs}))
+        return self.finding(
+            copy.start,
+            f"COPY at line {copy.line_no} copies the whole context before the install at line "
+            f"{run.line_no}, so any code change reinstalls every dependency: copy {files} first "
+            "and the rest after the install",
+            fix,
+        )
+
+
+def _whole_context_dest(inst: Instruction) -> Word | None:
+    if inst.kind not in ("COPY", "ADD") or inst.heredocs or inst.flag("from") is not None:
+        return None
+    words = inst.words
+    if len(words) != 2 or words[0].value not in (".", "./"):
+        return None
+    return words[1]
+
+
+def _onbuild_whole_copy(inst: Instruction) -> bool:
+    words = inst.words
+    return (
+        len(words) == 3 and words[0].value.upper() in ("COPY", "ADD") and words[1].value in (".", "./")
+    )
+
+
+InTree = Callable[[str], "bool | None"]
+
+
+def _in_tree(state: State, cwd: str, dest_abs: str | None, build: BuildContext | None) -> InTree:
+    """A predicate: does a path (as a command in the RUN sees it) touch what the full copy
+    brings in? None when that cannot be told."""
+
+    def in_tree(value: str) -> bool | None:
+        if dest_abs is None or build is None:
+            return None
+        path = state.resolve(_glob_prefix(value), cwd)
+        if path is None:
+            return None
+        if path == dest_abs or dest_abs.startswith(path.rstrip("/") + "/"):
+            return True
+        rel = _relative(path, dest_abs)
+        if rel is not None:
+            return _context_has(build, rel)
+        if is_known_dir(path):
+            if is_known_dir(dest_abs):
+                return False
+            # the destination is the base image's WORKDIR: any tail of the path may be in the tree
+            parts = path.strip("/").split("/")
+            return any(_context_has(build, "/".join(parts[i:])) for i in range(len(parts)))
+        return None
+
+    return in_tree
+
+
+def _glob_prefix(value: str) -> str:
+    parts = value.split("/")
+    for i, part in enumerate(parts):
+        if any(c in part for c in "*?["):
+            return "/".join(parts[:i]) or ("/" if value.startswith("/") else ".")
+    return value
+
+
+def _context_has(build: BuildContext, rel: str) -> bool:
+    if rel == ".":
+        return True
+    return (build.is_file(rel) or build.is_dir(rel)) and not build.is_ignored(rel)
+
+
+def _find_install(
+    doc: Document,
+    stage: Stage,
+    k: int,
+    copy: Instruction,
+    dest: Word,
+    dest_abs: str | None,
+    build: BuildContext | None,
+) -> tuple[Instruction | None, str | None]:
+    """The first RUN after the copy that installs with pip, and the first reason (if any) why the
+    instructions in between may not be moved across."""
+    blocker: str | None = None
+
+    def block(reason: str) -> None:
+        nonlocal blocker
+        if blocker is None:
+            blocker = reason
+
+    relative_dest = not dest.value.startswith("/") and not dest.value.startswith("$")
+    used_vars = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", copy.args + " ".join(f.raw for f in copy.flags)))
+    for inst in stage.instructions[k + 1 :]:
+        kind = inst.kind
+        if kind == "RUN":
+            script = script_of(inst)
+            if inst.heredocs:
+                if _PIP_TEXT.search("\n".join(doc.lines[inst.start : inst.end])):
+                    return inst, blocker
+                block(f"the RUN at line {inst.line_no} is a heredoc, which is not analysed")
+                continue
+            if script.opaque:
+                block(f"cannot read the RUN at line {inst.line_no} ({script.opaque})")
+                continue
+            calls = [pip_call(c) for c in script.commands]
+            if any(c is not None and c.subcommand in ("install", "wheel", "download") and _reads_files(c) for c in calls):
+                return inst, blocker
+            state = doc.state(inst)
+            in_tree = _in_tree(state, state.workdir, dest_abs, build)
+            for cmd, call in zip(script.commands, calls):
+                if call is not None:
+                    continue
+                if cmd.name == "cd":
+                    block(f"the RUN at line {inst.line_no} changes directory")
+                    break
+                reason = context_free(cmd, in_tree)
+                if reason:
+                    block(f"the RUN at line {inst.line_no} may touch the copied files: {reason}")
+                    break
+        elif kind == "ONBUILD":
+            if _PIP_TEXT.search(inst.args):
+                block(f"the install at line {inst.line_no} is under ONBUILD")
+                return inst, blocker
+            block(f"ONBUILD at line {inst.line_no} is between the copy and the install")
+        elif kind in ("ENV", "ARG"):
+            names = {n for n, _ in _assigned(inst)}
+            if names & used_vars:
+                block(f"{kind} at line {inst.line_no} changes a variable the copy uses")
+        elif kind == "WORKDIR":
+            if relative_dest:
+                block(f"WORKDIR at line {inst.line_no} changes where the relative destination points")
+        elif kind not in _HARMLESS:
+            block(f"{kind} at line {inst.line_no} is between the copy and the install")
+    return None, None
+
+
+def _assigned(inst: Instruction) -> list[tuple[str, str]]:
+    from dockerfix.document.words import parse_assignments
+
+    return parse_assignments(inst.args, inst.escape)
+
+
+def _reads_files(call) -> bool:  # type: ignore[no-untyped-def]
+    if call.values("requirement") or call.values("constraint") or call.values("editable"):
+        return True
+    return any(is_local_reference(w.value) or w.expands for w in call.positionals)
+
+
+def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildContext) -> _Reads:
+    state = doc.state(run)
+    script = script_of(run)
+    reads = _Reads()
+    cwd = state.workdir
+    for cmd in script.commands:
+        if cmd.name == "cd" and len(cmd.argv) == 2:
+            cwd = state.resolve(cmd.argv[1].value, cwd) or unknown_dir()
+            continue
+        call = pip_call(cmd)
+        in_tree = _in_tree(state, cwd, dest_abs, build)
+        if call is None:
+            reason = context_free(cmd, in_tree)
+            if reason:
+                raise _Skip(f"the install RUN at line {run.line_no} also runs a command that {_lower(reason)}")
+            continue
+        if call.subcommand not in ("install", "wheel", "download"):
+            continue
+        env = dict(state.env)
+        env.update({k: State(env=env).expand(v) for k, v in call.invocation.env.items()})
+        sub = State(env=env, workdir=cwd)
+        for value in call.values("editable"):
+            raise _Skip(f"the install uses -e {value}, which needs the source")
+        for w in call.positionals:
+            if w.expands and sub.expand(w.value) is None:
+                raise _Skip(f"the install argument {w.value} uses a variable whose value is not known")
+            if is_local_reference(sub.expand(w.value) or w.value):
+                raise _Skip(f"the install reads the local path {w.value}, which needs the source")
+        for name in _WRITE_OPTIONS:
+            for value in call.values(name):
+                if in_tree(value) is not False:
+                    raise _Skip(f"pip --{name} {value} writes where the full copy lands")
+        for value in call.values("requirement") + call.values("constraint"):
+            if is_url(value):
+                continue
+            path = sub.resolve(value)
+            if path is None:
+                raise _Skip(f"the requirement path {value} uses a variable whose value is not known")
+            _add_file(reads, path, dest_abs, build, set())
+        for value in call.values("find-links"):
+            if is_url(value):
+                continue
+            path = sub.resolve(value)
+            if path is None:
+                raise _Skip(f"the --find-links path {value} uses a variable whose value is not known")
+            _add_dir(reads, path, dest_abs, build)
+    return reads
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _relative(path: str, dest_abs: str) -> str | None:
+    base = dest_abs.rstrip("/")
+    if path == dest_abs:
+        return "."
+    if path.startswith(base + "/"):
+        return path[len(base) + 1 :]
+    return None
+
+
+def _check_context(build: BuildContext, rel: str, what: str) -> None:
+    exists = build.is_file(rel) if what == "file" else build.is_dir(rel)
+    if not exists:
+        raise _Skip(f"{rel} is missing from the build context")
+    if build.is_ignored(rel):
+        raise _Skip(f"{rel} is excluded by .dockerignore, so the copy would fail")
+
+
+def _add_file(reads: _Reads, path: str, dest_abs: str, build: BuildContext, seen: set[str]) -> None:
+    rel = _relative(path, dest_abs)
+    if rel is None:
+        if is_known_dir(path) or not is_known_dir(dest_abs):
+            if not is_known_dir(dest_abs) and is_known_dir(path):
+                raise _Skip(f"cannot tell whether {path} comes from the copy (the base image's WORKDIR is not known)")
+            reads.outside.append(path)
+            return
+        raise _Skip(f"cannot tell where {path} comes from")
+    if rel in seen:
+        return
+    seen.add(rel)
+    _check_context(build, rel, "file")
+    text = build.read_text(rel)
+    if text is None:
+        raise _Skip(f"cannot read {rel}")
+    parsed = parse_requirements(text)
+    if parsed.local:
+        raise _Skip(f"{rel} installs {parsed.local[0]!r}, which needs the source")
+    if parsed.variables:
+        raise _Skip(f"{rel} uses an environment variable ({parsed.variables[0]!r})")
+    reads.files.add(rel)
+    here = posixpath.dirname(path)
+    for _kind, inc in parsed.includes:
+        if is_url(inc):
+            continue
+        _add_file(reads, posixpath.normpath(posixpath.join(here, inc)), dest_abs, build, seen)
+    for link in parsed.find_links:
+        if is_url(link):
+            continue
+        beside = posixpath.normpath(posixpath.join(here, link))
+        rel_beside = _relative(beside, dest_abs)
+        if rel_beside is not None and build.is_dir(rel_beside):
+            _add_dir(reads, beside, dest_abs, build)
+        else:
+            raise _Skip(f"{rel} uses --find-links {link}, which is not a directory beside it")
+
+
+def _add_dir(reads: _Reads, path: str, dest_abs: str, build: BuildContext) -> None:
+    rel = _relative(path, dest_abs)
+    if rel is None:
+        reads.outside.append(path)
+        return
+    if rel == ".":
+        raise _Skip("--find-links points at the whole copied tree")
+    _check_context(build, rel, "dir")
+    reads.dirs.add(rel)
+
+
+def _bind_targets(run: Instruction, state: State) -> set[str]:
+    out: set[str] = set()
+    for m in mounts(run):
+        if m.type == "bind":
+            target = m.target_path(state.workdir)
+            if target:
+                out.add(target)
+    return out
+
+
+def _copied_earlier(stage: Stage, k: int, files: set[str]) -> tuple[str, int] | None:
+    import fnmatch
+
+    for inst in stage.instructions[:k]:
+        if inst.kind not in ("COPY", "ADD") or inst.flag("from") is not None:
+            continue
+        sources = [w.value for w in inst.words[:-1]]
+        for rel in sorted(files):
+            if any(fnmatch.fnmatchcase(rel, clean(s) or s) for s in sources):
+                return rel, inst.line_no
+    return None
+
+
+def _manifest_copies(doc: Document, copy: Instruction, dest: Word, reads: _Reads) -> list[str]:
+    if copy.exec_form is not None:
+        raise _Skip("the JSON form of COPY is not rewritten")
+    for rel in reads.files | reads.dirs:
+        if not _PLAIN_PATH.match(rel):
+            raise _Skip(f"{rel!r} would need quoting in a COPY")
+    keyword = copy.keyword if copy.kind == "COPY" else _same_case("COPY", copy.keyword)
+    flags = "".join(f.raw + " " for f in copy.flags if f.name in _KEPT_FLAGS)
+    base = dest.raw if dest.raw.endswith("/") else dest.raw + "/"
+    groups: dict[str, list[str]] = {}
+    for rel in sorted(reads.files):
+        groups.setdefault(posixpath.dirname(rel), []).append(rel)
+    lines: list[str] = []
+    indent = doc.lines[copy.start][: len(doc.lines[copy.start]) - len(doc.lines[copy.start].lstrip(" \t"))]
+    for folder in sorted(groups, key=lambda d: (d != "", d)):
+        target = base + (folder + "/" if folder else "")
+        lines.append(f"{indent}{keyword} {flags}{' '.join(groups[folder])} {target}")
+    for folder in sorted(reads.dirs):
+        lines.append(f"{indent}{keyword} {flags}{folder}/ {base}{folder}/")
+    return lines
+
+
+def _same_case(word: str, like: str) -> str:
+    if like.isupper():
+        return word.upper()
+    if like.islower():
+        return word.lower()
+    return word.capitalize()

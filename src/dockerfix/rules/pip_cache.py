@@ -1,0 +1,366 @@
+"""DFX201: a pip install without a BuildKit cache mount that pip will really use."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Iterator
+
+from dockerfix.document.edit import CannotEdit, InstructionEditor
+from dockerfix.document.flags import cache_mount_flag, mounts
+from dockerfix.document.model import Document, Instruction
+from dockerfix.document.shell import Command, Script
+from dockerfix.document.state import State
+from dockerfix.ecosystems.commands import unwrap
+from dockerfix.ecosystems.pip import DEFAULT_ROOT_CACHE, PipCall, pip_call
+from dockerfix.rules._common import RunUser, flags_end, platform_problem, run_user, script_of
+from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
+
+_PIP_TEXT = re.compile(r"\b(pip\d*(\.\d+)?|-m\s+pip)\s+(\S+\s+)*?(install|wheel|download)\b")
+NO_CACHE_VAR = "PIP_NO_CACHE_DIR"
+
+
+class PipCacheMount(Rule):
+    """
+    ## What it does
+    Finds `RUN` instructions that run `pip install`, `pip wheel` or `pip download` without a
+    BuildKit cache mount on pip's cache directory, or with a mount that pip would not use.
+
+    ## Why is this bad?
+    When the layer is rebuilt (a requirement changed, or an earlier layer did), pip downloads
+    and builds every package again. A cache mount keeps pip's HTTP and wheel cache between
+    builds without putting it in the image. A mount only helps if pip uses its cache:
+    `--no-cache-dir` or a `PIP_NO_CACHE_DIR` variable (with *any* value, `off` and `0`
+    included) turn the cache off, and the mount then does nothing.
+
+    ## Example
+    ```dockerfile
+    ENV PIP_NO_CACHE_DIR=off
+    RUN pip install --no-cache-dir -r requirements.txt
+    ```
+
+    ## Use instead
+    ```dockerfile
+    ENV PIP_NO_CACHE_DIR=off
+    RUN --mount=type=cache,target=/root/.cache/pip env -u PIP_NO_CACHE_DIR pip install -r requirements.txt
+    ```
+
+    ## The fix
+    - adds `--mount=type=cache,target=<pip's cache dir>` after the existing flags (shell and
+      exec form), unless a cache mount already covers that directory (`target`, `dst` or
+      `destination`, any option order, trailing slashes ignored);
+    - removes `--no-cache-dir` (and an inline `PIP_NO_CACHE_DIR=...`) from the pip commands of
+      that `RUN`;
+    - when an `ENV` of the stage sets `PIP_NO_CACHE_DIR`, runs pip as
+      `env -u PIP_NO_CACHE_DIR pip ...` in that `RUN` only. `ENV` and `ARG` are never edited, so
+      the image's configuration stays the same;
+    - follows `--cache-dir`, `PIP_CACHE_DIR`, `XDG_CACHE_HOME` and `HOME` set in the stage or
+      inline;
+    - for a non-root `USER` whose numeric uid the Dockerfile proves (`USER 1001:1001`, or
+      `useradd -u 1001 app` then `USER app`), mounts `/var/cache/pip-<uid>` with `uid=`/`gid=`
+      and points pip at it inline (`PIP_CACHE_DIR=/var/cache/pip-1001 pip ...`). The mount is
+      deliberately outside the user's home: BuildKit before 0.11 leaves a root-owned directory
+      at every mount target, which under `~/.cache` would take the user's own cache directory
+      away at run time.
+
+    ## When it leaves the RUN alone
+    A non-root user whose uid is not known, a `USER` or cache path through a variable whose
+    value is not known, `pip cache purge` or an `rm` of the cache in the same `RUN`, a heredoc
+    or `ONBUILD`, a Windows image or a non-POSIX `SHELL`, and shell it cannot read. Each is
+    reported with the reason.
+
+    ## Fix safety
+    Safe for BuildKit builds (Docker 23+ by default, Docker 18.09+ with `DOCKER_BUILDKIT=1`,
+    buildx, Podman/Buildah 4+). The legacy builder rejects `--mount`. The first build after
+    the change misses the layer cache for that `RUN` once.
+    """
+
+    code = "DFX201"
+    name = "pip-cache-not-mounted"
+    summary = "pip runs without a BuildKit cache mount it would use"
+
+    VALID = (
+        Example(
+            """
+            FROM python:3.12
+            RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
+            """
+        ),
+        Example(
+            """
+            FROM python:3.12
+            RUN --mount=type=cache,dst=/root/.cache/pip/,sharing=locked pip install flask
+            """
+        ),
+        Example(
+            """
+            FROM python:3.12
+            RUN pip --version && pip freeze
+            """
+        ),
+    )
+    INVALID = (
+        Example(
+            """
+            FROM python:3.12
+            RUN pip install -r requirements.txt
+            """,
+            """
+            FROM python:3.12
+            RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
+            """,
+        ),
+        Example(
+            """
+            FROM python:3.12
+            ENV PIP_NO_CACHE_DIR=off
+            RUN --network=host python3 -m pip install --no-cache-dir flask
+            """,
+            """
+            FROM python:3.12
+            ENV PIP_NO_CACHE_DIR=off
+            RUN --network=host --mount=type=cache,target=/root/.cache/pip env -u PIP_NO_CACHE_DIR python3 -m pip install flask
+            """,
+        ),
+        Example(
+            """
+            FROM python:3.12
+            RUN ["pip", "install", "--no-cache-dir", "flask"]
+            """,
+            """
+            FROM python:3.12
+            RUN --mount=type=cache,target=/root/.cache/pip ["pip", "install", "flask"]
+            """,
+        ),
+        Example(
+            """
+            FROM python:3.12
+            RUN useradd -m -u 1001 app
+            USER app
+            RUN pip install --user flask
+            """,
+            """
+            FROM python:3.12
+            RUN useradd -m -u 1001 app
+            USER app
+            RUN --mount=type=cache,target=/var/cache/pip-1001,uid=1001 PIP_CACHE_DIR=/var/cache/pip-1001 pip install --user flask
+            """,
+        ),
+        Example(
+            """
+            FROM python:3.12
+            USER app
+            RUN pip install --user flask
+            """,
+            None,
+            message="numeric uid",
+        ),
+    )
+
+    def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+        for stage in doc.stages:
+            for inst in stage.instructions:
+                if inst.kind == "ONBUILD":
+                    if _PIP_TEXT.search(inst.args):
+                        yield self.finding(
+                            inst.start,
+                            "pip under ONBUILD is left alone: ONBUILD triggers run in other builds",
+                        )
+                    continue
+                if inst.kind != "RUN":
+                    continue
+                state = doc.state(inst)
+                if inst.heredocs:
+                    body = "\n".join(doc.lines[inst.start : inst.end])
+                    if _PIP_TEXT.search(body):
+                        yield self.finding(inst.start, "pip inside a heredoc is left alone: its body is not analysed")
+                    continue
+                script = script_of(inst)
+                if script.opaque:
+                    if _PIP_TEXT.search(inst.args):
+                        yield self.finding(inst.start, f"this RUN is left alone: cannot read its shell ({script.opaque})")
+                    continue
+                calls = [c for c in (pip_call(cmd) for cmd in script.commands) if c and c.uses_cache]
+                if not calls:
+                    continue
+                problem = platform_problem(doc, stage, state, inst)
+                if problem:
+                    yield self.finding(inst.start, f"pip cache mount not added: {problem}")
+                    continue
+                yield from self._check_run(doc, inst, state, script, calls)
+
+    def _check_run(
+        self, doc: Document, inst: Instruction, state: State, script: Script, calls: list[PipCall]
+    ) -> Iterator[Finding]:
+        for cmd in script.commands:
+            call = pip_call(cmd)
+            if call is not None and call.subcommand == "cache" and call.positionals[:1] and call.positionals[0].value in ("purge", "remove"):
+                yield self.finding(inst.start, "pip cache mount not added: this RUN empties pip's cache (`pip cache purge`)")
+                return
+        user = run_user(state)
+        if user.problem:
+            yield self.finding(inst.start, f"pip cache mount not added: {user.problem}")
+            return
+        existing = {
+            m.target_path(state.workdir): m for m in mounts(inst) if m.target_path(state.workdir)
+        }
+        editor = InstructionEditor(doc, inst)
+        new_mounts: dict[str, dict[str, int]] = {}
+        notes: list[str] = []
+        try:
+            for call in calls:
+                target, inline = _cache_dir(state, call, user)
+                if target is None:
+                    yield self.finding(inst.start, f"pip cache mount not added: {inline}")
+                    return
+                wiper = _wipes(script, target, state, user)
+                if wiper:
+                    yield self.finding(inst.start, f"pip cache mount not added: this RUN empties the cache (`{wiper}`)")
+                    return
+                mount = existing.get(target)
+                if mount is not None and mount.type != "cache":
+                    yield self.finding(inst.start, f"pip cache mount not added: a {mount.type} mount is already at {target}")
+                    return
+                if mount is None and target not in new_mounts:
+                    opts: dict[str, int] = {}
+                    if not user.root and user.uid is not None:
+                        opts["uid"] = user.uid
+                        if user.gid is not None:
+                            opts["gid"] = user.gid
+                    new_mounts[target] = opts
+                notes.extend(_neutralise(editor, inst, state, call, inline if mount is None else None))
+        except CannotEdit as exc:
+            yield self.finding(inst.start, f"pip cache mount not added: {exc}")
+            return
+        if not new_mounts and not editor.changes:
+            return
+        if new_mounts:
+            text = "".join(" " + cache_mount_flag(t, **o) for t, o in new_mounts.items())
+            editor.insert_after(flags_end(inst), text)
+        what = (
+            f"add a cache mount at {', '.join(new_mounts)}"
+            if new_mounts
+            else "make pip use the cache mount this RUN already has"
+        )
+        message = f"pip downloads every package again on each rebuild: {what}"
+        if notes:
+            message += " (" + "; ".join(dict.fromkeys(notes)) + ")"
+        yield self.finding(inst.start, message, Fix(what, (editor.edit(),)))
+
+
+def _cache_dir(state: State, call: PipCall, user: RunUser) -> tuple[str | None, str | None]:
+    """pip's cache directory for this call, and the inline PIP_CACHE_DIR to add (if any).
+
+    On failure the first item is None and the second says why.
+    """
+    env: dict[str, str | None] = dict(state.env)
+    for name, value in call.invocation.env.items():
+        env[name] = State(env=env).expand(value)
+    for name in call.invocation.unset:
+        env.pop(name, None)
+    sub = State(env=env, workdir=state.workdir)
+    given = call.values("cache-dir")
+    if given:
+        path = sub.expand(given[-1])
+        if path is None or not path.startswith("/"):
+            return None, f"--cache-dir {given[-1]} is not an absolute path the Dockerfile defines"
+        return posixpath.normpath(path), None
+    for var, suffix in (("PIP_CACHE_DIR", ""), ("XDG_CACHE_HOME", "pip"), ("HOME", ".cache/pip")):
+        if var in env:
+            value = env[var]
+            if value is None or not value.startswith("/"):
+                return None, f"{var} is set to a value that is not a known absolute path"
+            return posixpath.normpath(posixpath.join(value, suffix)), None
+    if user.root:
+        return DEFAULT_ROOT_CACHE, None
+    path = f"/var/cache/pip-{user.uid}"
+    return path, path
+
+
+def _wipes(script: Script, target: str, state: State, user: RunUser) -> str | None:
+    home = "/root" if user.root else None
+    for cmd in script.commands:
+        inv = unwrap(cmd)
+        if inv is None or not inv.argv or posixpath.basename(inv.argv[0].value) != "rm":
+            continue
+        for w in inv.argv[1:]:
+            value = w.value
+            if value.startswith("-"):
+                continue
+            if value.startswith("~") and home:
+                value = home + value[1:]
+            path = state.expand(value)
+            if path is None:
+                continue
+            path = posixpath.normpath(re.sub(r"/\*$", "", path))
+            if path == target or target.startswith(path + "/") or path.startswith(target + "/"):
+                return " ".join(x.value for x in inv.argv)
+    return None
+
+
+def _neutralise(
+    editor: InstructionEditor, inst: Instruction, state: State, call: PipCall, inline: str | None
+) -> list[str]:
+    """Edit one pip command so that it uses the cache; return notes for the message."""
+    notes: list[str] = []
+    base = inst.args_start
+    exec_form = inst.args.lstrip().startswith("[")
+    cmd: Command = call.invocation.command
+    for w in call.no_cache_words:
+        if exec_form:
+            _remove_json_element(editor, inst, w.start, w.end)
+        else:
+            editor.remove_word(base + w.start, base + w.end)
+        notes.append("drops --no-cache-dir, which keeps pip from using the cache")
+    inline_vars = [w for w in cmd.words if w.value.startswith(NO_CACHE_VAR + "=")]
+    for w in inline_vars:
+        editor.remove_word(base + w.start, base + w.end)
+        notes.append(f"drops the inline {NO_CACHE_VAR}, which disables pip's cache")
+    unset = NO_CACHE_VAR in state.env and NO_CACHE_VAR not in call.invocation.unset
+    if unset:
+        line = state.env_line.get(NO_CACHE_VAR)
+        where = f" at line {line + 1}" if line is not None else ""
+        notes.append(f"runs pip with {NO_CACHE_VAR} unset: the ENV{where} disables pip's cache")
+    prefix: list[str] = []
+    if unset and call.invocation.env_word is None:
+        prefix += ["env", "-u", NO_CACHE_VAR]
+    if inline:
+        prefix.append(f"PIP_CACHE_DIR={inline}")
+    tool = call.tool
+    if exec_form:
+        if inline and "env" not in prefix and call.invocation.env_word is None:
+            prefix.insert(0, "env")
+        if unset and call.invocation.env_word is not None:
+            return notes + ["cannot add -u to an existing env in exec form"]
+        if prefix:
+            sep = _json_separator(inst.args)
+            editor.insert_before(base + tool.start, sep.join(json.dumps(p) for p in prefix) + sep)
+        return notes
+    if unset and call.invocation.env_word is not None:
+        ew = call.invocation.env_word
+        editor.insert_after(base + ew.end, f" -u {NO_CACHE_VAR}")
+    if inline and not unset and not call.invocation.at_start and call.invocation.env_word is None:
+        prefix.insert(0, "env")
+    if prefix:
+        editor.insert_before(base + tool.start, " ".join(prefix) + " ")
+    return notes
+
+
+def _json_separator(args: str) -> str:
+    m = re.search(r'"\s*(,\s*)"', args)
+    return m.group(1) if m else ", "
+
+
+def _remove_json_element(editor: InstructionEditor, inst: Instruction, start: int, end: int) -> None:
+    args = inst.args
+    base = inst.args_start
+    m = re.match(r"\s*,\s*", args[end:])
+    if m:
+        editor.remove_span(base + start, base + end + m.end())
+        return
+    m = re.search(r",\s*$", args[:start])
+    if m:
+        editor.remove_span(base + m.start(), base + end)
+        return
+    editor.remove_span(base + start, base + end)

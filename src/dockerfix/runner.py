@@ -1,0 +1,153 @@
+"""Runs the pipeline on each file and collects a report. Never prints, never exits."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dockerfix.context.build_context import BuildContext, DirectoryContext
+from dockerfix.context.dockerignore import DockerIgnoreError
+from dockerfix.diagnostics import Diagnostic
+from dockerfix.document.parse import ParseError, parse
+from dockerfix.document.source import DecodeError, SourceText
+from dockerfix.engine import FixResult, VerificationError, fix_document
+from dockerfix.rules import ALL_RULES
+from dockerfix.rules.base import Finding, Rule, RuleContext
+from dockerfix.settings import Mode, Settings
+
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str  # as given or found; "-" for stdin
+    findings: tuple[Finding, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()  # DFX9xx: the file was left untouched
+    original: bytes | None = None
+    output: bytes | None = None  # None when the file could not be processed
+    written: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.output is not None and self.original is not None and self.output != self.original
+
+    @property
+    def error(self) -> bool:
+        return any(d.error for d in self.diagnostics)
+
+
+@dataclass
+class RunReport:
+    files: list[FileReport] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # problems not tied to one file
+
+    @property
+    def changed(self) -> list[FileReport]:
+        return [f for f in self.files if f.changed]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors) or any(f.error for f in self.files)
+
+
+def selected_rules(settings: Settings) -> list[Rule]:
+    return [rule() for rule in ALL_RULES if settings.enabled(rule.code)]
+
+
+def build_context_for(path: Path | None, settings: Settings) -> tuple[BuildContext | None, Diagnostic | None]:
+    root = settings.context if settings.context is not None else (path.parent if path is not None else None)
+    if root is None:
+        return None, None
+    try:
+        return DirectoryContext.load(root, path), None
+    except DockerIgnoreError as exc:
+        return None, Diagnostic.make("DFX906", 0, f".dockerignore: {exc}")
+    except OSError as exc:
+        return None, Diagnostic.make("DFX906", 0, f"cannot read the build context: {exc}")
+
+
+def process_bytes(
+    data: bytes, display: str, path: Path | None, settings: Settings, rules: Sequence[Rule]
+) -> FileReport:
+    """The whole pipeline for one file's bytes: decode, parse, fix, verify."""
+    try:
+        source = SourceText.from_bytes(data)
+    except DecodeError as exc:
+        return FileReport(display, diagnostics=(Diagnostic.make("DFX902", 0, str(exc)),), original=data)
+    try:
+        doc = parse(source)
+    except ParseError as exc:
+        return FileReport(display, diagnostics=(Diagnostic.make("DFX901", exc.line, exc.message),), original=data)
+    build, problem = build_context_for(path, settings)
+    ctx = RuleContext(build, settings)
+    diagnostics: list[Diagnostic] = [problem] if problem else []
+    try:
+        result: FixResult = fix_document(doc, rules, ctx)
+    except VerificationError as exc:
+        diagnostics.append(Diagnostic.make("DFX904", 0, f"{exc} (rules {', '.join(exc.codes)}); file left unchanged"))
+        return FileReport(display, diagnostics=tuple(diagnostics), original=data)
+    except Exception as exc:  # noqa: BLE001 - one broken file never stops the run
+        diagnostics.append(Diagnostic.make("DFX999", 0, f"internal error: {type(exc).__name__}: {exc}"))
+        return FileReport(display, diagnostics=tuple(diagnostics), original=data)
+    if not result.converged:
+        diagnostics.append(
+            Diagnostic.make("DFX903", 0, f"fixes did not settle after {settings.max_iterations} passes; file left unchanged")
+        )
+        return FileReport(display, result.findings, tuple(diagnostics), original=data)
+    return FileReport(display, result.findings, tuple(diagnostics), original=data, output=result.output.to_bytes())
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write through a temporary file in the same directory, keep the mode, then rename."""
+    mode = path.stat().st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".dockerfix", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def process_file(path: Path, display: str, settings: Settings, rules: Sequence[Rule]) -> FileReport:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return FileReport(display, diagnostics=(Diagnostic.make("DFX905", 0, f"cannot read: {reason}"),))
+    report = process_bytes(data, display, path, settings, rules)
+    if settings.mode is Mode.WRITE and report.changed and report.output is not None:
+        try:
+            write_atomic(path, report.output)
+        except OSError as exc:
+            diag = Diagnostic.make("DFX905", 0, f"cannot write: {exc.strerror or exc}")
+            return FileReport(display, report.findings, report.diagnostics + (diag,), report.original, report.output)
+        return FileReport(display, report.findings, report.diagnostics, report.original, report.output, written=True)
+    return report
+
+
+def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None) -> RunReport:
+    from dockerfix.discovery import find_dockerfiles
+
+    report = RunReport()
+    rules = selected_rules(settings)
+    for item in paths:
+        if item == STDIN:
+            data = stdin if stdin is not None else b""
+            report.files.append(process_bytes(data, STDIN, None, settings, rules))
+            continue
+        found, errors = find_dockerfiles(Path(item))
+        report.errors.extend(errors)
+        for path in found:
+            report.files.append(process_file(path, str(path), settings, rules))
+    return report
