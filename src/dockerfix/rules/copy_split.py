@@ -164,6 +164,13 @@ class CopyAllBeforeInstall(Rule):
         for stage in doc.stages:
             for k, inst in enumerate(stage.instructions):
                 dest = _whole_context_dest(inst)
+                if dest is None and _hash_in_sources(inst):
+                    yield self.finding(
+                        inst.start,
+                        f"{inst.kind} at line {inst.line_no} is left in place: `#` after an instruction is not a "
+                        "comment, so this copies files named after the words that follow it",
+                    )
+                    continue
                 if dest is None:
                     if inst.kind == "ONBUILD" and _onbuild_whole_copy(inst):
                         if any(_PIP_TEXT.search(i.args) for i in stage.instructions[k + 1 :] if i.kind == "ONBUILD"):
@@ -198,6 +205,10 @@ class CopyAllBeforeInstall(Rule):
         if ctx.build is None:
             raise _Skip("the build context is unknown (give --context)")
         reads = _install_reads(doc, run, dest_abs, ctx.build)
+        bound = _bind_targets(run, doc.state(run))
+        for path in sorted(reads.outside):
+            if path in bound:
+                raise _Skip(f"{path} is bind-mounted into the install at line {run.line_no}: nothing to do")
         if reads.outside and not reads.files and not reads.dirs:
             raise _Skip(
                 f"the install at line {run.line_no} reads {', '.join(reads.outside)}, which this COPY "
@@ -205,7 +216,6 @@ class CopyAllBeforeInstall(Rule):
             )
         if reads.outside:
             raise _Skip(f"the install also reads {', '.join(reads.outside)} from outside the copy")
-        bound = _bind_targets(run, doc.state(run))
         for rel in sorted(reads.files):
             if posixpath.normpath(posixpath.join(dest_abs, rel)) in bound:
                 raise _Skip(f"{rel} is bind-mounted into the install: nothing to do")
@@ -238,6 +248,13 @@ def _whole_context_dest(inst: Instruction) -> Word | None:
     if len(words) != 2 or words[0].value not in (".", "./"):
         return None
     return words[1]
+
+
+def _hash_in_sources(inst: Instruction) -> bool:
+    if inst.kind not in ("COPY", "ADD") or inst.heredocs or inst.flag("from") is not None:
+        return False
+    words = inst.words
+    return len(words) > 2 and words[0].value in (".", "./") and any(w.raw.startswith("#") for w in words[1:])
 
 
 def _onbuild_whole_copy(inst: Instruction) -> bool:

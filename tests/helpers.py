@@ -1,0 +1,110 @@
+"""Shared test helpers: run the pipeline on text, on a fixture directory, or through the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dockerfix.context.build_context import MemoryContext
+from dockerfix.document.parse import parse
+from dockerfix.document.source import SourceText
+from dockerfix.engine import fix_document
+from dockerfix.rules.base import Finding, RuleContext
+from dockerfix.runner import FileReport, process_file, selected_rules
+from dockerfix.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+CASE_FILES = ("input.txt", "expected.txt", "case.toml")
+
+
+def fix_text(
+    text: str, files: Mapping[str, str] | None = None, settings: Settings | None = None
+) -> tuple[str, list[Finding]]:
+    """Run the selected rules on ``text`` with an in-memory build context."""
+    settings = settings or Settings()
+    ctx = RuleContext(MemoryContext(files or {}), settings)
+    result = fix_document(parse(SourceText.from_text(text)), selected_rules(settings), ctx)
+    return result.output.text(), list(result.findings)
+
+
+@dataclass(frozen=True)
+class Case:
+    code: str
+    name: str
+    path: Path
+    dockerfile: str = "Dockerfile"
+    context: str = "."
+    select: tuple[str, ...] = ()
+    unsafe_fixes: bool = False
+    messages: tuple[str, ...] = field(default=())
+    valid: bool = False  # nothing to change and nothing to report
+
+    @property
+    def id(self) -> str:
+        return f"{self.code}/{self.name}"
+
+    @property
+    def input(self) -> bytes:
+        return (self.path / "input.txt").read_bytes()
+
+    @property
+    def expected(self) -> bytes:
+        path = self.path / "expected.txt"
+        return path.read_bytes() if path.exists() else self.input
+
+    def settings(self, **overrides: object) -> Settings:
+        base = dict(select=self.select, unsafe_fixes=self.unsafe_fixes)
+        base.update(overrides)
+        return Settings(**base)  # type: ignore[arg-type]
+
+
+def load_cases() -> list[Case]:
+    cases: list[Case] = []
+    for code_dir in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
+        for case_dir in sorted(p for p in code_dir.iterdir() if p.is_dir()):
+            meta: dict[str, object] = {}
+            toml = case_dir / "case.toml"
+            if toml.exists():
+                meta = tomllib.loads(toml.read_text())
+            message = meta.get("message")
+            messages = tuple(meta.get("messages", ())) + ((str(message),) if message else ())  # type: ignore[arg-type]
+            cases.append(
+                Case(
+                    code=code_dir.name,
+                    name=case_dir.name,
+                    path=case_dir,
+                    dockerfile=str(meta.get("dockerfile", "Dockerfile")),
+                    context=str(meta.get("context", ".")),
+                    select=tuple(meta.get("select", ())),  # type: ignore[arg-type]
+                    unsafe_fixes=bool(meta.get("unsafe-fixes", False)),
+                    messages=messages,
+                    valid=bool(meta.get("valid", False)),
+                )
+            )
+    return cases
+
+
+def materialise(case: Case, tmp: Path, data: bytes | None = None) -> Path:
+    """Copy the fixture's build context to ``tmp`` and write the Dockerfile there."""
+    for item in case.path.iterdir():
+        if item.name in CASE_FILES:
+            continue
+        target = tmp / item.name
+        if item.is_dir():
+            shutil.copytree(item, target)
+        else:
+            shutil.copy2(item, target)
+    dockerfile = tmp / case.dockerfile
+    dockerfile.parent.mkdir(parents=True, exist_ok=True)
+    dockerfile.write_bytes(case.input if data is None else data)
+    return dockerfile
+
+
+def run_case(case: Case, tmp: Path, data: bytes | None = None, **overrides: object) -> FileReport:
+    dockerfile = materialise(case, tmp, data)
+    settings = case.settings(context=tmp / case.context, **overrides)
+    return process_file(dockerfile, case.dockerfile, settings, selected_rules(settings))
