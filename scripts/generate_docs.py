@@ -1,0 +1,24 @@
+"""Write docs/rules/ from the rule classes. Run after changing a rule; a test fails if stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dockerfix.render.rule_docs import pages
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "rules"
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    wanted = pages()
+    for stale in OUT.glob("*.md"):
+        if stale.name not in wanted:
+            stale.unlink()
+    for name, text in wanted.items():
+        (OUT / name).write_text(text, encoding="utf-8")
+    print(f"wrote {len(wanted)} pages to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
