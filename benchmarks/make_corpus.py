@@ -59,6 +59,14 @@ PACKAGES = (
     ("lxml", ("5.2.1", "5.3.0")),
     ("pillow", ("10.3.0", "11.0.0")),
 )
+NOTES = (
+    "This image is rebuilt on every merge to main.",
+    "Keep the layers that change least at the top.",
+    "Secrets come from the orchestrator, never from the image.",
+    "The health endpoint is /health.",
+    "See docs/deploy.md for the release process.",
+    "Do not run as root in production.",
+)
 DEV_PACKAGES = ("pytest==8.3.3", "pytest-cov==5.0.0", "ruff==0.7.2", "mypy==1.13.0", "black==24.10.0")
 APT_PACKAGES = (
     "build-essential", "gcc", "libpq-dev", "libffi-dev", "libssl-dev", "curl", "ca-certificates",
@@ -324,16 +332,20 @@ def run_lines(rng: random.Random, commands: list[str], flags: str = "", comments
     return out
 
 
+def apt_packages(rng: random.Random, extra: tuple[str, ...], most: int) -> list[str]:
+    return list(extra) + [p for p in rng.sample(APT_PACKAGES, rng.randint(1, most)) if p not in extra]
+
+
 def apt_commands(rng: random.Random, extra: tuple[str, ...] = ()) -> list[str]:
-    packages = list(extra) + rng.sample(APT_PACKAGES, rng.randint(1, 5))
+    packages = apt_packages(rng, extra, 5)
     install = "apt-get install -y --no-install-recommends " if rng.random() < 0.7 else "apt-get install -y "
     return ["apt-get update", install + " ".join(packages), "rm -rf /var/lib/apt/lists/*"]
 
 
 def apt_run(rng: random.Random, extra: tuple[str, ...] = ()) -> list[str]:
-    packages = list(extra) + rng.sample(APT_PACKAGES, rng.randint(1, 6))
     if rng.random() < 0.5:
         return run_lines(rng, apt_commands(rng, extra), comments=("system packages", "needed to build wheels"))
+    packages = apt_packages(rng, extra, 6)
     # the classic one-package-per-line form
     out = ["RUN apt-get update \\", "    && apt-get install -y --no-install-recommends \\"]
     out += [f"        {p} \\" for p in packages]
@@ -530,15 +542,20 @@ def tail(rng: random.Random, plan: Plan, out: list[str], user: str | None) -> No
 
 def padding(rng: random.Random, plan: Plan, out: list[str]) -> None:
     """Extra instructions that verbose real-world files carry."""
-    for _ in range(plan.verbose):
+    for _ in range((0, 1, 3, 8)[plan.verbose]):
         choice = rng.random()
-        if choice < 0.3:
+        if choice < 0.12:
+            out.append("")
+            out += [f"# {line}" for line in rng.sample(NOTES, rng.randint(2, len(NOTES)))]
+        elif choice < 0.3:
             maybe_comment(rng, out, 1.0, ("TODO: move to a distroless base", "Static files are served by the CDN", "keep in sync with docker-compose.yml"))
         elif choice < 0.55:
             out.append(f"ENV TZ={rng.choice(('UTC', 'Europe/Berlin', 'America/New_York'))}")
-        elif choice < 0.75:
+        elif choice < 0.65:
             out.append("ARG APP_VERSION=0.0.0")
             out.append("ENV APP_VERSION=${APP_VERSION}")
+        elif choice < 0.8:
+            out += apt_run(rng)
         else:
             out.append(f"RUN mkdir -p /var/log/service /tmp/uploads && chmod 0775 /var/log/service")
 
