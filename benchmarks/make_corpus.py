@@ -317,7 +317,7 @@ def run_lines(rng: random.Random, commands: list[str], flags: str = "", comments
     style = rng.random()
     if len(commands) == 1 and style < 0.7 or style < 0.25:
         return [head + " && ".join(commands)]
-    if style < 0.75:
+    if style < 0.75 and len(commands) > 1:
         out = [head + commands[0] + " \\"]
         for i, cmd in enumerate(commands[1:], 1):
             if comments and rng.random() < 0.3:
@@ -421,7 +421,7 @@ def user_setup(rng: random.Random, plan: Plan, out: list[str]) -> str | None:
     if plan.user == "uid":
         return rng.choice(("1001", "1001:1001", "10001"))
     alpine = plan.family == "alpine"
-    if plan.user in ("named-uid", "before-install"):
+    if plan.user == "named-uid" or plan.user == "before-install" and rng.random() < 0.6:
         if alpine:
             out.append("RUN addgroup -S -g 1001 app && adduser -S -u 1001 -G app app")
         else:

@@ -214,8 +214,6 @@ class CopyAllBeforeInstall(Rule):
                 f"the install at line {run.line_no} reads {', '.join(reads.outside)}, which this COPY "
                 "does not provide: the requirement files are already copied first, nothing to do"
             )
-        if reads.outside:
-            raise _Skip(f"the install also reads {', '.join(reads.outside)} from outside the copy")
         for rel in sorted(reads.files):
             if posixpath.normpath(posixpath.join(dest_abs, rel)) in bound:
                 raise _Skip(f"{rel} is bind-mounted into the install: nothing to do")
