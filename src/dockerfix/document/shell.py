@@ -58,6 +58,14 @@ class _Opaque(ValueError):
     pass
 
 
+def _closing(text: str, i: int, ch: str) -> int:
+    """The index of the ``ch`` that closes the one at ``i``."""
+    j = text.find(ch, i + 1)
+    if j < 0:
+        raise _Opaque(f"unterminated {ch}")
+    return j
+
+
 def _skip_balanced(text: str, i: int, open_: str, close: str) -> int:
     """Return the index after the ``close`` that balances the ``open_`` just before ``i``."""
     depth = 1
@@ -68,10 +76,7 @@ def _skip_balanced(text: str, i: int, open_: str, close: str) -> int:
             i += 2
             continue
         if c == "'":
-            j = text.find("'", i + 1)
-            if j < 0:
-                raise _Opaque("unterminated quote")
-            i = j + 1
+            i = _closing(text, i, "'") + 1
             continue
         if c == '"':
             i = _skip_double(text, i + 1)
@@ -99,10 +104,7 @@ def _skip_double(text: str, i: int) -> int:
             i = _skip_balanced(text, i + 2, "(", ")")
             continue
         if c == "`":
-            j = text.find("`", i + 1)
-            if j < 0:
-                raise _Opaque("unterminated backquote")
-            i = j + 1
+            i = _closing(text, i, "`") + 1
             continue
         i += 1
     raise _Opaque("unterminated double quote")
@@ -125,9 +127,7 @@ def _read_word(text: str, i: int) -> tuple[ShellWord, int]:
             i += 2
             continue
         if c == "'":
-            j = text.find("'", i + 1)
-            if j < 0:
-                raise _Opaque("unterminated quote")
+            j = _closing(text, i, "'")
             value.append(text[i + 1 : j])
             i = j + 1
             continue
@@ -153,9 +153,7 @@ def _read_word(text: str, i: int) -> tuple[ShellWord, int]:
             continue
         if c == "`":
             expands = True
-            j = text.find("`", i + 1)
-            if j < 0:
-                raise _Opaque("unterminated backquote")
+            j = _closing(text, i, "`")
             value.append(text[i : j + 1])
             i = j + 1
             continue
