@@ -112,7 +112,7 @@ def _emit(report, settings, quiet: bool, verbose: bool) -> int:  # type: ignore[
         if f.changed and settings.mode is Mode.DIFF:
             text = unified_diff(f.original or b"", f.output or b"", f.path)
             out.write(colorize(text) if colour else text)
-        elif f.changed and settings.mode is Mode.CHECK:
+        elif f.changed and settings.mode is Mode.CHECK and not quiet:
             _err(f"would rewrite {f.path}")
         elif f.written and not quiet:
             _err(f"rewrote {f.path}")

@@ -58,8 +58,11 @@ def find_dockerfiles(path: Path) -> tuple[list[Path], list[str]]:
         )
         found.extend(here / f for f in sorted(filenames) if is_dockerfile_name(f))
     if found and _inside_git(path):
-        ignored = _git_ignored(path, found)
-        found = [f for f in found if f not in ignored]
+        # a folder named on the command line is searched even if git ignores it as a whole;
+        # only what git ignores below it is skipped
+        ignored = _git_ignored(path, [*found, path / ".dockerfix-probe"])
+        if path / ".dockerfix-probe" not in ignored:
+            found = [f for f in found if f not in ignored]
     return found, []
 
 

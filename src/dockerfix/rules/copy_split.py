@@ -395,7 +395,7 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
         if call is None:
             reason = context_free(cmd, in_tree)
             if reason:
-                raise _Skip(f"the install RUN at line {run.line_no} also runs a command that {_lower(reason)}")
+                raise _Skip(f"in the install RUN at line {run.line_no}, {reason}")
             continue
         if call.subcommand not in ("install", "wheel", "download"):
             continue
@@ -428,10 +428,6 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
                 raise _Skip(f"the --find-links path {value} uses a variable whose value is not known")
             _add_dir(reads, path, dest_abs, build)
     return reads
-
-
-def _lower(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def _relative(path: str, dest_abs: str) -> str | None:
