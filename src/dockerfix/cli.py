@@ -83,7 +83,7 @@ def fix(
     targets = paths or ["."]
     stdin = sys.stdin.buffer.read() if STDIN in targets else None
     report = run(targets, settings, stdin)
-    raise typer.Exit(_emit(report, settings, quiet, verbose))
+    raise typer.Exit(_emit(report, settings, quiet, verbose, stdin_diff=diff))
 
 
 def _known_prefixes() -> list[str]:
@@ -93,7 +93,11 @@ def _known_prefixes() -> list[str]:
     return [r.code for r in ALL_RULES] + list(CODES)
 
 
-def _emit(report, settings, quiet: bool, verbose: bool) -> int:  # type: ignore[no-untyped-def]
+def _emit(report, settings, quiet: bool, verbose: bool, stdin_diff: bool = False) -> int:  # type: ignore[no-untyped-def]
+    """Diffs or file content to stdout, messages to stderr; return the exit code.
+
+    Standard input gets the fixed file back on stdout, or a diff with an explicit --diff, or
+    nothing with --check."""
     from dockerfix.render.diff import colorize, unified_diff
     from dockerfix.render.text import finding_lines, summary
     from dockerfix.settings import Mode
@@ -107,7 +111,12 @@ def _emit(report, settings, quiet: bool, verbose: bool) -> int:  # type: ignore[
             if not quiet or line.split(": ", 1)[1].startswith("DFX9"):
                 _err(line)
         if f.path == "-":
-            out.buffer.write(f.output if f.output is not None else f.original or b"")
+            if settings.mode is Mode.CHECK or (stdin_diff and f.output is None):
+                continue
+            if stdin_diff:
+                out.write(unified_diff(f.original or b"", f.output or b"", "-"))
+            else:
+                out.buffer.write(f.output if f.output is not None else f.original or b"")
             continue
         if f.changed and settings.mode is Mode.DIFF:
             text = unified_diff(f.original or b"", f.output or b"", f.path)
@@ -123,7 +132,7 @@ def _emit(report, settings, quiet: bool, verbose: bool) -> int:  # type: ignore[
         _err(summary(report, settings.mode))
     if report.failed:
         return EXIT_ERROR
-    pending = [f for f in report.changed if f.path != "-" or settings.mode is Mode.CHECK]
+    pending = [f for f in report.changed if f.path != "-" or settings.mode is Mode.CHECK or stdin_diff]
     if pending and settings.mode is not Mode.WRITE:
         return EXIT_CHANGES
     return EXIT_CLEAN

@@ -131,7 +131,9 @@ def fix_document(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> FixR
         if not chosen:
             return FixResult(doc.source, current.source, tuple(reported), True)
         if iteration > 0:
-            reported.extend(chosen)
+            # a fix deferred from an earlier pass was reported then already
+            seen = {(f.code, f.message) for f in reported}
+            reported.extend(f for f in chosen if (f.code, f.message) not in seen)
         edits = [e for f in chosen for e in f.fix.edits]  # type: ignore[union-attr]
         codes = sorted({f.code for f in chosen})
         output, moved = apply_edits(current.source, edits)

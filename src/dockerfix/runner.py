@@ -101,7 +101,10 @@ def process_bytes(
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same directory, keep the mode, then rename."""
+    """Write through a temporary file in the same directory, keep the mode, then rename.
+
+    A symbolic link is followed: the file it points to is replaced, the link stays."""
+    path = Path(os.path.realpath(path))
     mode = path.stat().st_mode & 0o7777
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".dockerfix", dir=path.parent)
     try:

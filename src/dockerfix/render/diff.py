@@ -8,7 +8,13 @@ NO_NEWLINE = "\\ No newline at end of file\n"
 
 
 def _lines(data: bytes) -> list[str]:
-    return data.decode("utf-8", errors="surrogateescape").splitlines(keepends=True) if data else []
+    """Lines split at "\n" only, as the document model splits them (not at form feeds etc.)."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
 
 
 def unified_diff(before: bytes, after: bytes, path: str) -> str:
