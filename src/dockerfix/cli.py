@@ -10,11 +10,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from dockerfix import __version__
+
+if TYPE_CHECKING:
+    from dockerfix.runner import RunReport
+    from dockerfix.settings import Settings
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 
@@ -93,7 +97,7 @@ def _known_prefixes() -> list[str]:
     return [r.code for r in ALL_RULES] + list(CODES)
 
 
-def _emit(report, settings, quiet: bool, verbose: bool, stdin_diff: bool = False) -> int:  # type: ignore[no-untyped-def]
+def _emit(report: RunReport, settings: Settings, quiet: bool, verbose: bool, stdin_diff: bool = False) -> int:
     """Diffs or file content to stdout, messages to stderr; return the exit code.
 
     Standard input gets the fixed file back on stdout, or a diff with an explicit --diff, or

@@ -134,7 +134,7 @@ def fix_document(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> FixR
             # a fix deferred from an earlier pass was reported then already
             seen = {(f.code, f.message) for f in reported}
             reported.extend(f for f in chosen if (f.code, f.message) not in seen)
-        edits = [e for f in chosen for e in f.fix.edits]  # type: ignore[union-attr]
+        edits = [e for f in chosen if f.fix is not None for e in f.fix.edits]
         codes = sorted({f.code for f in chosen})
         output, moved = apply_edits(current.source, edits)
         try:

@@ -9,6 +9,7 @@ refused with a ParseError: a file we cannot map exactly is never rewritten.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -184,7 +185,8 @@ def _cross_check(
         for ln in range(raw.last + 1, raw.end):
             masked[ln] = ""
     data = ("\n".join(masked) + "\n").encode("utf-8")
-    parser = DockerfileParser(fileobj=io.BytesIO(data), env_replace=False)
+    # a binary stream: its readlines() splits at "\n" only (the stubs say text, the code reads bytes)
+    parser = DockerfileParser(fileobj=io.BytesIO(data), env_replace=False)  # type: ignore[arg-type]
     theirs = [
         (s["startline"], s["endline"], s["instruction"])
         for s in parser.structure
@@ -192,9 +194,9 @@ def _cross_check(
     ]
     ours = [(r.start, r.last, lines[r.start].split(None, 1)[0].upper()) for r in raws]
     if theirs != ours:
-        for a, b in zip(theirs + [None] * len(ours), ours + [None] * len(theirs)):  # type: ignore[list-item]
+        for a, b in itertools.zip_longest(theirs, ours):
             if a != b:
-                line = (b or a or (0, 0, ""))[0]
+                line = (b or a)[0]
                 raise ParseError(line, "the instruction index does not match this line")
 
 

@@ -13,7 +13,7 @@ from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.state import State, is_known_dir, unknown_dir
 from dockerfix.document.words import Word
 from dockerfix.ecosystems.commands import context_free, unwrap
-from dockerfix.ecosystems.pip import is_local_reference, is_url, parse_requirements, pip_call
+from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, parse_requirements, pip_call
 from dockerfix.rules._common import script_of
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 from dockerfix.edits import Edit
@@ -375,7 +375,7 @@ def _assigned(inst: Instruction) -> list[tuple[str, str]]:
     return parse_assignments(inst.args, inst.escape)
 
 
-def _reads_files(call) -> bool:  # type: ignore[no-untyped-def]
+def _reads_files(call: PipCall) -> bool:
     if call.values("requirement") or call.values("constraint") or call.values("editable"):
         return True
     return any(is_local_reference(w.value) or w.expands for w in call.positionals)

@@ -268,10 +268,10 @@ def _cache_dir(state: State, call: PipCall, user: RunUser) -> tuple[str | None, 
         return posixpath.normpath(path), None
     for var, suffix in (("PIP_CACHE_DIR", ""), ("XDG_CACHE_HOME", "pip"), ("HOME", ".cache/pip")):
         if var in env:
-            value = env[var]
-            if value is None or not value.startswith("/"):
+            setting = env[var]
+            if setting is None or not setting.startswith("/"):
                 return None, f"{var} is set to a value that is not a known absolute path"
-            return posixpath.normpath(posixpath.join(value, suffix)), None
+            return posixpath.normpath(posixpath.join(setting, suffix)), None
     if user.root:
         return DEFAULT_ROOT_CACHE, None
     path = f"/var/cache/pip-{user.uid}"
