@@ -148,11 +148,6 @@ class Document:
                 return d
         return None
 
-    def stage_of(self, inst: Instruction) -> Stage | None:
-        if 0 <= inst.stage < len(self.stages):
-            return self.stages[inst.stage]
-        return None
-
     @cached_property
     def keyword_upper(self) -> bool:
         """Whether the file writes keywords in upper case (the prevailing style)."""

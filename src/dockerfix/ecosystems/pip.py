@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from dockerfix.document.shell import Command, ShellWord
 from dockerfix.ecosystems.commands import Invocation, unwrap
@@ -160,7 +160,6 @@ class RequirementsFile:
     find_links: tuple[str, ...] = ()
     local: tuple[str, ...] = ()  # lines that install local paths or editables: need the source
     variables: tuple[str, ...] = ()  # lines using ${VAR} (expanded by pip from the environment)
-    problems: tuple[str, ...] = field(default=())
 
 
 def _logical_lines(text: str) -> list[str]:

@@ -23,8 +23,25 @@ def script_of(inst: Instruction) -> Script:
     return parse_shell(inst.args)
 
 
+_SYNTAX_PIN = re.compile(r"^(?:docker\.io/)?docker/dockerfile(?:-upstream)?:(\d+)\.(\d+)")
+
+
+def frontend_problem(doc: Document) -> str | None:
+    """Why the file's pinned frontend cannot run RUN --mount (a pin below 1.2), or None."""
+    syntax = doc.directive("syntax")
+    if syntax is None:
+        return None
+    m = _SYNTAX_PIN.match(syntax.value)
+    if m and (int(m.group(1)), int(m.group(2))) < (1, 2) and "experimental" not in syntax.value:
+        return f"the file pins the Dockerfile frontend {syntax.value}, which has no RUN --mount (1.2+)"
+    return None
+
+
 def platform_problem(doc: Document, stage: Stage, state: State, inst: Instruction) -> str | None:
     """Why RUN flags cannot be added to this RUN at all, or None."""
+    frontend = frontend_problem(doc)
+    if frontend:
+        return frontend
     if doc.escape == "`" or _WINDOWS.search(stage.base):
         return "this is a Windows image; BuildKit cache mounts are not supported there"
     if state.shell is not None and inst.exec_form is None:

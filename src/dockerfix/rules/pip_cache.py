@@ -67,8 +67,9 @@ class PipCacheMount(Rule):
     ## When it leaves the RUN alone
     A non-root user whose uid is not known, a `USER` or cache path through a variable whose
     value is not known, `pip cache purge` or an `rm` of the cache in the same `RUN`, a heredoc
-    or `ONBUILD`, a Windows image or a non-POSIX `SHELL`, and shell it cannot read. Each is
-    reported with the reason.
+    or `ONBUILD`, a Windows image or a non-POSIX `SHELL`, a `# syntax=` pin to a frontend older
+    than 1.2 (which has no `RUN --mount`), and shell it cannot read. Each is reported with the
+    reason.
 
     ## Fix safety
     Safe for BuildKit builds (Docker 23+ by default, Docker 18.09+ with `DOCKER_BUILDKIT=1`,
