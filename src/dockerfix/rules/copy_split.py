@@ -179,7 +179,7 @@ class CopyAllBeforeInstall(Rule):
                 try:
                     finding = self._split(doc, ctx, stage, k, inst, dest)
                 except _Skip as why:
-                    finding = self.finding(inst.start, f"COPY at line {inst.line_no} is left in place: {why}")
+                    finding = self.finding(inst.start, f"{inst.kind} at line {inst.line_no} is left in place: {why}")
                 if finding is not None:
                     yield finding
 
@@ -232,7 +232,7 @@ class CopyAllBeforeInstall(Rule):
         files = ", ".join(sorted(reads.files | {d + "/" for d in reads.dirs}))
         return self.finding(
             copy.start,
-            f"COPY at line {copy.line_no} copies the whole context before the install at line "
+            f"{copy.kind} at line {copy.line_no} copies the whole context before the install at line "
             f"{run.line_no}, so any code change reinstalls every dependency: copy {files} first "
             "and the rest after the install",
             fix,
