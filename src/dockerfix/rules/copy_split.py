@@ -214,6 +214,8 @@ class CopyAllBeforeInstall(Rule):
                 f"the install at line {run.line_no} reads {', '.join(reads.outside)}, which this COPY "
                 "does not provide: the requirement files are already copied first, nothing to do"
             )
+        if not reads.files and not reads.dirs:
+            raise _Skip(f"the install at line {run.line_no} reads no requirement file from the build context")
         for rel in sorted(reads.files):
             if posixpath.normpath(posixpath.join(dest_abs, rel)) in bound:
                 raise _Skip(f"{rel} is bind-mounted into the install: nothing to do")

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from dockerfix.document.edit import CannotEdit, InstructionEditor
-from dockerfix.document.flags import cache_mount_flag, mounts
+from dockerfix.document.flags import Mount, cache_mount_flag, mounts
 from dockerfix.document.model import Document, Instruction
 from dockerfix.document.shell import Command, Script
 from dockerfix.document.state import State
@@ -197,15 +197,18 @@ class PipCacheMount(Rule):
         for cmd in script.commands:
             call = pip_call(cmd)
             if call is not None and call.subcommand == "cache" and call.positionals[:1] and call.positionals[0].value in ("purge", "remove"):
-                yield self.finding(inst.start, "pip cache mount not added: this RUN empties pip's cache (`pip cache purge`)")
+                words = " ".join(w.value for w in call.invocation.argv)
+                yield self.finding(inst.start, f"pip cache mount not added: this RUN empties pip's cache (`{words}`)")
                 return
         user = run_user(state)
         if user.problem:
             yield self.finding(inst.start, f"pip cache mount not added: {user.problem}")
             return
-        existing = {
-            m.target_path(state.workdir): m for m in mounts(inst) if m.target_path(state.workdir)
-        }
+        existing: dict[str, Mount] = {}
+        for m in mounts(inst):
+            path = m.target_path(state.workdir)
+            if path:
+                existing[path] = m
         editor = InstructionEditor(doc, inst)
         new_mounts: dict[str, dict[str, int]] = {}
         notes: list[str] = []
@@ -219,7 +222,7 @@ class PipCacheMount(Rule):
                 if wiper:
                     yield self.finding(inst.start, f"pip cache mount not added: this RUN empties the cache (`{wiper}`)")
                     return
-                mount = existing.get(target)
+                mount = _covering(existing, target)
                 if mount is not None and mount.type != "cache":
                     yield self.finding(inst.start, f"pip cache mount not added: a {mount.type} mount is already at {target}")
                     return
@@ -248,6 +251,16 @@ class PipCacheMount(Rule):
         if notes:
             message += " (" + "; ".join(dict.fromkeys(notes)) + ")"
         yield self.finding(inst.start, message, Fix(what, (editor.edit(),)))
+
+
+def _covering(existing: dict[str, Mount], target: str) -> Mount | None:
+    """The mount at ``target`` or at a folder above it, if any (the nearest wins)."""
+    best: tuple[int, Mount] | None = None
+    for path, mount in existing.items():
+        if target == path or target.startswith(path.rstrip("/") + "/"):
+            if best is None or len(path) > best[0]:
+                best = (len(path), mount)
+    return best[1] if best else None
 
 
 def _cache_dir(state: State, call: PipCall, user: RunUser) -> tuple[str | None, str | None]:
