@@ -42,13 +42,18 @@ def platform_problem(doc: Document, stage: Stage, state: State, inst: Instructio
     frontend = frontend_problem(doc)
     if frontend:
         return frontend
-    if doc.escape == "`" or _WINDOWS.search(stage.base):
+    if windows_image(doc, stage):
         return "this is a Windows image; BuildKit cache mounts are not supported there"
     if state.shell is not None and inst.exec_form is None:
         tool = posixpath.basename(state.shell[0]) if state.shell else ""
         if tool not in _POSIX_SHELLS:
             return f"SHELL {list(state.shell)} is not a POSIX shell"
     return None
+
+
+def windows_image(doc: Document, stage: Stage) -> bool:
+    """A Windows base image, or a file written for one (the backtick escape)."""
+    return doc.escape == "`" or bool(_WINDOWS.search(stage.base))
 
 
 def keyword_end(inst: Instruction) -> int:

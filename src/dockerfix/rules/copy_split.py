@@ -14,7 +14,7 @@ from dockerfix.document.state import State, is_known_dir, unknown_dir
 from dockerfix.document.words import Word
 from dockerfix.ecosystems.commands import context_free, unwrap
 from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, parse_requirements, pip_call
-from dockerfix.rules._common import script_of
+from dockerfix.rules._common import script_of, windows_image
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 from dockerfix.edits import Edit
 
@@ -82,8 +82,9 @@ class CopyAllBeforeInstall(Rule):
     requirement file is missing from the context or excluded by `.dockerignore`, an
     instruction between the copy and the install could read or change the copied files, the
     install is under `ONBUILD` or in a heredoc, a path depends on a variable whose value is not
-    known, the build context is unknown, or the requirement files are already copied or
-    bind-mounted before the install (then there is nothing to do). Each case is reported.
+    known, the build context is unknown, the image is a Windows image, or the requirement files
+    are already copied or bind-mounted before the install (then there is nothing to do). Each
+    case is reported.
 
     ## Fix safety
     Safe: the image ends up with the same files; only the layer boundaries change (the
@@ -191,6 +192,8 @@ class CopyAllBeforeInstall(Rule):
         run, blocker = _find_install(doc, stage, k, copy, dest, dest_abs, ctx.build)
         if run is None:
             return None
+        if windows_image(doc, stage):
+            raise _Skip("this is a Windows image, which is not rewritten")
         if blocker:
             raise _Skip(blocker)
         if run.heredocs:
