@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dockerfix.document.edit import CannotEdit, InstructionEditor
 from dockerfix.document.flags import Mount, cache_mount_flag, mounts
 from dockerfix.document.model import Document, Instruction
-from dockerfix.document.shell import Command, Script
+from dockerfix.document.shell import Script
 from dockerfix.document.state import State
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.pip import DEFAULT_ROOT_CACHE, PipCall, pip_call
@@ -320,44 +320,48 @@ def _neutralise(
     notes: list[str] = []
     base = inst.args_start
     exec_form = inst.args.lstrip().startswith("[")
-    cmd: Command = call.invocation.command
-    for w in call.no_cache_words:
+
+    def remove(start: int, end: int) -> None:
         if exec_form:
-            _remove_json_element(editor, inst, w.start, w.end)
+            _remove_json_element(editor, inst, start, end)
         else:
-            editor.remove_word(base + w.start, base + w.end)
+            editor.remove_word(base + start, base + end)
+
+    for w in call.no_cache_words:
+        remove(w.start, w.end)
         notes.append("drops --no-cache-dir, which keeps pip from using the cache")
-    inline_vars = [w for w in cmd.words if w.value.startswith(NO_CACHE_VAR + "=")]
-    for w in inline_vars:
-        editor.remove_word(base + w.start, base + w.end)
-        notes.append(f"drops the inline {NO_CACHE_VAR}, which disables pip's cache")
+    for w in call.invocation.command.words:
+        if w.value.startswith(NO_CACHE_VAR + "="):
+            remove(w.start, w.end)
+            notes.append(f"drops the inline {NO_CACHE_VAR}, which disables pip's cache")
     unset = NO_CACHE_VAR in state.env and NO_CACHE_VAR not in call.invocation.unset
     if unset:
         line = state.env_line.get(NO_CACHE_VAR)
         where = f" at line {line + 1}" if line is not None else ""
         notes.append(f"runs pip with {NO_CACHE_VAR} unset: the ENV{where} disables pip's cache")
+    env_word = call.invocation.env_word
+    # words to put before pip: env(1) when something must be unset, or when an assignment
+    # cannot stand first (exec form, or after a wrapper such as sudo)
     prefix: list[str] = []
-    if unset and call.invocation.env_word is None:
-        prefix += ["env", "-u", NO_CACHE_VAR]
+    if env_word is None and (unset or (inline and (exec_form or not call.invocation.at_start))):
+        prefix.append("env")
+    if unset:
+        if env_word is None:
+            prefix += ["-u", NO_CACHE_VAR]
+        elif exec_form:
+            sep = _json_separator(inst.args)
+            editor.insert_after(base + env_word.end, f'{sep}"-u"{sep}"{NO_CACHE_VAR}"')
+        else:
+            editor.insert_after(base + env_word.end, f" -u {NO_CACHE_VAR}")
     if inline:
         prefix.append(f"PIP_CACHE_DIR={inline}")
-    tool = call.tool
-    if exec_form:
-        if inline and "env" not in prefix and call.invocation.env_word is None:
-            prefix.insert(0, "env")
-        if unset and call.invocation.env_word is not None:
-            return notes + ["cannot add -u to an existing env in exec form"]
-        if prefix:
-            sep = _json_separator(inst.args)
-            editor.insert_before(base + tool.start, sep.join(json.dumps(p) for p in prefix) + sep)
-        return notes
-    if unset and call.invocation.env_word is not None:
-        ew = call.invocation.env_word
-        editor.insert_after(base + ew.end, f" -u {NO_CACHE_VAR}")
-    if inline and not unset and not call.invocation.at_start and call.invocation.env_word is None:
-        prefix.insert(0, "env")
     if prefix:
-        editor.insert_before(base + tool.start, " ".join(prefix) + " ")
+        if exec_form:
+            sep = _json_separator(inst.args)
+            text = sep.join(json.dumps(p) for p in prefix) + sep
+        else:
+            text = " ".join(prefix) + " "
+        editor.insert_before(base + call.tool.start, text)
     return notes
 
 
