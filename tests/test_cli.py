@@ -808,3 +808,13 @@ def test_with_context_the_copy_is_split(
         "RUN pip install -r requirements.txt\n"
         "COPY . .\n"
     )
+
+
+def test_a_file_named_twice_is_processed_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(PIP_ONLY)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--diff", str(dockerfile), str(tmp_path)])
+    assert exit_info.value.code == 1
+    out = capsys.readouterr().out
+    assert out.count("+++ ") == 1

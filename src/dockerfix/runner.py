@@ -144,6 +144,7 @@ def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None) ->
 
     report = RunReport()
     rules = selected_rules(settings)
+    seen: set[Path] = set()
     for item in paths:
         if item == STDIN:
             data = stdin if stdin is not None else b""
@@ -152,5 +153,9 @@ def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None) ->
         found, errors = find_dockerfiles(Path(item))
         report.errors.extend(errors)
         for path in found:
+            key = path.resolve()
+            if key in seen:  # named twice, or found through two arguments
+                continue
+            seen.add(key)
             report.files.append(process_file(path, str(path), settings, rules))
     return report
