@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from dockerfix.context.build_context import BuildContext, clean
 from dockerfix.document.flags import mounts
 from dockerfix.document.model import Document, Instruction, Stage
+from dockerfix.document.shell import Command
 from dockerfix.document.state import State, is_known_dir, unknown_dir
 from dockerfix.document.words import Word
 from dockerfix.ecosystems.commands import context_free, unwrap
@@ -73,7 +74,8 @@ class CopyAllBeforeInstall(Rule):
     found by following `-r`/`-c`/`--requirement`/`--constraint` recursively (relative to the
     including file), local `--find-links` directories, paths relative to `WORKDIR` or to a `cd`,
     absolute paths and paths through variables the stage sets with `ENV`, for every spelling of
-    pip (`pip`, `pip3`, `python -m pip`, a virtualenv's `bin/pip`). The build context is the
+    pip (`pip`, `pip3`, `python -m pip`, a virtualenv's `bin/pip`). A `[ -f requirements.txt ]`
+    test in the install is fine when the file it tests is one that is copied first. The build context is the
     Dockerfile's directory unless `--context` says otherwise, and `.dockerignore` (or
     `<Dockerfile>.dockerignore`) is applied with Docker's rules.
 
@@ -390,6 +392,7 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
     state = doc.state(run)
     script = script_of(run)
     reads = _Reads()
+    probes: list[tuple[str, str]] = []  # (file a test command looks at, the command)
     cwd = state.workdir
     for cmd in script.commands:
         if cmd.name == "cd" and len(cmd.argv) == 2:
@@ -397,6 +400,9 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
             continue
         call = pip_call(cmd)
         in_tree = _in_tree(state, cwd, dest_abs, build)
+        if call is None and cmd.name in _TESTS and not cmd.redirects:
+            probes.extend(_test_operands(cmd, state, cwd, dest_abs, run))
+            continue
         if call is None:
             reason = context_free(cmd, in_tree)
             if reason:
@@ -432,7 +438,34 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
             if path is None:
                 raise _Skip(f"the --find-links path {value} uses a variable whose value is not known")
             _add_dir(reads, path, dest_abs, build)
+    for rel, text in probes:
+        # `[ -f requirements.txt ]` gives the same answer after the split only if the file
+        # is copied first, or is not in the context at all
+        if rel not in reads.files and _context_has(build, rel):
+            raise _Skip(f"`{text}` in the install RUN looks at {rel}, which would not be copied yet")
     return reads
+
+
+_TESTS = frozenset({"[", "test"})
+_TEST_OPERATORS = frozenset({"]", "!", "=", "!=", "-a", "-o"})
+
+
+def _test_operands(
+    cmd: Command, state: State, cwd: str, dest_abs: str, run: Instruction
+) -> list[tuple[str, str]]:
+    """The files in the copied tree that a `[ ... ]` or `test ...` looks at."""
+    text = " ".join(w.value for w in cmd.argv)
+    out: list[tuple[str, str]] = []
+    for w in cmd.argv[1:]:
+        if w.value in _TEST_OPERATORS or (w.value.startswith("-") and len(w.value) == 2):
+            continue
+        path = state.resolve(w.value, cwd)
+        if path is None:
+            raise _Skip(f"`{text}` in the install RUN at line {run.line_no} uses a variable whose value is not known")
+        rel = _relative(path, dest_abs)
+        if rel is not None:
+            out.append((rel, text))
+    return out
 
 
 def _relative(path: str, dest_abs: str) -> str | None:
