@@ -31,6 +31,10 @@ class _Skip(Exception):
     """Leave the COPY where it is, for the reason given."""
 
 
+class _Missing(_Skip):
+    """A file the install reads is not in the build context."""
+
+
 @dataclass
 class _Reads:
     files: set[str] = field(default_factory=set)  # context-relative manifest files
@@ -75,7 +79,9 @@ class CopyAllBeforeInstall(Rule):
     including file), local `--find-links` directories, paths relative to `WORKDIR` or to a `cd`,
     absolute paths and paths through variables the stage sets with `ENV`, for every spelling of
     pip (`pip`, `pip3`, `python -m pip`, a virtualenv's `bin/pip`). A `[ -f requirements.txt ]`
-    test in the install is fine when the file it tests is one that is copied first. The build context is the
+    test in the install is fine when the file it tests is one that is copied first. Files named
+    through `PIP_REQUIREMENT`, `PIP_CONSTRAINT` and `PIP_FIND_LINKS` (set by `ENV` or inline) are
+    copied too. The build context is the
     Dockerfile's directory unless `--context` says otherwise, and `.dockerignore` (or
     `<Dockerfile>.dockerignore`) is applied with Docker's rules.
 
@@ -182,7 +188,10 @@ class CopyAllBeforeInstall(Rule):
                 try:
                     finding = self._split(doc, ctx, stage, k, inst, dest)
                 except _Skip as why:
-                    finding = self.finding(inst.start, f"{inst.kind} at line {inst.line_no} is left in place: {why}")
+                    reason = str(why)
+                    if isinstance(why, _Missing) and ctx.settings.context is None:
+                        reason += " (taken to be the Dockerfile's folder; give --context if it is another)"
+                    finding = self.finding(inst.start, f"{inst.kind} at line {inst.line_no} is left in place: {reason}")
                 if finding is not None:
                     yield finding
 
@@ -412,7 +421,22 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
             continue
         env = dict(state.env)
         env.update({k: State(env=env).expand(v) for k, v in call.invocation.env.items()})
+        for name in call.invocation.unset:
+            env.pop(name, None)
         sub = State(env=env, workdir=cwd)
+        requirements = call.values("requirement") + call.values("constraint")
+        links = call.values("find-links")
+        for var, bucket in _PIP_ENV_FILES:
+            if var in env:
+                setting = env[var]
+                if setting is None:
+                    raise _Skip(f"{var} is set to a value that is not known")
+                (links if bucket == "find-links" else requirements).extend(setting.split())
+        if "PIP_EDITABLE" in env:
+            raise _Skip("PIP_EDITABLE is set, so the install needs the source")
+        config = env.get("PIP_CONFIG_FILE", "/dev/null")
+        if config is None or in_tree(config) is not False:
+            raise _Skip(f"pip reads its configuration from {config}, which may come from the copy")
         for value in call.values("editable"):
             raise _Skip(f"the install uses -e {value}, which needs the source")
         for w in call.positionals:
@@ -424,14 +448,14 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
             for value in call.values(name):
                 if in_tree(value) is not False:
                     raise _Skip(f"pip --{name} {value} writes where the full copy lands")
-        for value in call.values("requirement") + call.values("constraint"):
+        for value in requirements:
             if is_url(value):
                 continue
             path = sub.resolve(value)
             if path is None:
                 raise _Skip(f"the requirement path {value} uses a variable whose value is not known")
             _add_file(reads, path, dest_abs, build, set())
-        for value in call.values("find-links"):
+        for value in links:
             if is_url(value):
                 continue
             path = sub.resolve(value)
@@ -446,6 +470,8 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
     return reads
 
 
+# pip reads any option from PIP_<OPTION>; these name files the install reads
+_PIP_ENV_FILES = (("PIP_REQUIREMENT", "requirement"), ("PIP_CONSTRAINT", "constraint"), ("PIP_FIND_LINKS", "find-links"))
 _TESTS = frozenset({"[", "test"})
 _TEST_OPERATORS = frozenset({"]", "!", "=", "!=", "-a", "-o"})
 
@@ -480,7 +506,7 @@ def _relative(path: str, dest_abs: str) -> str | None:
 def _check_context(build: BuildContext, rel: str, what: str) -> None:
     exists = build.is_file(rel) if what == "file" else build.is_dir(rel)
     if not exists:
-        raise _Skip(f"{rel} is missing from the build context")
+        raise _Missing(f"{rel} is missing from the build context")
     if build.is_ignored(rel):
         raise _Skip(f"{rel} is excluded by .dockerignore, so the copy would fail")
 
