@@ -208,3 +208,23 @@ def parse_requirements(text: str) -> RequirementsFile:
 
 def is_url(value: str) -> bool:
     return "://" in value
+
+
+_CONFIG_NO_CACHE = re.compile(r"^\s*no[-_]cache[-_]dir\s*=", re.M | re.I)
+CONFIG_PATHS = ("/etc/pip.conf", "/etc/xdg/pip/pip.conf", "/root/.config/pip/pip.conf", "/root/.pip/pip.conf")
+
+
+def config_disables_cache(text: str) -> bool:
+    """A pip configuration file that sets no-cache-dir, to any value, turns the cache off."""
+    return bool(_CONFIG_NO_CACHE.search(text))
+
+
+_CONFIG_SET = re.compile(r"\bconfig\s+(?:--?\S+\s+)*set\s+\S*no[-_]cache[-_]dir\b", re.I)
+_INI_NO_CACHE = re.compile(r"no[-_]cache[-_]dir\s*=", re.I)
+
+
+def sets_no_cache_by_command(script_text: str) -> bool:
+    """`pip config set global.no-cache-dir ...`, or a command writing no-cache-dir to a pip.conf."""
+    if _CONFIG_SET.search(script_text):
+        return True
+    return "pip.conf" in script_text and bool(_INI_NO_CACHE.search(script_text))

@@ -7,14 +7,29 @@ import posixpath
 import re
 from collections.abc import Iterator
 
+from dockerfix.context.build_context import BuildContext
 from dockerfix.document.edit import CannotEdit, InstructionEditor
 from dockerfix.document.flags import Mount, cache_mount_flag, mounts
 from dockerfix.document.model import Document, Instruction
 from dockerfix.document.shell import Script
 from dockerfix.document.state import State
 from dockerfix.ecosystems.commands import unwrap
-from dockerfix.ecosystems.pip import DEFAULT_ROOT_CACHE, PipCall, pip_call
-from dockerfix.rules._common import RunUser, flags_end, platform_problem, run_user, script_of
+from dockerfix.ecosystems.pip import (
+    CONFIG_PATHS,
+    DEFAULT_ROOT_CACHE,
+    PipCall,
+    config_disables_cache,
+    pip_call,
+    sets_no_cache_by_command,
+)
+from dockerfix.rules._common import (
+    RunUser,
+    earlier_in_chain,
+    flags_end,
+    platform_problem,
+    run_user,
+    script_of,
+)
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 
 _PIP_TEXT = re.compile(r"\b(pip\d*(\.\d+)?|-m\s+pip)\s+(\S+\s+)*?(install|wheel|download)\b")
@@ -66,7 +81,10 @@ class PipCacheMount(Rule):
 
     ## When it leaves the RUN alone
     A non-root user whose uid is not known, a `USER` or cache path through a variable whose
-    value is not known, `pip cache purge` or an `rm` of the cache in the same `RUN`, a heredoc
+    value is not known, a pip configuration that the Dockerfile sets up with `no-cache-dir`
+    (a `pip.conf` it copies to `/etc/pip.conf` or `/root/.config/pip/`, `pip config set`) or
+    that it does not show (`PIP_CONFIG_FILE` pointing elsewhere), `pip cache purge` or an `rm`
+    of the cache in the same `RUN`, a heredoc
     or `ONBUILD`, a Windows image or a non-POSIX `SHELL`, a `# syntax=` pin to a frontend older
     than 1.2 (which has no `RUN --mount`), and shell it cannot read. Each is reported with the
     reason.
@@ -189,10 +207,16 @@ class PipCacheMount(Rule):
                 if problem:
                     yield self.finding(inst.start, f"pip cache mount not added: {problem}")
                     continue
-                yield from self._check_run(doc, inst, state, script, calls)
+                yield from self._check_run(doc, inst, state, script, calls, ctx.build)
 
     def _check_run(
-        self, doc: Document, inst: Instruction, state: State, script: Script, calls: list[PipCall]
+        self,
+        doc: Document,
+        inst: Instruction,
+        state: State,
+        script: Script,
+        calls: list[PipCall],
+        build: BuildContext | None,
     ) -> Iterator[Finding]:
         for cmd in script.commands:
             call = pip_call(cmd)
@@ -203,6 +227,10 @@ class PipCacheMount(Rule):
         user = run_user(state)
         if user.problem:
             yield self.finding(inst.start, f"pip cache mount not added: {user.problem}")
+            return
+        config = _config_problem(doc, inst, state, build)
+        if config:
+            yield self.finding(inst.start, f"pip cache mount not added: {config}")
             return
         existing: dict[str, Mount] = {}
         for m in mounts(inst):
@@ -251,6 +279,55 @@ class PipCacheMount(Rule):
         if notes:
             message += " (" + "; ".join(dict.fromkeys(notes)) + ")"
         yield self.finding(inst.start, message, Fix(what, (editor.edit(),)))
+
+
+def _config_problem(doc: Document, inst: Instruction, state: State, build: BuildContext | None) -> str | None:
+    """Why a pip configuration the Dockerfile sets up may turn pip's cache off, or None."""
+    watched = set(CONFIG_PATHS)
+    config_file: str | None = None
+    if "PIP_CONFIG_FILE" in state.env:
+        config_file = state.env["PIP_CONFIG_FILE"]
+        if config_file is None:
+            return "PIP_CONFIG_FILE is set to a value that is not known"
+        watched.add(config_file)
+    provided: set[str] = set()
+    for earlier in earlier_in_chain(doc, inst):
+        if earlier.kind == "RUN":
+            text = "\n".join(doc.lines[earlier.start : earlier.end]) if earlier.heredocs else earlier.args
+            if sets_no_cache_by_command(text):
+                return f"the RUN at line {earlier.line_no} configures pip with no-cache-dir, which turns the cache off"
+            continue
+        if earlier.kind not in ("COPY", "ADD"):
+            continue
+        for source, target in _copied_files(doc, earlier):
+            if target not in watched:
+                continue
+            provided.add(target)
+            content = build.read_text(source) if build is not None and earlier.flag("from") is None else None
+            if content is None:
+                return f"line {earlier.line_no} puts a pip configuration at {target} that cannot be read"
+            if config_disables_cache(content):
+                return f"the pip configuration copied to {target} at line {earlier.line_no} sets no-cache-dir"
+    if config_file and config_file != "/dev/null" and config_file not in provided:
+        return f"pip reads its configuration from {config_file} (PIP_CONFIG_FILE), which the Dockerfile does not show"
+    return None
+
+
+def _copied_files(doc: Document, inst: Instruction) -> list[tuple[str, str]]:
+    """(context source, absolute target) for each source of a COPY/ADD whose target is known."""
+    words = [w.value for w in inst.words]
+    if inst.heredocs or len(words) < 2:
+        return []
+    dest = doc.state(inst).resolve(words[-1])
+    if dest is None:
+        return []
+    sources = words[:-1]
+    into_dir = words[-1].endswith("/") or len(sources) > 1
+    out: list[tuple[str, str]] = []
+    for source in sources:
+        target = posixpath.join(dest, posixpath.basename(source.rstrip("/"))) if into_dir else dest
+        out.append((source, posixpath.normpath(target)))
+    return out
 
 
 def _covering(existing: dict[str, Mount], target: str) -> Mount | None:
