@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from dockerfix.document.shell import Script, exec_script, parse_shell
 from dockerfix.document.source import SourceText
 
 if TYPE_CHECKING:
@@ -89,6 +90,15 @@ class Instruction:
     def words(self) -> list[Word]:
         """The arguments after the flags, split into words (offsets relative to ``args``)."""
         return split_words(self.args, self.escape)
+
+    @cached_property
+    def script(self) -> Script:
+        """A RUN's commands, shell or exec form; heredoc RUNs are opaque."""
+        if self.heredocs:
+            return Script((), opaque="the command is a heredoc")
+        if self.args.lstrip().startswith("["):
+            return exec_script(self.args)
+        return parse_shell(self.args)
 
     @cached_property
     def exec_form(self) -> list[str] | None:

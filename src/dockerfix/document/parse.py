@@ -203,6 +203,10 @@ def _cross_check(
 def _flags(logical: str, after_keyword: int, escape: str) -> tuple[list[Flag], int]:
     flags: list[Flag] = []
     args_start = after_keyword
+    if not logical[after_keyword:].lstrip(" \t").startswith("--"):
+        while args_start < len(logical) and logical[args_start] in " \t":
+            args_start += 1
+        return flags, args_start
     for w in split_words(logical[after_keyword:], escape):
         if not w.raw.startswith("--") or len(w.raw) < 3:
             args_start = after_keyword + w.start

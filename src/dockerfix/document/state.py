@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from dockerfix.document.model import Document, Instruction
-from dockerfix.document.shell import parse_shell
 from dockerfix.document.words import UnknownVariable, expand, parse_assignments
 
 IMAGE_WORKDIR = "/<image-workdir>"  # the base image's WORKDIR, not known statically
@@ -104,7 +103,7 @@ def _step(state: State, inst: Instruction) -> State:
         return replace(state, shell=tuple(form) if form else ("<unknown>",))
     if kind == "RUN" and not inst.heredocs and inst.exec_form is None:
         if re.search(r"\b(useradd|adduser|groupadd|addgroup)\b", inst.args):
-            return _accounts(state, inst.args)
+            return _accounts(state, inst)
     return state
 
 
@@ -112,10 +111,10 @@ def _int(value: str | None) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
 
 
-def _accounts(state: State, script: str) -> State:
+def _accounts(state: State, inst: Instruction) -> State:
     users = dict(state.users)
     groups = dict(state.groups)
-    for cmd in parse_shell(script).commands:
+    for cmd in inst.script.commands:
         argv = [w.value for w in cmd.argv]
         if not argv:
             continue

@@ -7,20 +7,10 @@ import re
 from dataclasses import dataclass
 
 from dockerfix.document.model import Document, Instruction, Stage
-from dockerfix.document.shell import Script, exec_script, parse_shell
 from dockerfix.document.state import State
 
 _WINDOWS = re.compile(r"(?i)(windows|nanoserver|servercore)")
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox"})
-
-
-def script_of(inst: Instruction) -> Script:
-    """The commands of a RUN (shell or exec form); heredoc RUNs are opaque."""
-    if inst.heredocs:
-        return Script((), opaque="the command is a heredoc")
-    if inst.exec_form is not None or inst.args.lstrip().startswith("["):
-        return exec_script(inst.args)
-    return parse_shell(inst.args)
 
 
 _SYNTAX_PIN = re.compile(r"^(?:docker\.io/)?docker/dockerfile(?:-upstream)?:(\d+)\.(\d+)")

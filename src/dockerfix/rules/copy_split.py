@@ -15,7 +15,7 @@ from dockerfix.document.state import State, is_known_dir, unknown_dir
 from dockerfix.document.words import Word
 from dockerfix.ecosystems.commands import context_free, unwrap
 from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, parse_requirements, pip_call
-from dockerfix.rules._common import script_of, windows_image
+from dockerfix.rules._common import windows_image
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 from dockerfix.edits import Edit
 
@@ -344,7 +344,7 @@ def _find_install(
     for inst in stage.instructions[k + 1 :]:
         kind = inst.kind
         if kind == "RUN":
-            script = script_of(inst)
+            script = inst.script
             if inst.heredocs:
                 if _PIP_TEXT.search("\n".join(doc.lines[inst.start : inst.end])):
                     return inst, blocker
@@ -399,7 +399,7 @@ def _reads_files(call: PipCall) -> bool:
 
 def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildContext) -> _Reads:
     state = doc.state(run)
-    script = script_of(run)
+    script = run.script
     reads = _Reads()
     probes: list[tuple[str, str]] = []  # (file a test command looks at, the command)
     cwd = state.workdir

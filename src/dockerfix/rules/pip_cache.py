@@ -28,7 +28,6 @@ from dockerfix.rules._common import (
     flags_end,
     platform_problem,
     run_user,
-    script_of,
 )
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 
@@ -195,7 +194,7 @@ class PipCacheMount(Rule):
                     if _PIP_TEXT.search(body):
                         yield self.finding(inst.start, "pip inside a heredoc is left alone: its body is not analysed")
                     continue
-                script = script_of(inst)
+                script = inst.script
                 if script.opaque:
                     if _PIP_TEXT.search(inst.args):
                         yield self.finding(inst.start, f"this RUN is left alone: cannot read its shell ({script.opaque})")
