@@ -110,16 +110,13 @@ def census(cmd: list[str], corpus: Path, env: dict[str, str] | None) -> Census:
     return Census(0, 0, 0)  # dockerfix prints no summary when it found no file
 
 
-def without_enclosing_git(corpus: Path) -> dict[str, str]:
-    """An environment in which git does not look above the corpus for a repository.
+def run_environment() -> dict[str, str]:
+    """The environment for the timed runs: like an installed package, Python may cache bytecode.
 
-    dockerfix drops the files git ignores, and benchmarks/corpus/ is in .gitignore; with the
-    ceiling set, `git check-ignore` still runs (so its cost is still measured) but finds no
-    repository, and every file is processed.
-    """
+    (With PYTHONDONTWRITEBYTECODE set, every run of an editable install compiles the sources
+    again, which measures the compiler, not dockerfix.)"""
     env = dict(os.environ)
-    ceiling = str(corpus.resolve().parent)
-    env["GIT_CEILING_DIRECTORIES"] = os.pathsep.join(filter(None, [env.get("GIT_CEILING_DIRECTORIES"), ceiling]))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -178,19 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         notes.append(f"generated the corpus (seed {manifest['seed']})")
 
     # An untimed run first: it warms the caches and says how many files dockerfix really sees.
-    env: dict[str, str] | None = None
+    env = run_environment()
     seen = census(cmd, corpus, env)
     if seen.seen < files:
-        retry_env = without_enclosing_git(corpus)
-        retry = census(cmd, corpus, retry_env)
-        if retry.seen > seen.seen:
-            notes.append(
-                f"dockerfix skips git-ignored files and saw only {seen.seen} of {files} here; "
-                f"runs use GIT_CEILING_DIRECTORIES={retry_env['GIT_CEILING_DIRECTORIES']}"
-            )
-            env, seen = retry_env, retry
-        if seen.seen < files:
-            notes.append(f"WARNING: dockerfix processed {seen.seen} of the {files} Dockerfiles")
+        notes.append(f"WARNING: dockerfix processed {seen.seen} of the {files} Dockerfiles")
 
     # Throughput: one process over the whole corpus, best of --repeat.
     best: float | None = None
