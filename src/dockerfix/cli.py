@@ -48,7 +48,7 @@ def _err(line: str) -> None:
         "Rewrite Dockerfiles so the build cache works. PATHS are files or folders ('-' reads "
         "standard input and writes the fixed file to standard output). Exit status: 0 nothing "
         "to change or everything written, 1 changes pending under --diff/--check, 2 usage "
-        "error or a file that could not be processed."
+        "error or a file that could not be processed. 'dockerfix rules [CODE]' documents the rules."
     )
 )
 def fix(

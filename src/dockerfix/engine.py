@@ -14,6 +14,7 @@ from dockerfix.document.model import Document
 from dockerfix.document.parse import ParseError, parse
 from dockerfix.document.source import SourceText
 from dockerfix.rules.base import Applicability, Edit, Finding, Fix, Rule, RuleContext
+from dockerfix.suppressions import suppressions
 
 
 class VerificationError(RuntimeError):
@@ -111,10 +112,11 @@ def verify(before: Document, after: Document, edits: Sequence[Edit], moved: dict
 
 
 def run_rules(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> list[Finding]:
+    """Every rule's findings, less those that an inline `# dockerfix: ignore` suppresses."""
     findings: list[Finding] = []
     for rule in rules:
         findings.extend(rule.check(doc, ctx))
-    return findings
+    return suppressions(doc).filter(findings)
 
 
 def fix_document(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> FixResult:

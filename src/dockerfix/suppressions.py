@@ -1,0 +1,55 @@
+"""Inline suppressions: `# dockerfix: ignore=CODE[,CODE]` on a comment line directly above an
+instruction, or `# dockerfix: global ignore=CODE` anywhere (no codes: every rule)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dockerfix.document.model import Document
+from dockerfix.rules.base import Finding
+
+_COMMENT = re.compile(r"^\s*#\s*dockerfix:\s*(global\s+)?ignore(?:\s*=\s*([A-Za-z0-9, ]+))?\s*$", re.I)
+ALL = "*"
+
+
+@dataclass(frozen=True)
+class Suppressions:
+    by_line: dict[int, frozenset[str]]  # instruction start line -> codes (ALL for every code)
+    everywhere: frozenset[str]
+
+    def suppresses(self, finding: Finding) -> bool:
+        codes = self.everywhere | self.by_line.get(finding.line, frozenset())
+        return ALL in codes or finding.code in codes or any(finding.code.startswith(c) for c in codes)
+
+    def filter(self, findings: Iterable[Finding]) -> list[Finding]:
+        return [f for f in findings if not self.suppresses(f)]
+
+
+def _codes(text: str | None) -> frozenset[str]:
+    if not text:
+        return frozenset({ALL})
+    return frozenset(c.strip().upper() for c in text.split(",") if c.strip())
+
+
+def suppressions(doc: Document) -> Suppressions:
+    everywhere: set[str] = set()
+    marked: dict[int, frozenset[str]] = {}
+    for i, line in enumerate(doc.lines):
+        if "dockerfix" not in line:
+            continue
+        m = _COMMENT.match(line)
+        if not m:
+            continue
+        if m.group(1):
+            everywhere |= _codes(m.group(2))
+        else:
+            marked[i] = _codes(m.group(2))
+    by_line: dict[int, frozenset[str]] = {}
+    if marked:
+        for inst in doc.instructions:
+            codes = frozenset().union(*(marked.get(i, frozenset()) for i in range(inst.comment_start, inst.start)))
+            if codes:
+                by_line[inst.start] = codes
+    return Suppressions(by_line, frozenset(everywhere))
