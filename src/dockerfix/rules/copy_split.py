@@ -12,7 +12,7 @@ from dockerfix.document.flags import mounts
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import Command
 from dockerfix.document.state import State, is_known_dir, unknown_dir
-from dockerfix.document.words import Word
+from dockerfix.document.words import Word, parse_assignments
 from dockerfix.ecosystems.commands import context_free, unwrap
 from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, parse_requirements, pip_call
 from dockerfix.rules._common import windows_image
@@ -25,6 +25,7 @@ _ADD_ONLY_FLAGS = ("checksum", "keep-git-dir", "unpack")
 _HARMLESS = frozenset({"LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER"})
 _PLAIN_PATH = re.compile(r"^[A-Za-z0-9._+@%=,:-][A-Za-z0-9._+@%=,:/-]*$")
 _WRITE_OPTIONS = ("target", "prefix", "root", "wheel-dir", "dest", "src")
+_INSTALLS = ("install", "wheel", "download")
 
 
 class _Skip(Exception):
@@ -74,7 +75,9 @@ class CopyAllBeforeInstall(Rule):
     At the place of the original copy, a `COPY` of exactly the files the install reads, with the
     original's `--chown`, `--chmod` and `--link`, to the same destination written with a
     trailing slash (files in subdirectories keep their layout: one `COPY` per directory). The
-    original copy, with the comments above it, moves to just below the install. The files are
+    original copy, with the comments above it, moves to just below the install; when several
+    installs follow one another (`-r requirements.txt`, then `-r requirements-dev.txt`), the files
+    of all of them are copied first and the full copy moves below the last. The files are
     found by following `-r`/`-c`/`--requirement`/`--constraint` recursively (relative to the
     including file), local `--find-links` directories, paths relative to `WORKDIR` or to a `cd`,
     absolute paths and paths through variables the stage sets with `ENV`, for every spelling of
@@ -233,6 +236,7 @@ class CopyAllBeforeInstall(Rule):
         for rel in sorted(reads.files):
             if posixpath.normpath(posixpath.join(dest_abs, rel)) in bound:
                 raise _Skip(f"{rel} is bind-mounted into the install: nothing to do")
+        last = _further_installs(doc, stage, copy, dest, dest_abs, ctx.build, run, reads)
         earlier = _copied_earlier(stage, k, reads.files)
         if earlier:
             raise _Skip(f"{earlier[0]} is already copied at line {earlier[1]}: nothing to do")
@@ -243,16 +247,44 @@ class CopyAllBeforeInstall(Rule):
             moved.insert(0, "")
         fix = Fix(
             "copy the requirement files first and the rest after the install",
-            (Edit(before, copy.end, tuple(lines)), Edit(run.end, run.end, tuple(moved))),
+            (Edit(before, copy.end, tuple(lines)), Edit(last.end, last.end, tuple(moved))),
         )
         files = ", ".join(sorted(reads.files | {d + "/" for d in reads.dirs}))
+        where = f"line {run.line_no}" if last is run else f"lines {run.line_no}-{last.line_no}"
         return self.finding(
             copy.start,
-            f"{copy.kind} at line {copy.line_no} copies the whole context before the install at line "
-            f"{run.line_no}, so any code change reinstalls every dependency: copy {files} first "
-            "and the rest after the install",
+            f"{copy.kind} at line {copy.line_no} copies the whole context before the install at {where}, "
+            f"so any code change reinstalls every dependency: copy {files} first and the rest after "
+            "the install",
             fix,
         )
+
+
+def _further_installs(
+    doc: Document,
+    stage: Stage,
+    copy: Instruction,
+    dest: Word,
+    dest_abs: str,
+    build: BuildContext,
+    run: Instruction,
+    reads: _Reads,
+) -> Instruction:
+    """The last of a run of installs that can all go before the full copy (adding what they read
+    to ``reads``): `pip install -r requirements.txt` then `pip install -r requirements-dev.txt`."""
+    last = run
+    while True:
+        nxt, blocker = _find_install(doc, stage, stage.instructions.index(last), copy, dest, dest_abs, build)
+        if nxt is None or blocker or nxt.kind != "RUN" or nxt.heredocs:
+            return last
+        try:
+            more = _install_reads(doc, nxt, dest_abs, build)
+        except _Skip:
+            return last
+        reads.files |= more.files
+        reads.dirs |= more.dirs
+        reads.outside += more.outside
+        last = nxt
 
 
 def _whole_context_dest(inst: Instruction) -> Word | None:
@@ -353,13 +385,17 @@ def _find_install(
             if script.opaque:
                 block(f"cannot read the RUN at line {inst.line_no} ({script.opaque})")
                 continue
-            calls = [pip_call(c) for c in script.commands]
-            if any(c is not None and c.subcommand in ("install", "wheel", "download") and _reads_files(c) for c in calls):
-                return inst, blocker
             state = doc.state(inst)
+            calls = [pip_call(c) for c in script.commands]
+            if any(c is not None and c.subcommand in _INSTALLS and _reads_files(c, state) for c in calls):
+                return inst, blocker
             in_tree = _in_tree(state, state.workdir, dest_abs, build)
             for cmd, call in zip(script.commands, calls):
                 if call is not None:
+                    writes = [v for name in _WRITE_OPTIONS for v in call.values(name) if in_tree(v) is not False]
+                    if writes:
+                        block(f"the RUN at line {inst.line_no} has pip write to {writes[0]}, where the full copy lands")
+                        break
                     continue
                 if cmd.name == "cd":
                     block(f"the RUN at line {inst.line_no} changes directory")
@@ -386,13 +422,18 @@ def _find_install(
 
 
 def _assigned(inst: Instruction) -> list[tuple[str, str]]:
-    from dockerfix.document.words import parse_assignments
-
     return parse_assignments(inst.args, inst.escape)
 
 
-def _reads_files(call: PipCall) -> bool:
+def _reads_files(call: PipCall, state: State) -> bool:
+    """Whether a pip command may read files (requirement files, local paths, a local
+    --find-links folder, or any of them named through PIP_* variables)."""
     if call.values("requirement") or call.values("constraint") or call.values("editable"):
+        return True
+    if any(not is_url(v) for v in call.values("find-links")):
+        return True
+    env = {**state.env, **call.invocation.env}
+    if any(var in env and var not in call.invocation.unset for var in _PIP_ENV_READS):
         return True
     return any(is_local_reference(w.value) or w.expands for w in call.positionals)
 
@@ -417,7 +458,7 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
             if reason:
                 raise _Skip(f"in the install RUN at line {run.line_no}, {reason}")
             continue
-        if call.subcommand not in ("install", "wheel", "download"):
+        if call.subcommand not in _INSTALLS:
             continue
         env = dict(state.env)
         env.update({k: State(env=env).expand(v) for k, v in call.invocation.env.items()})
@@ -472,6 +513,7 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
 
 # pip reads any option from PIP_<OPTION>; these name files the install reads
 _PIP_ENV_FILES = (("PIP_REQUIREMENT", "requirement"), ("PIP_CONSTRAINT", "constraint"), ("PIP_FIND_LINKS", "find-links"))
+_PIP_ENV_READS = tuple(var for var, _ in _PIP_ENV_FILES) + ("PIP_EDITABLE", "PIP_CONFIG_FILE")
 _TESTS = frozenset({"[", "test"})
 _TEST_OPERATORS = frozenset({"]", "!", "=", "!=", "-a", "-o"})
 
