@@ -1,5 +1,7 @@
-"""Golden fixtures: fixtures/<CODE>/<case>/ holds input.txt, the build-context files, an optional
-expected.txt (absent: the file must come out unchanged) and an optional case.toml.
+"""Golden fixtures: fixtures/<CODE>/<case>/ holds input.txt, the build-context files,
+expected.txt (the expected output; equal to input.txt where the file is left alone) and case.toml
+(options: select, unsafe-fixes, dockerfile, context; message/messages that must be reported;
+valid = true when nothing may be reported).
 
 Over every fixture: the expected output, idempotence, a round trip with every rule off, the
 CRLF / BOM / no-final-newline variants, and BuildKit's own parser accepting the output.
@@ -35,11 +37,7 @@ def test_fixture_output(case: Case, tmp_path: Path) -> None:
     report = run_case(case, tmp_path)
     assert report.output is not None, _messages(report)
     if UPDATE:
-        expected = case.path / "expected.txt"
-        if report.output != case.input:
-            expected.write_bytes(report.output)
-        elif expected.exists():
-            expected.unlink()
+        (case.path / "expected.txt").write_bytes(report.output)
     assert report.output.decode() == case.expected.decode()
     text = _messages(report)
     for message in case.messages:
@@ -50,6 +48,12 @@ def test_fixture_output(case: Case, tmp_path: Path) -> None:
         assert case.messages, "a leave-alone fixture must say which reason it expects (case.toml message)"
     for finding in report.findings:
         assert finding.code.startswith("DFX")
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
+def test_fixture_is_complete(case: Case) -> None:
+    for name in ("input.txt", "expected.txt", "case.toml"):
+        assert (case.path / name).is_file(), f"{case.id} has no {name}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
