@@ -7,6 +7,7 @@ first and keep every instruction outside the edits byte-identical.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,15 +49,22 @@ def _overlaps(a: Edit, b: Edit) -> bool:
 def select_fixes(findings: Sequence[Finding], unsafe: bool) -> list[Finding]:
     """The findings whose fixes apply in this pass: enabled, and not overlapping an earlier one."""
     taken: list[Finding] = []
-    edits: list[Edit] = []
+    edits: list[Edit] = []  # accepted so far, sorted by (start, end); they never overlap
     candidates = [f for f in findings if f.fix is not None and _applies(f.fix, unsafe)]
     for finding in sorted(candidates, key=lambda f: f.fix.span if f.fix else (0, 0)):
         assert finding.fix is not None
-        if any(_overlaps(e, t) for e in finding.fix.edits for t in edits):
+        if any(_clashes(e, edits) for e in finding.fix.edits):
             continue
         taken.append(finding)
-        edits.extend(finding.fix.edits)
+        for e in finding.fix.edits:
+            bisect.insort(edits, e, key=lambda x: (x.start, x.end))
     return taken
+
+
+def _clashes(edit: Edit, accepted: list[Edit]) -> bool:
+    # accepted edits do not overlap one another, so only the neighbours of edit's place can
+    i = bisect.bisect_left(accepted, edit.start, key=lambda x: x.start)
+    return any(_overlaps(edit, accepted[j]) for j in range(max(i - 1, 0), min(i + 2, len(accepted))))
 
 
 def _applies(fix: Fix, unsafe: bool) -> bool:
@@ -95,12 +103,16 @@ def verify(before: Document, after: Document, edits: Sequence[Edit], moved: dict
     ]:
         raise VerificationError(codes, "the parser directives changed")
     starts = {i.start: i for i in after.instructions}
+    replaced = [0] * (len(before.lines) + 1)  # prefix sums of lines that an edit replaces
+    for e in edits:
+        for line in range(e.start, e.end):
+            replaced[line + 1] = 1
+    for k in range(len(before.lines)):
+        replaced[k + 1] += replaced[k]
+    inserts = sorted(e.start for e in edits if e.start == e.end)
     for inst in before.instructions:
-        touched = any(
-            (e.start < inst.end and inst.start < e.end) or (e.start == e.end and inst.start < e.start < inst.end)
-            for e in edits
-        )
-        if touched:
+        inside = bisect.bisect_right(inserts, inst.start) < bisect.bisect_left(inserts, inst.end)
+        if inside or replaced[inst.end] > replaced[inst.start]:
             continue
         new_start = moved.get(inst.start)
         new = starts.get(new_start) if new_start is not None else None

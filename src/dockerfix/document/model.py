@@ -73,7 +73,7 @@ class Instruction:
     stage: int
     escape: str
 
-    @property
+    @cached_property
     def kind(self) -> str:
         return self.keyword.upper()
 

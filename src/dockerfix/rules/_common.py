@@ -46,17 +46,15 @@ def windows_image(doc: Document, stage: Stage) -> bool:
     return doc.escape == "`" or bool(_WINDOWS.search(stage.base))
 
 
-def earlier_in_chain(doc: Document, inst: Instruction) -> list[Instruction]:
-    """The instructions that ran before ``inst`` in its stage and the stages it is built FROM."""
-    out: list[Instruction] = []
+def stage_chain(doc: Document, inst: Instruction) -> frozenset[int]:
+    """The stage of ``inst`` and the stages it is built FROM, as stage indices."""
+    chain: set[int] = set()
     stage = doc.stages[inst.stage] if 0 <= inst.stage < len(doc.stages) else None
-    seen: set[int] = set()
-    while stage is not None and stage.index not in seen:
-        seen.add(stage.index)
-        out[:0] = [i for i in stage.instructions if i.index < inst.index]
+    while stage is not None and stage.index not in chain:
+        chain.add(stage.index)
         parent = doc.stage_named(stage.base)
         stage = parent if parent is not None and parent.index < stage.index else None
-    return out
+    return frozenset(chain)
 
 
 def keyword_end(inst: Instruction) -> int:

@@ -24,7 +24,7 @@ from dockerfix.ecosystems.pip import (
 )
 from dockerfix.rules._common import (
     RunUser,
-    earlier_in_chain,
+    stage_chain,
     flags_end,
     platform_problem,
     run_user,
@@ -177,6 +177,7 @@ class PipCacheMount(Rule):
     )
 
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+        sources: list[Instruction] | None = None
         for stage in doc.stages:
             for inst in stage.instructions:
                 if inst.kind == "ONBUILD":
@@ -206,7 +207,9 @@ class PipCacheMount(Rule):
                 if problem:
                     yield self.finding(inst.start, f"pip cache mount not added: {problem}")
                     continue
-                yield from self._check_run(doc, inst, state, script, calls, ctx.build)
+                if sources is None:
+                    sources = _config_sources(doc)
+                yield from self._check_run(doc, inst, state, script, calls, ctx.build, sources)
 
     def _check_run(
         self,
@@ -216,6 +219,7 @@ class PipCacheMount(Rule):
         script: Script,
         calls: list[PipCall],
         build: BuildContext | None,
+        sources: list[Instruction],
     ) -> Iterator[Finding]:
         for cmd in script.commands:
             call = pip_call(cmd)
@@ -227,7 +231,7 @@ class PipCacheMount(Rule):
         if user.problem:
             yield self.finding(inst.start, f"pip cache mount not added: {user.problem}")
             return
-        config = _config_problem(doc, inst, state, build)
+        config = _config_problem(doc, inst, state, build, sources)
         if config:
             yield self.finding(inst.start, f"pip cache mount not added: {config}")
             return
@@ -280,7 +284,22 @@ class PipCacheMount(Rule):
         yield self.finding(inst.start, message, Fix(what, (editor.edit(),)))
 
 
-def _config_problem(doc: Document, inst: Instruction, state: State, build: BuildContext | None) -> str | None:
+def _config_sources(doc: Document) -> list[Instruction]:
+    """The instructions that may configure pip: RUNs that set no-cache-dir, and every COPY/ADD."""
+    out: list[Instruction] = []
+    for i in doc.instructions:
+        if i.kind in ("COPY", "ADD"):
+            out.append(i)
+        elif i.kind == "RUN":
+            text = "\n".join(doc.lines[i.start : i.end]) if i.heredocs else i.args
+            if sets_no_cache_by_command(text):
+                out.append(i)
+    return out
+
+
+def _config_problem(
+    doc: Document, inst: Instruction, state: State, build: BuildContext | None, sources: list[Instruction]
+) -> str | None:
     """Why a pip configuration the Dockerfile sets up may turn pip's cache off, or None."""
     watched = set(CONFIG_PATHS)
     config_file: str | None = None
@@ -289,15 +308,13 @@ def _config_problem(doc: Document, inst: Instruction, state: State, build: Build
         if config_file is None:
             return "PIP_CONFIG_FILE is set to a value that is not known"
         watched.add(config_file)
+    chain = stage_chain(doc, inst)
     provided: set[str] = set()
-    for earlier in earlier_in_chain(doc, inst):
+    for earlier in sources:
+        if earlier.index >= inst.index or earlier.stage not in chain:
+            continue
         if earlier.kind == "RUN":
-            text = "\n".join(doc.lines[earlier.start : earlier.end]) if earlier.heredocs else earlier.args
-            if sets_no_cache_by_command(text):
-                return f"the RUN at line {earlier.line_no} configures pip with no-cache-dir, which turns the cache off"
-            continue
-        if earlier.kind not in ("COPY", "ADD"):
-            continue
+            return f"the RUN at line {earlier.line_no} configures pip with no-cache-dir, which turns the cache off"
         for source, target in _copied_files(doc, earlier):
             if target not in watched:
                 continue
