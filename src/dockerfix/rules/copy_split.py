@@ -489,20 +489,16 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
             for value in call.values(name):
                 if in_tree(value) is not False:
                     raise _Skip(f"pip --{name} {value} writes where the full copy lands")
-        for value in requirements:
+        for value, what in [(v, "requirement") for v in requirements] + [(v, "--find-links") for v in links]:
             if is_url(value):
                 continue
             path = sub.resolve(value)
             if path is None:
-                raise _Skip(f"the requirement path {value} uses a variable whose value is not known")
-            _add_file(reads, path, dest_abs, build, set())
-        for value in links:
-            if is_url(value):
-                continue
-            path = sub.resolve(value)
-            if path is None:
-                raise _Skip(f"the --find-links path {value} uses a variable whose value is not known")
-            _add_dir(reads, path, dest_abs, build)
+                raise _Skip(f"the {what} path {value} uses a variable whose value is not known")
+            if what == "requirement":
+                _add_file(reads, path, dest_abs, build, set())
+            else:
+                _add_dir(reads, path, dest_abs, build)
     for rel, text in probes:
         # `[ -f requirements.txt ]` gives the same answer after the split only if the file
         # is copied first, or is not in the context at all
