@@ -57,6 +57,26 @@ def stage_chain(doc: Document, inst: Instruction) -> frozenset[int]:
     return frozenset(chain)
 
 
+def copied_files(doc: Document, inst: Instruction) -> list[tuple[str, str]]:
+    """(context source, absolute target) pairs for the sources of a COPY/ADD whose destination
+    is known. A destination without a trailing slash may name the file itself or a folder that
+    already exists, so both places are given for it."""
+    words = [w.value for w in inst.words]
+    if inst.heredocs or len(words) < 2:
+        return []
+    dest = doc.state(inst).resolve(words[-1])
+    if dest is None:
+        return []
+    sources = words[:-1]
+    folder_only = words[-1].endswith("/") or words[-1] in (".", "..") or len(sources) > 1
+    out: list[tuple[str, str]] = []
+    for source in sources:
+        out.append((source, posixpath.normpath(posixpath.join(dest, posixpath.basename(source.rstrip("/"))))))
+        if not folder_only:
+            out.append((source, posixpath.normpath(dest)))
+    return out
+
+
 def keyword_end(inst: Instruction) -> int:
     return len(inst.logical) - len(inst.logical.lstrip(" \t")) + len(inst.keyword)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ from dockerfix.document.state import State, is_known_dir, unknown_dir
 from dockerfix.document.words import Word, parse_assignments
 from dockerfix.ecosystems.commands import context_free, unwrap
 from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, parse_requirements, pip_call
-from dockerfix.rules._common import windows_image
+from dockerfix.rules._common import copied_files, windows_image
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 from dockerfix.edits import Edit
 
@@ -237,7 +238,7 @@ class CopyAllBeforeInstall(Rule):
             if posixpath.normpath(posixpath.join(dest_abs, rel)) in bound:
                 raise _Skip(f"{rel} is bind-mounted into the install: nothing to do")
         last = _further_installs(doc, stage, copy, dest, dest_abs, ctx.build, run, reads)
-        earlier = _copied_earlier(stage, k, reads.files)
+        earlier = _copied_earlier(doc, stage, k, dest_abs, reads.files)
         if earlier:
             raise _Skip(f"{earlier[0]} is already copied at line {earlier[1]}: nothing to do")
         lines = _manifest_copies(doc, copy, dest, reads)
@@ -608,16 +609,16 @@ def _bind_targets(run: Instruction, state: State) -> set[str]:
     return out
 
 
-def _copied_earlier(stage: Stage, k: int, files: set[str]) -> tuple[str, int] | None:
-    import fnmatch
-
+def _copied_earlier(doc: Document, stage: Stage, k: int, dest_abs: str, files: set[str]) -> tuple[str, int] | None:
+    """A requirement file that an earlier COPY of the stage already puts where the install reads it."""
+    wanted = {posixpath.normpath(posixpath.join(dest_abs, rel)): rel for rel in files}
     for inst in stage.instructions[:k]:
         if inst.kind not in ("COPY", "ADD") or inst.flag("from") is not None:
             continue
-        sources = [w.value for w in inst.words[:-1]]
-        for rel in sorted(files):
-            if any(fnmatch.fnmatchcase(rel, clean(s) or s) for s in sources):
-                return rel, inst.line_no
+        for _source, target in copied_files(doc, inst):
+            for path, rel in sorted(wanted.items()):
+                if fnmatch.fnmatchcase(path, target):
+                    return rel, inst.line_no
     return None
 
 

@@ -24,6 +24,7 @@ from dockerfix.ecosystems.pip import (
 )
 from dockerfix.rules._common import (
     RunUser,
+    copied_files,
     stage_chain,
     flags_end,
     platform_problem,
@@ -315,7 +316,7 @@ def _config_problem(
             continue
         if earlier.kind == "RUN":
             return f"the RUN at line {earlier.line_no} configures pip with no-cache-dir, which turns the cache off"
-        for source, target in _copied_files(doc, earlier):
+        for source, target in copied_files(doc, earlier):
             if target not in watched:
                 continue
             provided.add(target)
@@ -327,23 +328,6 @@ def _config_problem(
     if config_file and config_file != "/dev/null" and config_file not in provided:
         return f"pip reads its configuration from {config_file} (PIP_CONFIG_FILE), which the Dockerfile does not show"
     return None
-
-
-def _copied_files(doc: Document, inst: Instruction) -> list[tuple[str, str]]:
-    """(context source, absolute target) for each source of a COPY/ADD whose target is known."""
-    words = [w.value for w in inst.words]
-    if inst.heredocs or len(words) < 2:
-        return []
-    dest = doc.state(inst).resolve(words[-1])
-    if dest is None:
-        return []
-    sources = words[:-1]
-    into_dir = words[-1].endswith("/") or len(sources) > 1
-    out: list[tuple[str, str]] = []
-    for source in sources:
-        target = posixpath.join(dest, posixpath.basename(source.rstrip("/"))) if into_dir else dest
-        out.append((source, posixpath.normpath(target)))
-    return out
 
 
 def _covering(existing: dict[str, Mount], target: str) -> Mount | None:
