@@ -557,7 +557,7 @@ def padding(rng: random.Random, plan: Plan, out: list[str]) -> None:
         elif choice < 0.8:
             out += apt_run(rng)
         else:
-            out.append(f"RUN mkdir -p /var/log/service /tmp/uploads && chmod 0775 /var/log/service")
+            out.append("RUN mkdir -p /var/log/service /tmp/uploads && chmod 0775 /var/log/service")
 
 
 # --------------------------------------------------------------------------------------------

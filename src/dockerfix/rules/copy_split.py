@@ -8,13 +8,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from dockerfix.context.build_context import BuildContext, clean
+from dockerfix.context.build_context import BuildContext
 from dockerfix.document.flags import mounts
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import Command
 from dockerfix.document.state import State, is_known_dir, unknown_dir
 from dockerfix.document.words import Word, parse_assignments
-from dockerfix.ecosystems.commands import context_free, unwrap
+from dockerfix.ecosystems.commands import context_free
 from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, parse_requirements, pip_call
 from dockerfix.rules._common import copied_files, windows_image
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
