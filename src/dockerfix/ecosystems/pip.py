@@ -13,6 +13,7 @@ _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)*)?$")
 _PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)*)?$")
 _PYTHON_VALUE_FLAGS = frozenset({"-W", "-X"})
 SUBCOMMANDS_USING_CACHE = frozenset({"install", "wheel", "download"})
+_INSTALL_TEXT = re.compile(r"\b(pip\d*(\.\d+)?|-m\s+pip)\s+(\S+\s+)*?(install|wheel|download)\b")
 DEFAULT_ROOT_CACHE = "/root/.cache/pip"
 
 # pip options that take a value (long names without dashes, and the short aliases).
@@ -204,6 +205,11 @@ def parse_requirements(text: str) -> RequirementsFile:
     return RequirementsFile(
         tuple(includes), tuple(find_links), tuple(local), tuple(variables)
     )
+
+
+def mentions_install(text: str) -> bool:
+    """Whether text that is not analysed (a heredoc body, an ONBUILD trigger) runs a pip install."""
+    return bool(_INSTALL_TEXT.search(text))
 
 
 def is_url(value: str) -> bool:

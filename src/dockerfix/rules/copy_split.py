@@ -15,12 +15,18 @@ from dockerfix.document.shell import Command
 from dockerfix.document.state import State, is_known_dir, unknown_dir
 from dockerfix.document.words import Word, parse_assignments
 from dockerfix.ecosystems.commands import context_free
-from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, parse_requirements, pip_call
+from dockerfix.ecosystems.pip import (
+    PipCall,
+    is_local_reference,
+    is_url,
+    mentions_install,
+    parse_requirements,
+    pip_call,
+)
 from dockerfix.rules._common import copied_files, windows_image
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 from dockerfix.edits import Edit
 
-_PIP_TEXT = re.compile(r"\b(pip\d*(\.\d+)?|-m\s+pip)\b")
 _KEPT_FLAGS = ("chown", "chmod", "link")
 _ADD_ONLY_FLAGS = ("checksum", "keep-git-dir", "unpack")
 _HARMLESS = frozenset({"LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER"})
@@ -186,7 +192,7 @@ class CopyAllBeforeInstall(Rule):
                     continue
                 if dest is None:
                     if inst.kind == "ONBUILD" and _onbuild_whole_copy(inst):
-                        if any(_PIP_TEXT.search(i.args) for i in stage.instructions[k + 1 :] if i.kind == "ONBUILD"):
+                        if any(mentions_install(i.args) for i in stage.instructions[k + 1 :] if i.kind == "ONBUILD"):
                             yield self.finding(inst.start, "the copy and the install are under ONBUILD, which is never rewritten")
                     continue
                 try:
@@ -379,7 +385,7 @@ def _find_install(
         if kind == "RUN":
             script = inst.script
             if inst.heredocs:
-                if _PIP_TEXT.search("\n".join(doc.lines[inst.start : inst.end])):
+                if mentions_install("\n".join(doc.lines[inst.start : inst.end])):
                     return inst, blocker
                 block(f"the RUN at line {inst.line_no} is a heredoc, which is not analysed")
                 continue
@@ -406,7 +412,7 @@ def _find_install(
                     block(f"the RUN at line {inst.line_no} may touch the copied files: {reason}")
                     break
         elif kind == "ONBUILD":
-            if _PIP_TEXT.search(inst.args):
+            if mentions_install(inst.args):
                 block(f"the install at line {inst.line_no} is under ONBUILD")
                 return inst, blocker
             block(f"ONBUILD at line {inst.line_no} is between the copy and the install")

@@ -19,6 +19,7 @@ from dockerfix.ecosystems.pip import (
     DEFAULT_ROOT_CACHE,
     PipCall,
     config_disables_cache,
+    mentions_install,
     pip_call,
     sets_no_cache_by_command,
 )
@@ -32,7 +33,6 @@ from dockerfix.rules._common import (
 )
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 
-_PIP_TEXT = re.compile(r"\b(pip\d*(\.\d+)?|-m\s+pip)\s+(\S+\s+)*?(install|wheel|download)\b")
 NO_CACHE_VAR = "PIP_NO_CACHE_DIR"
 
 
@@ -182,7 +182,7 @@ class PipCacheMount(Rule):
         for stage in doc.stages:
             for inst in stage.instructions:
                 if inst.kind == "ONBUILD":
-                    if _PIP_TEXT.search(inst.args):
+                    if mentions_install(inst.args):
                         yield self.finding(
                             inst.start,
                             "pip under ONBUILD is left alone: ONBUILD triggers run in other builds",
@@ -193,12 +193,12 @@ class PipCacheMount(Rule):
                 state = doc.state(inst)
                 if inst.heredocs:
                     body = "\n".join(doc.lines[inst.start : inst.end])
-                    if _PIP_TEXT.search(body):
+                    if mentions_install(body):
                         yield self.finding(inst.start, "pip inside a heredoc is left alone: its body is not analysed")
                     continue
                 script = inst.script
                 if script.opaque:
-                    if _PIP_TEXT.search(inst.args):
+                    if mentions_install(inst.args):
                         yield self.finding(inst.start, f"this RUN is left alone: cannot read its shell ({script.opaque})")
                     continue
                 calls = [c for c in (pip_call(cmd) for cmd in script.commands) if c and c.uses_cache]
