@@ -80,19 +80,19 @@ class PipCacheMount(Rule):
       away at run time.
 
     ## When it leaves the RUN alone
-    A non-root user whose uid is not known, a `USER` or cache path through a variable whose
-    value is not known, a pip configuration that the Dockerfile sets up with `no-cache-dir`
-    (a `pip.conf` it copies to `/etc/pip.conf` or `/root/.config/pip/`, `pip config set`) or
-    that it does not show (`PIP_CONFIG_FILE` pointing elsewhere), `pip cache purge` or an `rm`
-    of the cache in the same `RUN`, a heredoc
-    or `ONBUILD`, a Windows image or a non-POSIX `SHELL`, a `# syntax=` pin to a frontend older
-    than 1.2 (which has no `RUN --mount`), and shell it cannot read. Each is reported with the
-    reason.
+    A non-root user whose uid is not known; a `USER` or cache path through a variable whose
+    value is not known; a pip configuration that the Dockerfile sets up with `no-cache-dir` (a
+    `pip.conf` it copies to `/etc/pip.conf` or `/root/.config/pip/`, `pip config set`) or that
+    it does not show (`PIP_CONFIG_FILE` pointing elsewhere); `pip cache purge` or an `rm` of the
+    cache in the same `RUN`; a heredoc or `ONBUILD`; a Windows image or a non-POSIX `SHELL`; a
+    `# syntax=` pin to a frontend older than 1.2 (which has no `RUN --mount`); shell it cannot
+    read. Each is reported with the reason.
 
     ## Fix safety
-    Safe for BuildKit builds (Docker 23+ by default, Docker 18.09+ with `DOCKER_BUILDKIT=1`,
+    Safe for BuildKit builds (Docker 23+ by default, Docker 20.10+ with `DOCKER_BUILDKIT=1`,
     buildx, Podman/Buildah 4+). The legacy builder rejects `--mount`. The first build after
-    the change misses the layer cache for that `RUN` once.
+    the change misses the layer cache for that `RUN` once. hadolint (2.15) accepts a pip cache
+    mount in place of `--no-cache-dir` (DL3042).
     """
 
     code = "DFX201"
