@@ -73,11 +73,12 @@ class PipCacheMount(Rule):
     - follows `--cache-dir`, `PIP_CACHE_DIR`, `XDG_CACHE_HOME` and `HOME` set in the stage or
       inline;
     - for a non-root `USER` whose numeric uid the Dockerfile proves (`USER 1001:1001`, or
-      `useradd -u 1001 app` then `USER app`), mounts `/var/cache/pip-<uid>` with `uid=`/`gid=`
-      and points pip at it inline (`PIP_CACHE_DIR=/var/cache/pip-1001 pip ...`). The mount is
-      deliberately outside the user's home: BuildKit before 0.11 leaves a root-owned directory
-      at every mount target, which under `~/.cache` would take the user's own cache directory
-      away at run time.
+      `useradd -u 1001 app` then `USER app`), mounts `/var/cache/pip-<uid>/.cache/pip` with
+      `uid=`/`gid=` and points pip at it inline
+      (`PIP_CACHE_DIR=/var/cache/pip-1001/.cache/pip pip ...`). The mount is deliberately
+      outside the user's home: BuildKit before 0.11 leaves a root-owned directory at every
+      mount target, which under `~/.cache` would take the user's own cache directory away at
+      run time. The path ends in `.cache/pip` so that hadolint's DL3042 recognises the mount.
 
     ## When it leaves the RUN alone
     A non-root user whose uid is not known; a `USER` or cache path through a variable whose
@@ -163,7 +164,7 @@ class PipCacheMount(Rule):
             FROM python:3.12
             RUN useradd -m -u 1001 app
             USER app
-            RUN --mount=type=cache,target=/var/cache/pip-1001,uid=1001 PIP_CACHE_DIR=/var/cache/pip-1001 pip install --user flask
+            RUN --mount=type=cache,target=/var/cache/pip-1001/.cache/pip,uid=1001 PIP_CACHE_DIR=/var/cache/pip-1001/.cache/pip pip install --user flask
             """,
         ),
         Example(
@@ -365,7 +366,9 @@ def _cache_dir(state: State, call: PipCall, user: RunUser) -> tuple[str | None, 
             return posixpath.normpath(posixpath.join(setting, suffix)), None
     if user.root:
         return DEFAULT_ROOT_CACHE, None
-    path = f"/var/cache/pip-{user.uid}"
+    # outside the home (no root-owned stub in ~/.cache on older BuildKit), ending in .cache/pip
+    # (hadolint's DL3042 looks for that)
+    path = f"/var/cache/pip-{user.uid}/.cache/pip"
     return path, path
 
 
