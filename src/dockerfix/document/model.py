@@ -124,8 +124,7 @@ class Instruction:
 
     def position(self, offset: int) -> tuple[int, int]:
         """Map an offset in ``logical`` (or its end) to (physical line, column)."""
-        keys = [s.logical for s in self.segments]
-        i = bisect.bisect_right(keys, offset) - 1
+        i = bisect.bisect_right(self.segments, offset, key=lambda s: s.logical) - 1
         seg = self.segments[max(i, 0)]
         return seg.line, seg.col + (offset - seg.logical)
 
