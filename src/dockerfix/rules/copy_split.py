@@ -294,20 +294,23 @@ def _further_installs(
         last = nxt
 
 
-def _whole_context_dest(inst: Instruction) -> Word | None:
+def _context_copy_words(inst: Instruction) -> list[Word] | None:
+    """The words of a COPY/ADD from the build context whose first source is the whole context."""
     if inst.kind not in ("COPY", "ADD") or inst.heredocs or inst.flag("from") is not None:
         return None
     words = inst.words
-    if len(words) != 2 or words[0].value not in (".", "./"):
-        return None
-    return words[1]
+    return words if words and words[0].value in (".", "./") else None
+
+
+def _whole_context_dest(inst: Instruction) -> Word | None:
+    words = _context_copy_words(inst)
+    return words[1] if words is not None and len(words) == 2 else None
 
 
 def _hash_in_sources(inst: Instruction) -> bool:
-    if inst.kind not in ("COPY", "ADD") or inst.heredocs or inst.flag("from") is not None:
-        return False
-    words = inst.words
-    return len(words) > 2 and words[0].value in (".", "./") and any(w.raw.startswith("#") for w in words[1:])
+    """`COPY . . # comment`: the `#` words are sources, not a comment."""
+    words = _context_copy_words(inst)
+    return words is not None and len(words) > 2 and any(w.raw.startswith("#") for w in words[1:])
 
 
 def _onbuild_whole_copy(inst: Instruction) -> bool:
