@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dockerfix.context.build_context import BuildContext
 from dockerfix.document.edit import CannotEdit, InstructionEditor
 from dockerfix.document.flags import Mount, cache_mount_flag, mounts
-from dockerfix.document.model import Document, Instruction
+from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import Script
 from dockerfix.document.state import State
 from dockerfix.ecosystems.commands import unwrap
@@ -34,6 +34,10 @@ from dockerfix.rules._common import (
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 
 NO_CACHE_VAR = "PIP_NO_CACHE_DIR"
+
+
+class _NotAdded(Exception):
+    """Leave the RUN without a cache mount, for the reason given."""
 
 
 class PipCacheMount(Rule):
@@ -202,41 +206,43 @@ class PipCacheMount(Rule):
                     if mentions_install(inst.args):
                         yield self.finding(inst.start, f"this RUN is left alone: cannot read its shell ({script.opaque})")
                     continue
-                calls = [c for c in (pip_call(cmd) for cmd in script.commands) if c and c.uses_cache]
-                if not calls:
-                    continue
-                problem = platform_problem(doc, stage, state, inst)
-                if problem:
-                    yield self.finding(inst.start, f"pip cache mount not added: {problem}")
+                every = [c for c in (pip_call(cmd) for cmd in script.commands) if c is not None]
+                if not any(c.uses_cache for c in every):
                     continue
                 if sources is None:
                     sources = _config_sources(doc)
-                yield from self._check_run(doc, inst, state, script, calls, ctx.build, sources)
+                try:
+                    finding = self._check_run(doc, stage, inst, state, script, every, ctx.build, sources)
+                except _NotAdded as why:
+                    finding = self.finding(inst.start, f"pip cache mount not added: {why}")
+                if finding is not None:
+                    yield finding
 
     def _check_run(
         self,
         doc: Document,
+        stage: Stage,
         inst: Instruction,
         state: State,
         script: Script,
-        calls: list[PipCall],
+        every: list[PipCall],
         build: BuildContext | None,
         sources: list[Instruction],
-    ) -> Iterator[Finding]:
-        for cmd in script.commands:
-            call = pip_call(cmd)
-            if call is not None and call.subcommand == "cache" and call.positionals[:1] and call.positionals[0].value in ("purge", "remove"):
+    ) -> Finding | None:
+        """The fix for one RUN, None when it needs none; raises _NotAdded to leave it alone."""
+        problem = platform_problem(doc, stage, state, inst)
+        if problem:
+            raise _NotAdded(problem)
+        for call in every:
+            if call.subcommand == "cache" and call.positionals[:1] and call.positionals[0].value in ("purge", "remove"):
                 words = " ".join(w.value for w in call.invocation.argv)
-                yield self.finding(inst.start, f"pip cache mount not added: this RUN empties pip's cache (`{words}`)")
-                return
+                raise _NotAdded(f"this RUN empties pip's cache (`{words}`)")
         user = run_user(state)
         if user.problem:
-            yield self.finding(inst.start, f"pip cache mount not added: {user.problem}")
-            return
+            raise _NotAdded(user.problem)
         config = _config_problem(doc, inst, state, build, sources)
         if config:
-            yield self.finding(inst.start, f"pip cache mount not added: {config}")
-            return
+            raise _NotAdded(config)
         existing: dict[str, Mount] = {}
         for m in mounts(inst):
             path = m.target_path(state.workdir)
@@ -246,19 +252,16 @@ class PipCacheMount(Rule):
         new_mounts: dict[str, dict[str, int]] = {}
         notes: list[str] = []
         try:
-            for call in calls:
+            for call in (c for c in every if c.uses_cache):
                 target, inline = _cache_dir(state, call, user)
                 if target is None:
-                    yield self.finding(inst.start, f"pip cache mount not added: {inline}")
-                    return
+                    raise _NotAdded(inline)
                 wiper = _wipes(script, target, state, user)
                 if wiper:
-                    yield self.finding(inst.start, f"pip cache mount not added: this RUN empties the cache (`{wiper}`)")
-                    return
+                    raise _NotAdded(f"this RUN empties the cache (`{wiper}`)")
                 mount = _covering(existing, target)
                 if mount is not None and mount.type != "cache":
-                    yield self.finding(inst.start, f"pip cache mount not added: a {mount.type} mount is already at {target}")
-                    return
+                    raise _NotAdded(f"a {mount.type} mount is already at {target}")
                 if mount is None and target not in new_mounts:
                     opts: dict[str, int] = {}
                     if not user.root and user.uid is not None:
@@ -268,10 +271,9 @@ class PipCacheMount(Rule):
                     new_mounts[target] = opts
                 notes.extend(_neutralise(editor, inst, state, call, inline if mount is None else None))
         except CannotEdit as exc:
-            yield self.finding(inst.start, f"pip cache mount not added: {exc}")
-            return
+            raise _NotAdded(str(exc)) from exc
         if not new_mounts and not editor.changes:
-            return
+            return None
         if new_mounts:
             text = "".join(" " + cache_mount_flag(t, **o) for t, o in new_mounts.items())
             editor.insert_after(flags_end(inst), text)
@@ -283,7 +285,7 @@ class PipCacheMount(Rule):
         message = f"pip downloads every package again on each rebuild: {what}"
         if notes:
             message += " (" + "; ".join(dict.fromkeys(notes)) + ")"
-        yield self.finding(inst.start, message, Fix(what, (editor.edit(),)))
+        return self.finding(inst.start, message, Fix(what, (editor.edit(),)))
 
 
 def _config_sources(doc: Document) -> list[Instruction]:
