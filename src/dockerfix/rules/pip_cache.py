@@ -269,7 +269,7 @@ class PipCacheMount(Rule):
                         if user.gid is not None:
                             opts["gid"] = user.gid
                     new_mounts[target] = opts
-                notes.extend(_neutralise(editor, inst, state, call, inline if mount is None else None))
+                notes.extend(_neutralise(editor, inst, state, call, inline))
         except CannotEdit as exc:
             raise _NotAdded(str(exc)) from exc
         if not new_mounts and not editor.changes:
