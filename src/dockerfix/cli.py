@@ -79,10 +79,9 @@ def fix(
         unsafe_fixes=unsafe_fixes,
         context=context,
     )
-    from dockerfix.rules import rule_by_code
-
+    known = _known_codes()
     for code in settings.select + settings.ignore:
-        if not any(r for r in _known_prefixes() if r.startswith(code)) and rule_by_code(code) is None:
+        if not any(k.startswith(code) for k in known):
             raise typer.BadParameter(f"unknown rule code {code!r}", param_hint="--select/--ignore")
     targets = paths or ["."]
     stdin = sys.stdin.buffer.read() if STDIN in targets else None
@@ -90,7 +89,7 @@ def fix(
     raise typer.Exit(_emit(report, settings, quiet, verbose, stdin_diff=diff))
 
 
-def _known_prefixes() -> list[str]:
+def _known_codes() -> list[str]:
     from dockerfix.diagnostics import CODES
     from dockerfix.rules import ALL_RULES
 
