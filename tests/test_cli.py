@@ -33,12 +33,12 @@ BOTH = (
 )
 # Only DFX201 applies (no build context is needed).
 PIP_ONLY = "FROM python:3.12\nRUN pip install flask\n"
-PIP_ONLY_FIXED = "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install flask\n"
+PIP_ONLY_FIXED = "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip,id=pip-python-3.12 pip install flask\n"
 # Nothing to change.
 CLEAN = "FROM alpine:3.20\nRUN echo hello\nCMD [\"sh\"]\n"
 
 SPLIT_LINE = "+COPY requirements.txt ./"
-MOUNT = "--mount=type=cache,target=/root/.cache/pip"
+MOUNT = "--mount=type=cache,target=/root/.cache/pip,id=pip-python-3.12"
 ANSI = re.compile(r"\x1b\[")
 
 UNMAPPABLE = {
@@ -472,7 +472,7 @@ def test_explicit_diff_on_stdin_prints_a_diff(tmp_path: Path) -> None:
     proc = run_module("--diff", "-", stdin=PIP_ONLY.encode(), cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stdout.startswith(b"--- -\n+++ -\n@@ ")
-    assert b"+RUN --mount=type=cache,target=/root/.cache/pip " in proc.stdout
+    assert b"+RUN --mount=type=cache,target=/root/.cache/pip,id=pip-python-3.12 " in proc.stdout
 
 
 def test_stdin_not_utf8_exits_2_and_echoes_the_input(tmp_path: Path) -> None:
@@ -575,7 +575,8 @@ def test_write_the_readme_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     r = run_main(capsysbinary, "--write", ".")
     assert r.code == 0
     text = (work / "Dockerfile").read_text()
-    assert text.index("COPY requirements.txt ./") < text.index(MOUNT) < text.index("COPY . .")
+    mount = "--mount=type=cache,target=/root/.cache/pip,id=pip-python-3.10.2-slim"
+    assert text.index("COPY requirements.txt ./") < text.index(mount) < text.index("COPY . .")
     assert "env -u PIP_NO_CACHE_DIR pip install -r requirements.txt" in text
     assert (EXAMPLE / "Dockerfile").read_bytes() == original  # the repository's copy is untouched
     assert run_main(capsysbinary, "--check", ".").code == 0

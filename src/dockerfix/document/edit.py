@@ -3,7 +3,10 @@ Edit of its original lines. Every character outside the changes is kept."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dockerfix.document.model import Document, Instruction
+from dockerfix.document.shell import Command, Script
 from dockerfix.edits import Edit
 
 
@@ -64,6 +67,77 @@ class InstructionEditor:
         if l1 != l2:
             raise CannotEdit("the text to remove spans a line continuation")
         self.changes.append((l1, c1, c2, ""))
+
+    def remove_range(self, start: int, end: int) -> None:
+        """Remove logical text that may run over line continuations. On every line but the
+        last, the blanks before the continuation are kept."""
+        segments = self.inst.segments
+        for k, seg in enumerate(segments):
+            s0, s1 = seg.logical, seg.logical + seg.length
+            if s1 <= start or s0 >= end:
+                continue
+            a, b = max(start, s0), min(end, s1)
+            if b == s1 and end > s1 and k + 1 < len(segments):
+                text = self.inst.logical[a:b]
+                b = a + len(text.rstrip(" \t")) if text.strip(" \t") else b
+            if a < b:
+                col = seg.col + (a - s0)
+                self.changes.append((seg.line, col, col + (b - a), ""))
+
+    def remove_commands(self, script: Script, doomed: Sequence[Command]) -> None:
+        """Take whole commands out of a shell list together with one operator next to them, so
+        that the commands that stay run exactly as before."""
+        base = self.inst.args_start
+        commands = list(script.commands)
+        index = {id(c): k for k, c in enumerate(commands)}
+        positions = sorted(index[id(c)] for c in doomed)
+        groups: list[list[int]] = []
+        for k in positions:
+            if groups and groups[-1][-1] == k - 1:
+                groups[-1].append(k)
+            else:
+                groups.append([k])
+        text = self.inst.args
+        for group in groups:
+            first, last = commands[group[0]], commands[group[-1]]
+            words = " ".join(w.value for w in first.argv)
+            if any(commands[k].compound for k in group):
+                raise CannotEdit(f"`{words}` is part of an if, loop or group")
+            lo = commands[group[0] - 1].end if group[0] > 0 else 0
+            hi = commands[group[-1] + 1].start if group[-1] + 1 < len(commands) else len(text)
+            before = [o for o in script.operators if o.start >= lo and o.end <= first.start]
+            after = [o for o in script.operators if o.start >= last.end and o.end <= hi]
+            prev = before[-1] if len(before) == 1 else None
+            nxt = after[0] if len(after) == 1 else None
+            if (group[0] > 0 and prev is None) or (hi < len(text) and nxt is None) or (after and nxt is None):
+                raise CannotEdit(f"cannot take `{words}` out of the shell list around it")
+            p = prev.text if prev else ""
+            n = nxt.text if nxt else ""
+            drop_before = p in ("&&", ";") and (n in ("", ";", ")") or (p == "&&" and n in ("&&", "||")))
+            drop_after = n in ("&&", ";") and (p in ("", ";", "(") or (p == "&&" and n == "&&"))
+            if drop_before and drop_after:
+                drop_before = not self._starts_line(base + first.start) or not self._same_line(
+                    base + last.end, base + (nxt.start if nxt else last.end)
+                )
+            if drop_before and prev is not None:
+                start = prev.start
+                while start > 0 and text[start - 1] in " \t" and self._same_line(base + start - 1, base + prev.start):
+                    start -= 1
+                self.remove_range(base + start, base + last.end)
+            elif drop_after and nxt is not None:
+                end = nxt.end
+                while end < len(text) and text[end] in " \t" and self._same_line(base + end, base + nxt.start):
+                    end += 1
+                self.remove_range(base + first.start, base + end)
+            else:
+                raise CannotEdit(f"cannot take `{words}` out of the shell list without changing what runs")
+
+    def _same_line(self, a: int, b: int) -> bool:
+        return self._pos(a)[0] == self._pos(b)[0]
+
+    def _starts_line(self, offset: int) -> bool:
+        line, col = self._pos(offset)
+        return not self.doc.lines[line][:col].strip(" \t")
 
     def edit(self) -> Edit:
         inst = self.inst

@@ -36,6 +36,9 @@ class Command:
     argv: tuple[ShellWord, ...]
     separator: str  # the operator before it ("" for the first)
     redirects: tuple[ShellWord, ...] = ()  # targets of > >> < ... (file names, not arguments)
+    start: int = 0  # extent in the text: from its first token (keywords such as `then`
+    end: int = 0  # included) to the end of its last word or redirect
+    compound: bool = False  # a keyword of a compound command (if, then, fi, do ...) was taken off
 
     @property
     def words(self) -> tuple[ShellWord, ...]:
@@ -46,12 +49,20 @@ class Command:
         return self.argv[0].value if self.argv else ""
 
 
+@dataclass(frozen=True, slots=True)
+class Operator:
+    text: str  # && || ; | & ( ) ;; or "\n"
+    start: int
+    end: int
+
+
 @dataclass(frozen=True)
 class Script:
     commands: tuple[Command, ...]
     opaque: str | None = None  # why the script could not be read, if it could not
     exec_form: bool = False
     separators: tuple[str, ...] = field(default=())
+    operators: tuple[Operator, ...] = field(default=())  # every operator, newlines included
 
 
 class _Opaque(ValueError):
@@ -172,16 +183,24 @@ def parse_shell(text: str) -> Script:
 def _parse(text: str) -> Script:
     commands: list[Command] = []
     separators: list[str] = []
+    operators: list[Operator] = []
     words: list[ShellWord] = []
     redirects: list[ShellWord] = []
     separator = ""
+    extent: list[int] = []  # start and end of the tokens of the command being read
     i = 0
     n = len(text)
 
+    def token(start: int, end: int) -> None:
+        if not extent:
+            extent.extend((start, end))
+        extent[1] = end
+
     def flush(next_sep: str) -> None:
         nonlocal words, separator, redirects
-        command = _command(words, separator, tuple(redirects)) if words else None
+        command = _command(words, separator, tuple(redirects), extent) if words else None
         redirects = []
+        extent.clear()
         if command is not None and command.words:
             commands.append(command)
             separator = next_sep
@@ -193,6 +212,7 @@ def _parse(text: str) -> Script:
         c = text[i]
         if c in " \t\n":
             if c == "\n":
+                operators.append(Operator("\n", i, i + 1))
                 flush(";")
             i += 1
             continue
@@ -205,6 +225,7 @@ def _parse(text: str) -> Script:
         op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
         if op is not None:
             separators.append(op)
+            operators.append(Operator(op, i, i + len(op)))
             flush(op)
             i += len(op)
             continue
@@ -212,32 +233,39 @@ def _parse(text: str) -> Script:
         if m:
             if text.startswith("<<", i):
                 raise _Opaque("here-document inside the shell command")
+            token(i, m.end())
             i = m.end()
             while i < n and text[i] in " \t":
                 i += 1
             if m.group(0).endswith("&") and i < n and (text[i].isdigit() or text[i] == "-"):
                 i += 1
+                token(i - 1, i)
                 continue
             target, i = _read_word(text, i)  # the redirect target is not an argument
+            token(target.start, target.end)
             redirects.append(target)
             continue
         word, i = _read_word(text, i)
+        token(word.start, word.end)
         words.append(word)
     flush("")
-    return Script(tuple(commands), separators=tuple(separators))
+    return Script(tuple(commands), separators=tuple(separators), operators=tuple(operators))
 
 
-def _command(words: list[ShellWord], separator: str, redirects: tuple[ShellWord, ...]) -> Command:
+def _command(words: list[ShellWord], separator: str, redirects: tuple[ShellWord, ...], extent: list[int]) -> Command:
+    count = len(words)
     while words and words[0].raw in _PREFIX_WORDS:
         words = words[1:]
     if words and words[0].raw in _CLOSING_WORDS:
         words = words[1:]
+    compound = len(words) != count
     assignments: list[ShellWord] = []
     k = 0
     while k < len(words) and _ASSIGNMENT.match(words[k].raw):
         assignments.append(words[k])
         k += 1
-    return Command(tuple(assignments), tuple(words[k:]), separator, redirects)
+    start, end = extent if extent else (0, 0)
+    return Command(tuple(assignments), tuple(words[k:]), separator, redirects, start, end, compound)
 
 
 def exec_script(args: str) -> Script:
@@ -246,7 +274,8 @@ def exec_script(args: str) -> Script:
     if elements is None:
         return Script((), opaque="not a JSON string array")
     words = tuple(ShellWord(args[s:e], v, s, e, False) for v, s, e in elements)
-    return Script((Command((), words, ""),), exec_form=True)
+    start, end = (words[0].start, words[-1].end) if words else (0, 0)
+    return Script((Command((), words, "", (), start, end),), exec_form=True)
 
 
 def json_elements(text: str) -> list[tuple[str, int, int]] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dockerfix.rules.apt_cache import AptCacheMount
 from dockerfix.rules.base import Rule
 from dockerfix.rules.copy_split import CopyAllBeforeInstall
 from dockerfix.rules.pip_cache import PipCacheMount
@@ -9,6 +10,7 @@ from dockerfix.rules.pip_cache import PipCacheMount
 ALL_RULES: tuple[type[Rule], ...] = (
     CopyAllBeforeInstall,
     PipCacheMount,
+    AptCacheMount,
 )
 
 

@@ -6,6 +6,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from dockerfix.document.edit import InstructionEditor
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.state import State
 
@@ -119,3 +120,24 @@ def run_user(state: State) -> RunUser:
             problem=f"it runs as user {name!r}{line}, whose numeric uid the Dockerfile does not show",
         )
     return RunUser(uid == 0, uid, gid, name)
+
+
+def json_separator(args: str) -> str:
+    """The separator an exec-form array uses between its elements."""
+    m = re.search(r'"\s*(,\s*)"', args)
+    return m.group(1) if m else ", "
+
+
+def remove_json_element(editor: InstructionEditor, inst: Instruction, start: int, end: int) -> None:
+    """Remove one element of an exec-form array with the comma next to it."""
+    args = inst.args
+    base = inst.args_start
+    m = re.match(r"\s*,\s*", args[end:])
+    if m:
+        editor.remove_span(base + start, base + end + m.end())
+        return
+    m = re.search(r",\s*$", args[:start])
+    if m:
+        editor.remove_span(base + m.start(), base + end)
+        return
+    editor.remove_span(base + start, base + end)

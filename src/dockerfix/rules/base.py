@@ -87,6 +87,8 @@ class Rule:
 
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()
+        if "code" not in vars(cls):
+            return  # a shared base for a family of rules, not a rule
         if not re.fullmatch(r"DFX\d{3}", cls.code):
             raise TypeError(f"{cls.__name__}: bad rule code {cls.code!r}")
         if not re.fullmatch(r"[a-z][a-z0-9-]+", cls.name):

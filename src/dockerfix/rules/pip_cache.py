@@ -6,12 +6,13 @@ import json
 import posixpath
 import re
 from collections.abc import Iterator
+from functools import partial
 
 from dockerfix.context.build_context import BuildContext
 from dockerfix.document.edit import CannotEdit, InstructionEditor
 from dockerfix.document.flags import Mount, cache_mount_flag, mounts
 from dockerfix.document.model import Document, Instruction, Stage
-from dockerfix.document.shell import Script
+from dockerfix.document.shell import Command, Script
 from dockerfix.document.state import State
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.pip import (
@@ -28,9 +29,12 @@ from dockerfix.rules._common import (
     copied_files,
     stage_chain,
     flags_end,
+    json_separator,
     platform_problem,
+    remove_json_element,
     run_user,
 )
+from dockerfix.rules._mounts import cache_id, covering, filled_by
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 
 NO_CACHE_VAR = "PIP_NO_CACHE_DIR"
@@ -55,14 +59,16 @@ class PipCacheMount(Rule):
 
     ## Example
     ```dockerfile
+    FROM python:3.12
     ENV PIP_NO_CACHE_DIR=off
     RUN pip install --no-cache-dir -r requirements.txt
     ```
 
     ## Use instead
     ```dockerfile
+    FROM python:3.12
     ENV PIP_NO_CACHE_DIR=off
-    RUN --mount=type=cache,target=/root/.cache/pip env -u PIP_NO_CACHE_DIR pip install -r requirements.txt
+    RUN --mount=type=cache,target=/root/.cache/pip,id=pip-python-3.12 env -u PIP_NO_CACHE_DIR pip install -r requirements.txt
     ```
 
     ## The fix
@@ -132,7 +138,7 @@ class PipCacheMount(Rule):
             """,
             """
             FROM python:3.12
-            RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
+            RUN --mount=type=cache,target=/root/.cache/pip,id=pip-python-3.12 pip install -r requirements.txt
             """,
         ),
         Example(
@@ -144,7 +150,7 @@ class PipCacheMount(Rule):
             """
             FROM python:3.12
             ENV PIP_NO_CACHE_DIR=off
-            RUN --network=host --mount=type=cache,target=/root/.cache/pip env -u PIP_NO_CACHE_DIR python3 -m pip install flask
+            RUN --network=host --mount=type=cache,target=/root/.cache/pip,id=pip-python-3.12 env -u PIP_NO_CACHE_DIR python3 -m pip install flask
             """,
         ),
         Example(
@@ -154,7 +160,7 @@ class PipCacheMount(Rule):
             """,
             """
             FROM python:3.12
-            RUN --mount=type=cache,target=/root/.cache/pip ["pip", "install", "flask"]
+            RUN --mount=type=cache,target=/root/.cache/pip,id=pip-python-3.12 ["pip", "install", "flask"]
             """,
         ),
         Example(
@@ -168,7 +174,7 @@ class PipCacheMount(Rule):
             FROM python:3.12
             RUN useradd -m -u 1001 app
             USER app
-            RUN --mount=type=cache,target=/var/cache/pip-1001/.cache/pip,uid=1001 PIP_CACHE_DIR=/var/cache/pip-1001/.cache/pip pip install --user flask
+            RUN --mount=type=cache,target=/var/cache/pip-1001/.cache/pip,id=pip-1001-python-3.12,uid=1001 PIP_CACHE_DIR=/var/cache/pip-1001/.cache/pip pip install --user flask
             """,
         ),
         Example(
@@ -184,6 +190,7 @@ class PipCacheMount(Rule):
 
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         sources: list[Instruction] | None = None
+        mounted: dict[int, list[str]] = {}  # RUNs that get a mount in this pass
         for stage in doc.stages:
             for inst in stage.instructions:
                 if inst.kind == "ONBUILD":
@@ -212,7 +219,7 @@ class PipCacheMount(Rule):
                 if sources is None:
                     sources = _config_sources(doc)
                 try:
-                    finding = self._check_run(doc, stage, inst, state, script, every, ctx.build, sources)
+                    finding = self._check_run(doc, stage, inst, state, script, every, ctx.build, sources, mounted)
                 except _NotAdded as why:
                     finding = self.finding(inst.start, f"pip cache mount not added: {why}")
                 if finding is not None:
@@ -228,6 +235,7 @@ class PipCacheMount(Rule):
         every: list[PipCall],
         build: BuildContext | None,
         sources: list[Instruction],
+        mounted: dict[int, list[str]],
     ) -> Finding | None:
         """The fix for one RUN, None when it needs none; raises _NotAdded to leave it alone."""
         problem = platform_problem(doc, stage, state, inst)
@@ -249,7 +257,7 @@ class PipCacheMount(Rule):
             if path:
                 existing[path] = m
         editor = InstructionEditor(doc, inst)
-        new_mounts: dict[str, dict[str, int]] = {}
+        new_mounts: dict[str, dict[str, str | int]] = {}
         notes: list[str] = []
         try:
             for call in (c for c in every if c.uses_cache):
@@ -259,11 +267,19 @@ class PipCacheMount(Rule):
                 wiper = _wipes(script, target, state, user)
                 if wiper:
                     raise _NotAdded(f"this RUN empties the cache (`{wiper}`)")
-                mount = _covering(existing, target)
+                mount = covering(existing, target)
                 if mount is not None and mount.type != "cache":
                     raise _NotAdded(f"a {mount.type} mount is already at {target}")
                 if mount is None and target not in new_mounts:
-                    opts: dict[str, int] = {}
+                    filler = filled_by(
+                        doc, inst, target, mounted, fills=partial(_fills, doc, target=target), own=_is_pip,
+                        mentions_tool=mentions_install,
+                    )
+                    if filler is not None:
+                        raise _NotAdded(f"line {filler.line_no} puts files in {target}, which a mount would hide")
+                    # one cache per user: a root-owned cache is not writable for another uid
+                    name = "pip" if user.root else f"pip-{user.uid}"
+                    opts: dict[str, str | int] = {"id": cache_id(doc, stage, name)}
                     if not user.root and user.uid is not None:
                         opts["uid"] = user.uid
                         if user.gid is not None:
@@ -277,6 +293,7 @@ class PipCacheMount(Rule):
         if new_mounts:
             text = "".join(" " + cache_mount_flag(t, **o) for t, o in new_mounts.items())
             editor.insert_after(flags_end(inst), text)
+            mounted[inst.index] = list(new_mounts)
         what = (
             f"add a cache mount at {', '.join(new_mounts)}"
             if new_mounts
@@ -286,6 +303,24 @@ class PipCacheMount(Rule):
         if notes:
             message += " (" + "; ".join(dict.fromkeys(notes)) + ")"
         return self.finding(inst.start, message, Fix(what, (editor.edit(),)))
+
+
+def _is_pip(command: Command) -> bool:
+    return pip_call(command) is not None
+
+
+def _fills(doc: Document, other: Instruction, *, target: str) -> bool:
+    """Whether an earlier RUN's pip keeps its cache at ``target`` in the image."""
+    state = doc.state(other)
+    if NO_CACHE_VAR in state.env:
+        return False
+    user = run_user(state)
+    for call in (c for c in (pip_call(cmd) for cmd in other.script.commands) if c is not None):
+        if not call.uses_cache or call.no_cache_words or NO_CACHE_VAR in call.invocation.env:
+            continue
+        if user.problem is None and _cache_dir(state, call, user)[0] == target:
+            return True
+    return False
 
 
 def _config_sources(doc: Document) -> list[Instruction]:
@@ -331,16 +366,6 @@ def _config_problem(
     if config_file and config_file != "/dev/null" and config_file not in provided:
         return f"pip reads its configuration from {config_file} (PIP_CONFIG_FILE), which the Dockerfile does not show"
     return None
-
-
-def _covering(existing: dict[str, Mount], target: str) -> Mount | None:
-    """The mount at ``target`` or at a folder above it, if any (the nearest wins)."""
-    best: tuple[int, Mount] | None = None
-    for path, mount in existing.items():
-        if target == path or target.startswith(path.rstrip("/") + "/"):
-            if best is None or len(path) > best[0]:
-                best = (len(path), mount)
-    return best[1] if best else None
 
 
 def _cache_dir(state: State, call: PipCall, user: RunUser) -> tuple[str | None, str | None]:
@@ -405,7 +430,7 @@ def _neutralise(
 
     def remove(start: int, end: int) -> None:
         if exec_form:
-            _remove_json_element(editor, inst, start, end)
+            remove_json_element(editor, inst, start, end)
         else:
             editor.remove_word(base + start, base + end)
 
@@ -431,7 +456,7 @@ def _neutralise(
         if env_word is None:
             prefix += ["-u", NO_CACHE_VAR]
         elif exec_form:
-            sep = _json_separator(inst.args)
+            sep = json_separator(inst.args)
             editor.insert_after(base + env_word.end, f'{sep}"-u"{sep}"{NO_CACHE_VAR}"')
         else:
             editor.insert_after(base + env_word.end, f" -u {NO_CACHE_VAR}")
@@ -439,28 +464,9 @@ def _neutralise(
         prefix.append(f"PIP_CACHE_DIR={inline}")
     if prefix:
         if exec_form:
-            sep = _json_separator(inst.args)
+            sep = json_separator(inst.args)
             text = sep.join(json.dumps(p) for p in prefix) + sep
         else:
             text = " ".join(prefix) + " "
         editor.insert_before(base + call.tool.start, text)
     return notes
-
-
-def _json_separator(args: str) -> str:
-    m = re.search(r'"\s*(,\s*)"', args)
-    return m.group(1) if m else ", "
-
-
-def _remove_json_element(editor: InstructionEditor, inst: Instruction, start: int, end: int) -> None:
-    args = inst.args
-    base = inst.args_start
-    m = re.match(r"\s*,\s*", args[end:])
-    if m:
-        editor.remove_span(base + start, base + end + m.end())
-        return
-    m = re.search(r",\s*$", args[:start])
-    if m:
-        editor.remove_span(base + m.start(), base + end)
-        return
-    editor.remove_span(base + start, base + end)

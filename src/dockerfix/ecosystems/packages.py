@@ -1,0 +1,153 @@
+"""Reading OS package manager commands: the tool, its options and its subcommand.
+
+apt-get/apt, apk, dnf/yum/microdnf and zypper all take global options, then a subcommand, then
+its options and operands. ``read_call`` splits a command that way, knowing which options take a
+value for each tool, so that rules can ask "does this RUN install packages, and how".
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from dockerfix.document.shell import Command, ShellWord
+from dockerfix.ecosystems.commands import Invocation, unwrap
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    name: str  # as written, without the value ("-o", "--setopt", "-y")
+    value: str | None
+    words: tuple[ShellWord, ...]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One package manager command."""
+
+    invocation: Invocation
+    tool: ShellWord  # the word that names the tool
+    name: str  # its base name: apt-get, apt, apk, dnf, dnf5, yum, microdnf, zypper
+    subcommand: str  # "" when there is none
+    subcommand_word: ShellWord | None
+    options: tuple[Option, ...]  # global and subcommand options, in order
+    operands: tuple[ShellWord, ...]
+
+    def has(self, *names: str) -> bool:
+        return any(o.name in names for o in self.options)
+
+    def values(self, *names: str) -> list[str]:
+        return [o.value for o in self.options if o.name in names and o.value is not None]
+
+    def option_words(self, *names: str) -> list[ShellWord]:
+        return [w for o in self.options if o.name in names for w in o.words]
+
+    @property
+    def sudo(self) -> bool:
+        """Run through sudo (as root, whatever the USER)."""
+        argv = self.invocation.command.argv
+        return bool(argv) and argv[0].value == "sudo"
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.value for w in self.invocation.argv)
+
+
+@dataclass(frozen=True)
+class Grammar:
+    names: frozenset[str]
+    value_options: frozenset[str]  # options that take the next word as their value
+    short_value: frozenset[str]  # single letters that take a value (-oX, -o X)
+
+
+APT = Grammar(
+    frozenset({"apt-get", "apt"}),
+    frozenset({"-o", "--option", "-c", "--config-file", "-t", "--target-release", "--default-release",
+               "-a", "--host-architecture", "-P", "--build-profiles", "--solver"}),
+    frozenset("octaP"),
+)  # fmt: skip
+APK = Grammar(
+    frozenset({"apk"}),
+    frozenset({"-X", "--repository", "-p", "--root", "--arch", "--cache-dir", "--cache-max-age", "-t", "--virtual",
+               "--keys-dir", "--repositories-file", "--progress-fd", "--timeout"}),
+    frozenset("Xpt"),
+)  # fmt: skip
+DNF = Grammar(
+    frozenset({"dnf", "dnf4", "dnf5", "yum", "microdnf", "tdnf"}),
+    frozenset({"--setopt", "-c", "--config", "--releasever", "--installroot", "--enablerepo", "--disablerepo",
+               "--repo", "--repoid", "-x", "--exclude", "--setvar", "--forcearch", "-d", "--debuglevel",
+               "-e", "--errorlevel", "--rpmverbosity", "--downloaddir", "--destdir", "--disableplugin",
+               "--enableplugin", "--comment", "--color"}),
+    frozenset("cxde"),
+)  # fmt: skip
+ZYPPER = Grammar(
+    frozenset({"zypper"}),
+    frozenset({"-c", "--config", "-R", "--root", "--installroot", "-D", "--reposd-dir", "-C", "--cache-dir",
+               "--raw-cache-dir", "--solv-cache-dir", "--pkg-cache-dir", "-r", "--repo", "-t", "--type",
+               "-p", "--plus-repo", "--from", "--releasever", "--userdata"}),
+    frozenset("cRDCrtp"),
+)  # fmt: skip
+
+
+def read_call(command: Command, grammar: Grammar) -> Call | None:
+    """The package manager call that ``command`` makes, if it runs one of ``grammar``'s tools."""
+    inv = unwrap(command)
+    if inv is None or not inv.argv:
+        return None
+    tool = inv.argv[0]
+    name = posixpath.basename(tool.value)
+    if name not in grammar.names:
+        return None
+    options: list[Option] = []
+    operands: list[ShellWord] = []
+    subcommand: ShellWord | None = None
+    words = inv.argv[1:]
+    k = 0
+    while k < len(words):
+        w = words[k]
+        v = w.value
+        if v == "--":
+            operands.extend(words[k + 1 :])
+            break
+        if v.startswith("--") and len(v) > 2:
+            key, eq, value = v.partition("=")
+            if eq:
+                options.append(Option(key, value, (w,)))
+            elif key in grammar.value_options and k + 1 < len(words):
+                options.append(Option(key, words[k + 1].value, (w, words[k + 1])))
+                k += 1
+            else:
+                options.append(Option(key, None, (w,)))
+        elif v.startswith("-") and len(v) > 1:
+            letter = v[1]
+            if letter in grammar.short_value:
+                if len(v) > 2:
+                    options.append(Option("-" + letter, v[2:].removeprefix("="), (w,)))
+                elif k + 1 < len(words):
+                    options.append(Option("-" + letter, words[k + 1].value, (w, words[k + 1])))
+                    k += 1
+                else:
+                    options.append(Option("-" + letter, None, (w,)))
+            else:
+                options.extend(Option("-" + c, None, (w,)) for c in v[1:] if c != "=")
+        elif subcommand is None:
+            subcommand = w
+        else:
+            operands.append(w)
+        k += 1
+    return Call(
+        inv,
+        tool,
+        name,
+        subcommand.value if subcommand else "",
+        subcommand,
+        tuple(options),
+        tuple(operands),
+    )
+
+
+def runs_tool(text: str, grammar: Grammar) -> bool:
+    """Whether shell text mentions one of the tools (for reports on RUNs that are not read)."""
+    names = "|".join(re.escape(n) for n in sorted(grammar.names))
+    return re.search(rf"(?<![\w.-])({names})(?![\w.-])", text) is not None

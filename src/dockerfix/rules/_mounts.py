@@ -1,0 +1,171 @@
+"""What every cache mount dockerfix adds must respect: the id it gets, the mounts a RUN already
+has, and the paths an earlier instruction has filled (a mount would hide them)."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterator
+
+from dockerfix.document.flags import Mount, mounts
+from dockerfix.document.model import Document, Instruction, Stage
+from dockerfix.document.shell import Command
+from dockerfix.document.state import State
+from dockerfix.document.words import UnknownVariable, expand, parse_assignments
+from dockerfix.ecosystems.commands import unwrap
+from dockerfix.rules._common import copied_files, stage_chain
+
+
+def external_base(doc: Document, stage: Stage) -> str:
+    """The image a stage is ultimately built from, with global ARG defaults filled in (the text
+    as written when a variable has no default)."""
+    seen: set[int] = set()
+    while stage.index not in seen:
+        seen.add(stage.index)
+        parent = doc.stage_named(stage.base)
+        if parent is None or parent.index >= stage.index:
+            break
+        stage = parent
+    defaults: dict[str, str | None] = {}
+    for inst in doc.instructions:
+        if inst.stage >= 0:
+            break
+        if inst.kind == "ARG":
+            for name, raw in parse_assignments(inst.args, inst.escape):
+                defaults[name] = None if raw == "\0" else raw
+    try:
+        return expand(stage.base, defaults, doc.escape)
+    except UnknownVariable:
+        return stage.base
+
+
+def image_slug(reference: str) -> str:
+    """A short, stable name for an image reference: no registry default, tag kept, digest dropped."""
+    ref = reference.lower().split("@", 1)[0]
+    for prefix in ("docker.io/library/", "index.docker.io/library/", "docker.io/", "library/"):
+        if ref.startswith(prefix):
+            ref = ref[len(prefix) :]
+            break
+    slug = re.sub(r"[^a-z0-9._]+", "-", ref).strip("-.")
+    return slug or "image"
+
+
+def cache_id(doc: Document, stage: Stage, cache: str) -> str:
+    """The id of a cache mount: what it caches and the base image, so that images built from
+    different bases never share a cache that is not content-addressed."""
+    return f"{cache}-{image_slug(external_base(doc, stage))}"
+
+
+def existing_mounts(inst: Instruction, state: State) -> dict[str, Mount]:
+    """The mounts a RUN already has, by absolute target."""
+    out: dict[str, Mount] = {}
+    for m in mounts(inst):
+        path = m.target_path(state.workdir)
+        if path:
+            out[path] = m
+    return out
+
+
+def covering(existing: dict[str, Mount], target: str) -> Mount | None:
+    """The mount at ``target`` or at a folder above it, if any (the nearest wins)."""
+    best: tuple[int, Mount] | None = None
+    for path, mount in existing.items():
+        if within(target, path):
+            if best is None or len(path) > best[0]:
+                best = (len(path), mount)
+    return best[1] if best else None
+
+
+def within(path: str, folder: str) -> bool:
+    """``path`` is ``folder`` or lies below it."""
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def earlier(doc: Document, inst: Instruction) -> Iterator[Instruction]:
+    """The instructions before ``inst`` in its stage and the stages it is built FROM."""
+    chain = stage_chain(doc, inst)
+    for other in doc.instructions:
+        if other.index >= inst.index:
+            break
+        if other.stage in chain and other.kind != "FROM":
+            yield other
+
+
+def copies_into(doc: Document, inst: Instruction, target: str) -> bool:
+    """A COPY/ADD that may put files at or below ``target`` (a destination through an unknown
+    variable counts)."""
+    if inst.kind not in ("COPY", "ADD"):
+        return False
+    words = inst.words
+    if inst.heredocs or len(words) < 2:
+        return False
+    dest = doc.state(inst).resolve(words[-1].value)
+    if dest is None:
+        return True
+    if within(dest, target):
+        return True
+    return any(within(t, target) for _, t in copied_files(doc, inst))
+
+
+def mentions_path(text: str, target: str) -> bool:
+    """Whether shell text names ``target`` or a path below it."""
+    return re.search(re.escape(target.rstrip("/")) + r"(?![\w.-])", text) is not None
+
+
+def rm_paths(argv_values: list[str], state: State) -> list[tuple[int, str | None, bool]]:
+    """The operands of an ``rm``: (index in argv, absolute path or None when unknown, whether it
+    ends in a glob that empties the folder)."""
+    out: list[tuple[int, str | None, bool]] = []
+    options_done = False
+    for k, value in enumerate(argv_values[1:], start=1):
+        if not options_done and value == "--":
+            options_done = True
+            continue
+        if not options_done and value.startswith("-") and len(value) > 1:
+            continue
+        glob = value.endswith("/*") or value.endswith("/.*")
+        path = state.expand(re.sub(r"/\.?\*$", "", value) or "/")
+        if path is not None and path.startswith("/"):
+            out.append((k, posixpath.normpath(path), glob))
+        else:
+            out.append((k, None, glob))
+    return out
+
+
+def filled_by(
+    doc: Document,
+    inst: Instruction,
+    target: str,
+    mounted: dict[int, list[str]],
+    fills: Callable[[Instruction], bool],
+    own: Callable[[Command], bool],
+    mentions_tool: Callable[[str], bool],
+) -> Instruction | None:
+    """The earlier instruction of the stage chain that leaves files at ``target`` in the image:
+    a COPY/ADD there, a RUN whose tool ``fills`` it, or a RUN whose other commands name it.
+    RUNs with a cache mount there (``mounted``: the ones a rule mounts in this pass) do not."""
+    for other in earlier(doc, inst):
+        if copies_into(doc, other, target):
+            return other
+        if other.kind != "RUN":
+            continue
+        if any(within(target, t) for t in mounted.get(other.index, ())):
+            continue
+        m = covering(existing_mounts(other, doc.state(other)), target)
+        if m is not None and m.type == "cache":
+            continue
+        if other.heredocs or other.script.opaque:
+            text = "\n".join(doc.lines[other.start : other.end])
+            if mentions_path(text, target) or mentions_tool(text):
+                return other
+            continue
+        if fills(other):
+            return other
+        for cmd in other.script.commands:
+            inv = unwrap(cmd)
+            name = posixpath.basename(inv.argv[0].value) if inv and inv.argv else ""
+            if name == "rm" or own(cmd):
+                continue
+            if any(mentions_path(w.value, target) for w in cmd.words + cmd.redirects):
+                return other
+    return None

@@ -1,0 +1,282 @@
+"""The frame shared by the OS package cache rules (apt, apk, dnf/yum/microdnf, zypper).
+
+A rule says, for one RUN, which cache mounts it wants, which options make the tool keep what
+it downloads, and which commands only clean the caches. The frame does the rest the same way
+for every tool: it leaves the RUN alone where a mount would hide files an earlier instruction
+put there, drops the cleanups (and the `rm` operands) that would only empty the mounts, stops
+where a command removes a folder that holds a mount or uses a mounted path in another way,
+and writes the edit.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from dockerfix.document.edit import CannotEdit, InstructionEditor
+from dockerfix.document.flags import Mount, cache_mount_flag
+from dockerfix.document.model import Document, Instruction, Stage
+from dockerfix.document.shell import Command, Script, ShellWord
+from dockerfix.document.state import State
+from dockerfix.ecosystems.commands import unwrap
+from dockerfix.ecosystems.packages import Call, Grammar, read_call, runs_tool
+from dockerfix.rules._common import flags_end, json_separator, platform_problem, remove_json_element
+from dockerfix.rules._mounts import (
+    cache_id,
+    covering,
+    existing_mounts,
+    filled_by,
+    mentions_path,
+    rm_paths,
+    within,
+)
+from dockerfix.rules.base import Finding, Fix, Rule, RuleContext
+
+
+class NotAdded(Exception):
+    """Leave the RUN as it is, for the reason given."""
+
+
+@dataclass(frozen=True)
+class CacheMount:
+    target: str
+    cache: str  # what it caches, the first part of its id ("apt-lists")
+    optional: bool = False  # when it cannot be added, the rest of the fix still applies
+    uid: int | None = None
+    gid: int | None = None
+
+
+@dataclass
+class Plan:
+    mounts: list[CacheMount]
+    cleanups: list[tuple[Command, str]] = field(default_factory=list)  # (command, cache it empties)
+    inserts: list[tuple[ShellWord, list[str]]] = field(default_factory=list)  # words after a word
+    removals: list[ShellWord] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    """One RUN as the rules see it."""
+
+    doc: Document
+    stage: Stage
+    inst: Instruction
+    state: State
+    script: Script
+    calls: list[Call]
+    ctx: RuleContext
+
+    @property
+    def exec_form(self) -> bool:
+        return self.script.exec_form
+
+    @property
+    def existing(self) -> dict[str, Mount]:
+        return existing_mounts(self.inst, self.state)
+
+    def cache_mounted(self, target: str) -> bool:
+        m = covering(self.existing, target)
+        return m is not None and m.type == "cache"
+
+
+class PackageCacheRule(Rule):
+    grammar: ClassVar[Grammar]
+    tool: ClassVar[str]  # how messages name the tool ("apt")
+
+    def plan(self, run: Run) -> Plan | None:
+        """The mounts and edits for one RUN, None when it needs none; raise NotAdded to leave it
+        alone and say why."""
+        raise NotImplementedError
+
+    def fills(self, run: Run, target: str) -> bool:
+        """Whether an earlier RUN leaves files of this tool at ``target`` in the image."""
+        return False
+
+    def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+        mounted: dict[int, list[str]] = {}  # RUNs fixed in this pass, with their new mounts
+        for stage in doc.stages:
+            for inst in stage.instructions:
+                finding = self._check_instruction(doc, stage, inst, ctx, mounted)
+                if finding is not None:
+                    yield finding
+
+    def _check_instruction(
+        self, doc: Document, stage: Stage, inst: Instruction, ctx: RuleContext, mounted: dict[int, list[str]]
+    ) -> Finding | None:
+        if inst.kind == "ONBUILD":
+            if runs_tool(inst.args, self.grammar):
+                return self.finding(inst.start, f"{self.tool} under ONBUILD is left alone: ONBUILD runs in other builds")
+            return None
+        if inst.kind != "RUN":
+            return None
+        if inst.heredocs:
+            if runs_tool("\n".join(doc.lines[inst.start : inst.end]), self.grammar):
+                return self.finding(inst.start, f"{self.tool} inside a heredoc is left alone: its body is not analysed")
+            return None
+        script = inst.script
+        if script.opaque:
+            if runs_tool(inst.args, self.grammar):
+                return self.finding(inst.start, f"this RUN is left alone: cannot read its shell ({script.opaque})")
+            return None
+        calls = [c for c in (read_call(cmd, self.grammar) for cmd in script.commands) if c is not None]
+        if not calls:
+            return None
+        run = Run(doc, stage, inst, doc.state(inst), script, calls, ctx)
+        try:
+            plan = self.plan(run)
+            if plan is None:
+                return None
+            problem = platform_problem(doc, stage, run.state, inst)
+            if problem:
+                raise NotAdded(problem)
+            return self._fix(run, plan, mounted)
+        except (NotAdded, CannotEdit) as why:
+            return self.finding(inst.start, f"{self.tool} cache mount not added: {why}")
+
+    def _fix(self, run: Run, plan: Plan, mounted: dict[int, list[str]]) -> Finding | None:
+        inst = run.inst
+        existing = run.existing
+        new: list[CacheMount] = []
+        notes = list(plan.notes)
+        for m in plan.mounts:
+            inside = [p for p in existing if p != m.target and within(p, m.target)]
+            if inside:
+                raise NotAdded(f"a mount at {inside[0]} is already inside {m.target}")
+            there = covering(existing, m.target)
+            if there is not None:
+                if there.type != "cache":
+                    raise NotAdded(f"a {there.type} mount is already at {m.target}")
+                continue
+            filler = self._filled_by(run, m.target, mounted)
+            if filler is not None:
+                why = f"line {filler.line_no} puts files in {m.target}, which a mount would hide"
+                if not m.optional:
+                    raise NotAdded(why)
+                notes.append(f"no mount at {m.target}: {why}")
+                continue
+            new.append(m)
+        guarded = [m.target for m in new] + [
+            m.target for m in plan.mounts if (c := covering(existing, m.target)) is not None and c.type == "cache"
+        ]
+        if not new and not any(m for m in plan.mounts if m.target in guarded):
+            return None
+        editor = InstructionEditor(run.doc, inst)
+        dropped = self._drop_cleanups(run, plan, guarded, editor)
+        for word in plan.removals:
+            self._remove_word(run, editor, word)
+        for word, values in plan.inserts:
+            self._insert_after(run, editor, word, values)
+        if not new and not editor.changes:
+            return None
+        if new:
+            text = "".join(" " + self._flag(run, m) for m in new)
+            editor.insert_after(flags_end(inst), text)
+            mounted[inst.index] = [m.target for m in new]
+        what = f"add cache mounts at {', '.join(m.target for m in new)}" if new else (
+            f"make {self.tool} use the cache mounts this RUN already has"
+        )
+        if dropped:
+            notes.append("drops " + ", ".join(f"`{d}`" for d in dropped) + ", which would only empty the mounts")
+        message = f"{self.tool} downloads again on every rebuild: {what}"
+        if notes:
+            message += " (" + "; ".join(dict.fromkeys(notes)) + ")"
+        return self.finding(inst.start, message, Fix(what, (editor.edit(),)))
+
+    def _flag(self, run: Run, m: CacheMount) -> str:
+        options: dict[str, str | int] = {"sharing": "locked", "id": cache_id(run.doc, run.stage, m.cache)}
+        if m.uid is not None:
+            options["uid"] = m.uid
+            if m.gid is not None:
+                options["gid"] = m.gid
+        return cache_mount_flag(m.target, **options)
+
+    def _filled_by(self, run: Run, target: str, mounted: dict[int, list[str]]) -> Instruction | None:
+        """The earlier instruction that leaves files at ``target`` in the image, if any."""
+        doc = run.doc
+
+        def fills(other: Instruction) -> bool:
+            calls = [c for c in (read_call(cmd, self.grammar) for cmd in other.script.commands) if c is not None]
+            prior = Run(doc, doc.stages[other.stage], other, doc.state(other), other.script, calls, run.ctx)
+            return bool(calls) and self.fills(prior, target)
+
+        return filled_by(
+            doc,
+            run.inst,
+            target,
+            mounted,
+            fills=fills,
+            own=lambda cmd: read_call(cmd, self.grammar) is not None,
+            mentions_tool=lambda text: runs_tool(text, self.grammar),
+        )
+
+    def _drop_cleanups(self, run: Run, plan: Plan, guarded: list[str], editor: InstructionEditor) -> list[str]:
+        """Remove the cleanups that would only empty the mounts; stop where a command removes a
+        folder holding a mount or uses a mounted path otherwise."""
+        doomed: list[Command] = []
+        dropped: list[str] = []
+        cleanup_ids = {id(c): target for c, target in plan.cleanups}
+        relative_unknown = any(c.name == "cd" for c in run.script.commands)
+        for cmd in run.script.commands:
+            text = " ".join(w.value for w in cmd.argv)
+            if id(cmd) in cleanup_ids:
+                if any(within(cleanup_ids[id(cmd)], g) for g in guarded):
+                    doomed.append(cmd)
+                    dropped.append(text)
+                continue
+            inv = unwrap(cmd)
+            if inv is None or not inv.argv:
+                continue
+            if posixpath.basename(inv.argv[0].value) == "rm":
+                values = [w.value for w in inv.argv]
+                operands = rm_paths(values, run.state)
+                drop: list[int] = []
+                for k, path, _glob in operands:
+                    value = values[k]
+                    if path is None and not value.startswith(("/", "$", "~")) and not relative_unknown:
+                        path = run.state.resolve(value.removesuffix("/*"))
+                    if path is None:
+                        if "$" in value or relative_unknown:
+                            raise NotAdded(f"`{text}` removes a path that is not known")
+                        continue
+                    for g in guarded:
+                        if within(path, g):
+                            drop.append(k)
+                            break
+                        if within(g, path):
+                            raise NotAdded(f"`{text}` removes {path}, which holds the cache mount at {g}")
+                if drop and len(drop) == len(operands):
+                    doomed.append(cmd)
+                    dropped.append(text)
+                elif drop:
+                    for k in drop:
+                        self._remove_word(run, editor, inv.argv[k])
+                    dropped.append("rm " + " ".join(values[k] for k in drop))
+                continue
+            if read_call(cmd, self.grammar) is not None:
+                continue
+            for w in cmd.words + cmd.redirects:
+                for g in guarded:
+                    if mentions_path(w.value, g):
+                        raise NotAdded(f"`{text}` uses {g}, where the cache mount would be")
+        if doomed:
+            editor.remove_commands(run.script, doomed)
+        return dropped
+
+    def _remove_word(self, run: Run, editor: InstructionEditor, word: ShellWord) -> None:
+        base = run.inst.args_start
+        if run.exec_form:
+            remove_json_element(editor, run.inst, word.start, word.end)
+        else:
+            editor.remove_word(base + word.start, base + word.end)
+
+    def _insert_after(self, run: Run, editor: InstructionEditor, word: ShellWord, values: list[str]) -> None:
+        base = run.inst.args_start
+        if run.exec_form:
+            sep = json_separator(run.inst.args)
+            text = "".join(f'{sep}"{v}"' for v in values)
+        else:
+            text = "".join(" " + v for v in values)
+        editor.insert_after(base + word.end, text)
