@@ -82,6 +82,17 @@ class Run:
         return m is not None and m.type == "cache"
 
 
+def removed_paths(run: Run) -> list[tuple[int, str]]:
+    """(command position, absolute path) for every known path an `rm` of the RUN removes."""
+    out: list[tuple[int, str]] = []
+    for k, cmd in enumerate(run.script.commands):
+        inv = unwrap(cmd)
+        if inv is None or not inv.argv or posixpath.basename(inv.argv[0].value) != "rm":
+            continue
+        out += [(k, path) for _, path, _ in rm_paths([w.value for w in inv.argv], run.state) if path is not None]
+    return out
+
+
 class PackageCacheRule(Rule):
     grammar: ClassVar[Grammar]
     tool: ClassVar[str]  # how messages name the tool ("apt")
@@ -91,16 +102,23 @@ class PackageCacheRule(Rule):
         alone and say why."""
         raise NotImplementedError
 
-    def fills(self, run: Run, target: str) -> bool:
-        """Whether an earlier RUN leaves files of this tool at ``target`` in the image."""
+    def fills(self, run: Run, prior: Run, target: str) -> bool:
+        """Whether files that an earlier RUN's tool left at ``target`` matter to ``run``: it needs
+        them, or a cleanup it drops would have removed them from the image. Files a tool only
+        cached for itself do not matter otherwise: every tool here works with any cache."""
         return False
 
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+        from dockerfix.suppressions import suppressions
+
+        quiet = suppressions(doc)
         mounted: dict[int, list[str]] = {}  # RUNs fixed in this pass, with their new mounts
         for stage in doc.stages:
             for inst in stage.instructions:
                 finding = self._check_instruction(doc, stage, inst, ctx, mounted)
                 if finding is not None:
+                    if quiet.suppresses(finding):
+                        mounted.pop(inst.index, None)  # a suppressed fix is never applied
                     yield finding
 
     def _check_instruction(
@@ -175,9 +193,13 @@ class PackageCacheRule(Rule):
             text = "".join(" " + self._flag(run, m) for m in new)
             editor.insert_after(flags_end(inst), text)
             mounted[inst.index] = [m.target for m in new]
-        what = f"add cache mounts at {', '.join(m.target for m in new)}" if new else (
-            f"make {self.tool} use the cache mounts this RUN already has"
-        )
+        targets = [m.target for m in new]
+        if len(targets) > 1:
+            what = f"add cache mounts at {', '.join(targets[:-1])} and {targets[-1]}"
+        elif targets:
+            what = f"add a cache mount at {targets[0]}"
+        else:
+            what = f"make {self.tool} use the cache mounts this RUN already has"
         if dropped:
             notes.append("drops " + ", ".join(f"`{d}`" for d in dropped) + ", which would only empty the mounts")
         message = f"{self.tool} downloads again on every rebuild: {what}"
@@ -200,7 +222,7 @@ class PackageCacheRule(Rule):
         def fills(other: Instruction) -> bool:
             calls = [c for c in (read_call(cmd, self.grammar) for cmd in other.script.commands) if c is not None]
             prior = Run(doc, doc.stages[other.stage], other, doc.state(other), other.script, calls, run.ctx)
-            return bool(calls) and self.fills(prior, target)
+            return bool(calls) and self.fills(run, prior, target)
 
         return filled_by(
             doc,

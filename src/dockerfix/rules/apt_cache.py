@@ -6,8 +6,8 @@ import re
 
 from dockerfix.ecosystems.packages import APT, Call
 from dockerfix.rules._common import run_user
-from dockerfix.rules._mounts import external_base, image_slug, rm_paths, within
-from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run
+from dockerfix.rules._mounts import external_base, image_slug, within
+from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run, removed_paths
 from dockerfix.rules.base import Example
 
 CACHE = "/var/cache/apt"
@@ -194,21 +194,21 @@ class AptCacheMount(PackageCacheRule):
             raise NotAdded("APT_CONFIG points apt at a configuration the Dockerfile does not show")
 
     def _removes_lists(self, run: Run, after: int) -> bool:
-        for k, cmd in enumerate(run.script.commands):
-            if k <= after or cmd.name != "rm":
-                continue
-            for _, path, _ in rm_paths([w.value for w in cmd.argv], run.state):
-                if path is not None and within(path, LISTS):
-                    return True
+        return any(within(path, LISTS) for k, path in removed_paths(run) if k > after)
+
+    def fills(self, run: Run, prior: Run, target: str) -> bool:
+        if target == LISTS:
+            return any(c.subcommand == "update" for c in prior.calls) and not self._removes_lists(prior, after=-1)
+        if target == CACHE:
+            downloads = any(c.subcommand in DOWNLOADS for c in prior.calls)
+            cleans = any(c.subcommand == "clean" for c in prior.calls)
+            base = image_slug(external_base(prior.doc, prior.stage))
+            docker_clean = _DOCKER_CLEAN.match(base) is not None and "alpine" not in base
+            return downloads and not cleans and not docker_clean and self._cleans_cache(run)
         return False
 
-    def fills(self, run: Run, target: str) -> bool:
-        updates = [c for c in run.calls if c.subcommand == "update"]
-        if target == LISTS:
-            return bool(updates) and not self._removes_lists(run, after=-1)
-        if target == CACHE:
-            downloads = [c for c in run.calls if c.subcommand in DOWNLOADS]
-            cleans = any(c.subcommand == "clean" for c in run.calls)
-            base = image_slug(external_base(run.doc, run.stage))
-            return bool(downloads) and not cleans and not (_DOCKER_CLEAN.match(base) and "alpine" not in base)
-        return False
+    def _cleans_cache(self, run: Run) -> bool:
+        """Whether the RUN cleans /var/cache/apt (a cleanup the fix drops)."""
+        if any(c.subcommand == "clean" for c in run.calls):
+            return True
+        return any(within(path, CACHE) for _, path in removed_paths(run))

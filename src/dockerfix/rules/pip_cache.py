@@ -6,7 +6,6 @@ import json
 import posixpath
 import re
 from collections.abc import Iterator
-from functools import partial
 
 from dockerfix.context.build_context import BuildContext
 from dockerfix.document.edit import CannotEdit, InstructionEditor
@@ -189,6 +188,9 @@ class PipCacheMount(Rule):
     )
 
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+        from dockerfix.suppressions import suppressions
+
+        quiet = suppressions(doc)
         sources: list[Instruction] | None = None
         mounted: dict[int, list[str]] = {}  # RUNs that get a mount in this pass
         for stage in doc.stages:
@@ -223,6 +225,8 @@ class PipCacheMount(Rule):
                 except _NotAdded as why:
                     finding = self.finding(inst.start, f"pip cache mount not added: {why}")
                 if finding is not None:
+                    if quiet.suppresses(finding):
+                        mounted.pop(inst.index, None)  # a suppressed fix is never applied
                     yield finding
 
     def _check_run(
@@ -272,7 +276,7 @@ class PipCacheMount(Rule):
                     raise _NotAdded(f"a {mount.type} mount is already at {target}")
                 if mount is None and target not in new_mounts:
                     filler = filled_by(
-                        doc, inst, target, mounted, fills=partial(_fills, doc, target=target), own=_is_pip,
+                        doc, inst, target, mounted, fills=lambda other: False, own=_is_pip,
                         mentions_tool=mentions_install,
                     )
                     if filler is not None:
@@ -307,20 +311,6 @@ class PipCacheMount(Rule):
 
 def _is_pip(command: Command) -> bool:
     return pip_call(command) is not None
-
-
-def _fills(doc: Document, other: Instruction, *, target: str) -> bool:
-    """Whether an earlier RUN's pip keeps its cache at ``target`` in the image."""
-    state = doc.state(other)
-    if NO_CACHE_VAR in state.env:
-        return False
-    user = run_user(state)
-    for call in (c for c in (pip_call(cmd) for cmd in other.script.commands) if c is not None):
-        if not call.uses_cache or call.no_cache_words or NO_CACHE_VAR in call.invocation.env:
-            continue
-        if user.problem is None and _cache_dir(state, call, user)[0] == target:
-            return True
-    return False
 
 
 def _config_sources(doc: Document) -> list[Instruction]:
