@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from dockerfix.rules.apk_cache import ApkCacheMount
 from dockerfix.rules.apt_cache import AptCacheMount
 from dockerfix.rules.base import Rule
 from dockerfix.rules.copy_split import CopyAllBeforeInstall
 from dockerfix.rules.pip_cache import PipCacheMount
+from dockerfix.rules.rpm_cache import RpmCacheMount
+from dockerfix.rules.zypper_cache import ZypperCacheMount
 
 ALL_RULES: tuple[type[Rule], ...] = (
     CopyAllBeforeInstall,
     PipCacheMount,
     AptCacheMount,
+    ApkCacheMount,
+    RpmCacheMount,
+    ZypperCacheMount,
 )
 
 

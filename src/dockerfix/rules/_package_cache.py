@@ -54,6 +54,7 @@ class Plan:
     cleanups: list[tuple[Command, str]] = field(default_factory=list)  # (command, cache it empties)
     inserts: list[tuple[ShellWord, list[str]]] = field(default_factory=list)  # words after a word
     removals: list[ShellWord] = field(default_factory=list)
+    replacements: list[tuple[ShellWord, str]] = field(default_factory=list)  # a word and its new text
     notes: list[str] = field(default_factory=list)
 
 
@@ -76,6 +77,13 @@ class Run:
     @property
     def existing(self) -> dict[str, Mount]:
         return existing_mounts(self.inst, self.state)
+
+    def position(self, call: Call) -> int:
+        """Where the call's command stands among the RUN's commands."""
+        for k, cmd in enumerate(self.script.commands):
+            if cmd is call.invocation.command:
+                return k
+        raise ValueError("the call is not a command of this RUN")
 
     def cache_mounted(self, target: str) -> bool:
         m = covering(self.existing, target)
@@ -102,10 +110,8 @@ class PackageCacheRule(Rule):
         alone and say why."""
         raise NotImplementedError
 
-    def fills(self, run: Run, prior: Run, target: str) -> bool:
-        """Whether files that an earlier RUN's tool left at ``target`` matter to ``run``: it needs
-        them, or a cleanup it drops would have removed them from the image. Files a tool only
-        cached for itself do not matter otherwise: every tool here works with any cache."""
+    def leaves(self, prior: Run, target: str) -> bool:
+        """Whether an earlier RUN's tool leaves files at ``target`` in the image."""
         return False
 
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
@@ -168,7 +174,7 @@ class PackageCacheRule(Rule):
                 if there.type != "cache":
                     raise NotAdded(f"a {there.type} mount is already at {m.target}")
                 continue
-            filler = self._filled_by(run, m.target, mounted)
+            filler = self._filled_by(run, plan, m.target, mounted)
             if filler is not None:
                 why = f"line {filler.line_no} puts files in {m.target}, which a mount would hide"
                 if not m.optional:
@@ -185,6 +191,9 @@ class PackageCacheRule(Rule):
         dropped = self._drop_cleanups(run, plan, guarded, editor)
         for word in plan.removals:
             self._remove_word(run, editor, word)
+        for word, text in plan.replacements:
+            base = inst.args_start
+            editor.replace(base + word.start, base + word.end, f'"{text}"' if run.exec_form else text)
         for word, values in plan.inserts:
             self._insert_after(run, editor, word, values)
         if not new and not editor.changes:
@@ -215,14 +224,22 @@ class PackageCacheRule(Rule):
                 options["gid"] = m.gid
         return cache_mount_flag(m.target, **options)
 
-    def _filled_by(self, run: Run, target: str, mounted: dict[int, list[str]]) -> Instruction | None:
-        """The earlier instruction that leaves files at ``target`` in the image, if any."""
+    def _filled_by(self, run: Run, plan: Plan, target: str, mounted: dict[int, list[str]]) -> Instruction | None:
+        """The earlier instruction whose files at ``target`` a mount there would hide, where that
+        matters. Files the tool itself cached do not matter to the tool, which works with any
+        cache, but they do when this RUN cleans ``target``: dropping that cleanup would keep them
+        in the image."""
         doc = run.doc
+        cleans = any(within(t, target) for _, t in plan.cleanups) or any(
+            within(path, target) for _, path in removed_paths(run)
+        )
 
         def fills(other: Instruction) -> bool:
+            if not cleans:
+                return False
             calls = [c for c in (read_call(cmd, self.grammar) for cmd in other.script.commands) if c is not None]
             prior = Run(doc, doc.stages[other.stage], other, doc.state(other), other.script, calls, run.ctx)
-            return bool(calls) and self.fills(run, prior, target)
+            return bool(calls) and self.leaves(prior, target)
 
         return filled_by(
             doc,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from dockerfix.ecosystems.packages import APT, Call
+from dockerfix.ecosystems.packages import APT
 from dockerfix.rules._common import run_user
 from dockerfix.rules._mounts import external_base, image_slug, within
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run, removed_paths
@@ -148,16 +148,11 @@ class AptCacheMount(PackageCacheRule):
             return None
         self._preconditions(run)
         plan = Plan([CacheMount(CACHE, "apt-cache")])
-        order = {id(c): k for k, c in enumerate(run.script.commands)}
-
-        def position(call: Call) -> int:
-            return order[id(call.invocation.command)]
-
         updates = [c for c in run.calls if c.subcommand == "update"]
-        last_apt = max(position(c) for c in run.calls)
+        last_apt = max(run.position(c) for c in run.calls)
         if run.cache_mounted(LISTS):
             plan.mounts.append(CacheMount(LISTS, "apt-lists"))
-        elif updates and min(position(c) for c in updates) < min(position(c) for c in downloads):
+        elif updates and min(run.position(c) for c in updates) < min(run.position(c) for c in downloads):
             if self._removes_lists(run, after=last_apt):
                 plan.mounts.append(CacheMount(LISTS, "apt-lists", optional=True))
             else:
@@ -196,7 +191,7 @@ class AptCacheMount(PackageCacheRule):
     def _removes_lists(self, run: Run, after: int) -> bool:
         return any(within(path, LISTS) for k, path in removed_paths(run) if k > after)
 
-    def fills(self, run: Run, prior: Run, target: str) -> bool:
+    def leaves(self, prior: Run, target: str) -> bool:
         if target == LISTS:
             return any(c.subcommand == "update" for c in prior.calls) and not self._removes_lists(prior, after=-1)
         if target == CACHE:
@@ -204,11 +199,5 @@ class AptCacheMount(PackageCacheRule):
             cleans = any(c.subcommand == "clean" for c in prior.calls)
             base = image_slug(external_base(prior.doc, prior.stage))
             docker_clean = _DOCKER_CLEAN.match(base) is not None and "alpine" not in base
-            return downloads and not cleans and not docker_clean and self._cleans_cache(run)
+            return downloads and not cleans and not docker_clean
         return False
-
-    def _cleans_cache(self, run: Run) -> bool:
-        """Whether the RUN cleans /var/cache/apt (a cleanup the fix drops)."""
-        if any(c.subcommand == "clean" for c in run.calls):
-            return True
-        return any(within(path, CACHE) for _, path in removed_paths(run))
