@@ -826,3 +826,50 @@ def test_a_deferred_fix_is_reported_once() -> None:
     second = _Rewrite("DFX002", "RUN b", "RUN b2", extra=1)
     result = fix_document(doc, [first, second], RuleContext(None, Settings()))  # type: ignore[list-item]
     assert sorted(f.code for f in result.findings) == ["DFX001", "DFX002"]
+
+
+# --------------------------------------------------------------------------------------------
+# taking commands out of a shell list
+
+
+def _without(text: str, *names: str) -> str:
+    def change(editor: InstructionEditor, inst: Instruction) -> None:
+        doomed = [c for c in inst.script.commands if c.name in names or " ".join(w.value for w in c.argv) in names]
+        editor.remove_commands(inst.script, doomed)
+
+    _, out = _edited(text, change)
+    return out.decode()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("RUN a && rm -rf /x\n", "RUN a\n"),
+        ("RUN rm -rf /x && a\n", "RUN a\n"),
+        ("RUN a; rm -rf /x; b\n", "RUN a; b\n"),
+        ("RUN a; rm -rf /x && b\n", "RUN a; b\n"),
+        ("RUN a && rm -rf /x || true\n", "RUN a || true\n"),
+        ("RUN a \\\n    && b \\\n    && rm -rf /x\n", "RUN a \\\n    && b\n"),
+        ("RUN a && \\\n    b && \\\n    rm -rf /x\n", "RUN a && \\\n    b\n"),
+        ("RUN set -e; \\\n    rm -rf /x; \\\n    b\n", "RUN set -e; \\\n    b\n"),
+        ("RUN a \\\n  && rm -rf /x \\\n  # note\n  && b\n", "RUN a \\\n  # note\n  && b\n"),
+        ("RUN a && apt-get clean && rm -rf /x\n", "RUN a\n"),
+    ],
+)
+def test_remove_commands_keeps_the_rest_running_as_before(text: str, expected: str) -> None:
+    assert _without(text, "rm", "apt-get clean") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RUN if a; then rm -rf /x; fi\n",  # inside a compound command
+        "RUN a || rm -rf /x\n",  # only runs when a fails
+        "RUN a; rm -rf /x || true\n",  # `a || true` would hide a's failure
+        "RUN a && rm -rf /x | tee log\n",  # feeds a pipe
+        "RUN a && rm -rf /x & b\n",  # in the background
+    ],
+)
+def test_remove_commands_refuses_where_meaning_would_change(text: str) -> None:
+    with pytest.raises(CannotEdit):
+        _without(text, "rm")

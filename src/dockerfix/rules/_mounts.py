@@ -32,7 +32,7 @@ def external_base(doc: Document, stage: Stage) -> str:
             break
         if inst.kind == "ARG":
             for name, raw in parse_assignments(inst.args, inst.escape):
-                defaults[name] = None if raw == "\0" else raw
+                defaults[name] = raw or None  # no default (an empty image name is no image)
     try:
         return expand(stage.base, defaults, doc.escape)
     except UnknownVariable:
