@@ -88,13 +88,18 @@ class PipCacheMount(Rule):
       outside the user's home: BuildKit before 0.11 leaves a root-owned directory at every
       mount target, which under `~/.cache` would take the user's own cache directory away at
       run time. The path ends in `.cache/pip` so that hadolint's DL3042 recognises the mount.
+    - gives the mount an id made of `pip`, the uid for a non-root user, and the base image
+      (`id=pip-python-3.12-slim`): pip's wheel cache holds wheels built on that image, which
+      another image (other system libraries) should not reuse.
 
     ## When it leaves the RUN alone
     A non-root user whose uid is not known; a `USER` or cache path through a variable whose
     value is not known; a pip configuration that the Dockerfile sets up with `no-cache-dir` (a
     `pip.conf` it copies to `/etc/pip.conf` or `/root/.config/pip/`, `pip config set`) or that
     it does not show (`PIP_CONFIG_FILE` pointing elsewhere); `pip cache purge` or an `rm` of the
-    cache in the same `RUN`; a heredoc or `ONBUILD`; a Windows image or a non-POSIX `SHELL`; a
+    cache in the same `RUN`; an earlier instruction that copies files into pip's cache folder or
+    writes there with another command (the mount would hide them; what an earlier pip cached
+    there does not matter, as pip works with any cache); a heredoc or `ONBUILD`; a Windows image or a non-POSIX `SHELL`; a
     `# syntax=` pin to a frontend older than 1.2 (which has no `RUN --mount`); shell it cannot
     read. Each is reported with the reason.
 
