@@ -11,6 +11,7 @@ Set DOCKERFIX_UPDATE_FIXTURES=1 to rewrite expected.txt from the current output.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dockerfile
@@ -102,3 +103,22 @@ def test_fixture_output_parses_with_buildkit(case: Case) -> None:
             if flag.startswith("--mount=") and "type=cache" in flag and flag not in existing:
                 assert flag.startswith("--mount=type=cache,"), flag
                 assert "sharing=private" not in flag
+
+
+MOUNT_FLAG = re.compile(r"--mount=(\S+)")
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
+def test_added_cache_mounts_follow_the_shared_rules(case: Case) -> None:
+    """Every cache mount dockerfix writes starts with type=cache, names an id, never asks for
+    sharing=private (Podman rejects it), and locks the caches of tools that take locks."""
+    before = set(MOUNT_FLAG.findall(case.input.decode("utf-8-sig")))
+    for value in MOUNT_FLAG.findall(case.expected.decode("utf-8-sig")):
+        if value in before:
+            continue
+        options = dict(part.partition("=")[::2] for part in value.split(","))
+        assert value.startswith("type=cache,target="), value
+        assert options.get("sharing") != "private", value
+        assert options.get("id"), value
+        if not options["target"].endswith("/pip"):
+            assert options.get("sharing") == "locked", value

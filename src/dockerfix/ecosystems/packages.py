@@ -147,7 +147,14 @@ def read_call(command: Command, grammar: Grammar) -> Call | None:
     )
 
 
+_MENTIONS: dict[frozenset[str], re.Pattern[str]] = {}
+
+
 def runs_tool(text: str, grammar: Grammar) -> bool:
-    """Whether shell text mentions one of the tools (for reports on RUNs that are not read)."""
-    names = "|".join(re.escape(n) for n in sorted(grammar.names))
-    return re.search(rf"(?<![\w.-])({names})(?![\w.-])", text) is not None
+    """Whether text mentions one of the tools: a quick filter before a RUN is read, and the test
+    for RUNs that cannot be read."""
+    pattern = _MENTIONS.get(grammar.names)
+    if pattern is None:
+        names = "|".join(re.escape(n) for n in sorted(grammar.names))
+        pattern = _MENTIONS[grammar.names] = re.compile(rf"(?<![\w.-])({names})(?![\w.-])")
+    return pattern.search(text) is not None

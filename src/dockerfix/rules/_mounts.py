@@ -149,16 +149,16 @@ def filled_by(
             return other
         if other.kind != "RUN":
             continue
+        text = "\n".join(doc.lines[other.start : other.end]) if other.heredocs else other.args
+        if not mentions_tool(text) and not mentions_path(text, target):
+            continue  # the quick answer for most RUNs
         if any(within(target, t) for t in mounted.get(other.index, ())):
             continue
         m = covering(existing_mounts(other, doc.state(other)), target)
         if m is not None and m.type == "cache":
             continue
         if other.heredocs or other.script.opaque:
-            text = "\n".join(doc.lines[other.start : other.end])
-            if mentions_path(text, target) or mentions_tool(text):
-                return other
-            continue
+            return other
         if fills(other):
             return other
         for cmd in other.script.commands:

@@ -140,6 +140,8 @@ class PackageCacheRule(Rule):
             if runs_tool("\n".join(doc.lines[inst.start : inst.end]), self.grammar):
                 return self.finding(inst.start, f"{self.tool} inside a heredoc is left alone: its body is not analysed")
             return None
+        if not runs_tool(inst.args, self.grammar):
+            return None
         script = inst.script
         if script.opaque:
             if runs_tool(inst.args, self.grammar):
