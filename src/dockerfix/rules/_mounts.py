@@ -50,6 +50,23 @@ def image_slug(reference: str) -> str:
     return slug or "image"
 
 
+# Base images known to configure a tool so that a cache mount would do nothing: (pattern on the
+# image reference, tool, why). Sources: pypa/pip#12278 (NVIDIA's PyTorch images set
+# `no-cache-dir` in /etc/xdg/pip/pip.conf).
+KNOWN_BASES: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"^nvcr\.io/nvidia/pytorch(:|$)"), "pip", "the base image sets no-cache-dir in /etc/xdg/pip/pip.conf"),
+)
+
+
+def base_problem(doc: Document, stage: Stage, tool: str) -> str | None:
+    """Why the base image keeps ``tool`` from using a cache, if it is known to."""
+    base = external_base(doc, stage).lower()
+    for pattern, name, why in KNOWN_BASES:
+        if name == tool and pattern.match(base):
+            return why
+    return None
+
+
 def cache_id(doc: Document, stage: Stage, cache: str) -> str:
     """The id of a cache mount: what it caches and the base image, so that images built from
     different bases never share a cache that is not content-addressed."""

@@ -33,7 +33,7 @@ from dockerfix.rules._common import (
     remove_json_element,
     run_user,
 )
-from dockerfix.rules._mounts import cache_id, covering, filled_by
+from dockerfix.rules._mounts import base_problem, cache_id, covering, filled_by
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 
 NO_CACHE_VAR = "PIP_NO_CACHE_DIR"
@@ -96,7 +96,8 @@ class PipCacheMount(Rule):
     A non-root user whose uid is not known; a `USER` or cache path through a variable whose
     value is not known; a pip configuration that the Dockerfile sets up with `no-cache-dir` (a
     `pip.conf` it copies to `/etc/pip.conf` or `/root/.config/pip/`, `pip config set`) or that
-    it does not show (`PIP_CONFIG_FILE` pointing elsewhere); `pip cache purge` or an `rm` of the
+    it does not show (`PIP_CONFIG_FILE` pointing elsewhere), or that the base image is known to
+    set (NVIDIA's PyTorch images); `pip cache purge` or an `rm` of the
     cache in the same `RUN`; an earlier instruction that copies files into pip's cache folder or
     writes there with another command (the mount would hide them; what an earlier pip cached
     there does not matter, as pip works with any cache); a heredoc or `ONBUILD`; a Windows image or a non-POSIX `SHELL`; a
@@ -257,7 +258,7 @@ class PipCacheMount(Rule):
         user = run_user(state)
         if user.problem:
             raise _NotAdded(user.problem)
-        config = _config_problem(doc, inst, state, build, sources)
+        config = base_problem(doc, stage, "pip") or _config_problem(doc, inst, state, build, sources)
         if config:
             raise _NotAdded(config)
         existing: dict[str, Mount] = {}
