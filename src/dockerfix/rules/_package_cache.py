@@ -11,6 +11,7 @@ and writes the edit.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -299,9 +300,12 @@ class PackageCacheRule(Rule):
             if read_call(cmd, self.grammar) is not None:
                 continue
             for w in cmd.words + cmd.redirects:
+                folder = posixpath.normpath(re.sub(r"/\.?\*$", "", w.value)) if w.value.startswith("/") else ""
                 for g in guarded:
                     if mentions_path(w.value, g):
                         raise NotAdded(f"`{text}` uses {g}, where the cache mount would be")
+                    if folder not in ("", "/") and within(g, folder):
+                        raise NotAdded(f"`{text}` works on {folder}, which holds the cache mount at {g}")
         if doomed:
             editor.remove_commands(run.script, doomed)
         return dropped
