@@ -6,7 +6,7 @@ import pytest
 
 from dockerfix.document.parse import parse_text
 from dockerfix.document.shell import parse_shell
-from dockerfix.ecosystems.packages import APK, APT, DNF, ZYPPER, Grammar, read_call
+from dockerfix.ecosystems.packages import APK, APT, DNF, ZYPPER, Grammar, read_call, runs_tool
 from dockerfix.rules._mounts import cache_id, external_base, image_slug
 from dockerfix.rules.rpm_cache import dnf_flavour
 
@@ -92,3 +92,20 @@ def test_dnf_flavour(command: str, base: str, flavour: str | None) -> None:
     call = _call(command, DNF)
     assert call is not None
     assert dnf_flavour(call, base) == flavour
+
+
+@pytest.mark.parametrize(
+    ("text", "grammar", "mentioned"),
+    [
+        ("apt-get install -y curl", APT, True),
+        ("/usr/bin/apt-get install -y curl", APT, True),
+        ('["apt", "install"]', APT, True),
+        ("rm -rf /var/lib/apt/lists/*", APT, False),
+        ("apt-cache policy", APT, False),
+        ("apk add curl", APK, True),
+        ("cp x.apk /tmp", APK, False),
+        ("microdnf install x", DNF, True),
+    ],
+)
+def test_runs_tool(text: str, grammar: Grammar, mentioned: bool) -> None:
+    assert runs_tool(text, grammar) is mentioned

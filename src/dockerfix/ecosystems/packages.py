@@ -156,5 +156,6 @@ def runs_tool(text: str, grammar: Grammar) -> bool:
     pattern = _MENTIONS.get(grammar.names)
     if pattern is None:
         names = "|".join(re.escape(n) for n in sorted(grammar.names))
-        pattern = _MENTIONS[grammar.names] = re.compile(rf"(?<![\w.-])({names})(?![\w.-])")
+        # the tool as a command word: not inside a longer name or a path such as /var/lib/apt/lists
+        pattern = _MENTIONS[grammar.names] = re.compile(rf"(?<![\w.-])({names})(?=[\s;&|)\"',]|$)")
     return pattern.search(text) is not None
