@@ -25,7 +25,7 @@ def _example_diffs(rule: type[Rule]) -> list[str]:
 
 
 def render_rule(rule: type[Rule]) -> str:
-    parts = [HEADER, f"# {rule.code} `{rule.name}`\n\n", f"{rule.summary[:1].upper()}{rule.summary[1:]}.\n\n", rule.documentation() + "\n"]
+    parts = [HEADER, f"# {rule.code} `{rule.name}`\n\n", f"{_sentence(rule.summary)}.\n\n", rule.documentation() + "\n"]
     diffs = _example_diffs(rule)
     if diffs:
         parts.append("\n## Examples from the tests\n\n" + "\n".join(diffs))
@@ -51,3 +51,13 @@ def pages() -> dict[str, str]:
     for rule in ALL_RULES:
         out[f"{rule.code}.md"] = render_rule(rule)
     return out
+
+
+_TOOLS = ("pip", "apt", "apk", "dnf", "yum", "microdnf", "zypper")
+
+
+def _sentence(summary: str) -> str:
+    """The summary as a sentence: capitalised, unless it starts with a tool's name."""
+    if summary.split(" ", 1)[0].rstrip(",") in _TOOLS:
+        return summary
+    return summary[:1].upper() + summary[1:]
