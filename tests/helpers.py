@@ -63,7 +63,7 @@ class Case:
 
 def load_cases() -> list[Case]:
     cases: list[Case] = []
-    for code_dir in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
+    for code_dir in sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name.startswith("DFX")):
         for case_dir in sorted(p for p in code_dir.iterdir() if p.is_dir()):
             meta: dict[str, object] = {}
             toml = case_dir / "case.toml"

@@ -1,4 +1,4 @@
-"""Golden fixtures: fixtures/<CODE>/<case>/ holds input.txt, the build-context files,
+"""Golden fixtures: fixtures/<CODE>/<case>/ (fixtures/e2e/ holds the end-to-end scenarios instead) holds input.txt, the build-context files,
 expected.txt (the expected output; equal to input.txt where the file is left alone) and case.toml
 (options: select, unsafe-fixes, dockerfile, context; message/messages that must be reported;
 valid = true when nothing may be reported).

@@ -1,0 +1,1 @@
+"""`dockerfix verify`: build the original and the rewritten Dockerfile and compare the results."""

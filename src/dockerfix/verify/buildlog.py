@@ -1,0 +1,78 @@
+"""Reading BuildKit's plain progress output (`--progress=plain`): the steps, whether each was
+cached, and what each printed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from dockerfix.document.model import Document, Instruction
+
+_LINE = re.compile(r"^#(\d+) (.*)$")
+_NAME = re.compile(r"^\[(?P<label>[^\]]*)\] (?P<instruction>.*)$")
+_OUTPUT = re.compile(r"^\d+\.\d+ (.*)$")
+_POSITION = re.compile(r"^(?:(?P<stage>.+) )?(?P<index>\d+)/(?P<total>\d+)$")
+VERTEX_KINDS = frozenset({"FROM", "RUN", "COPY", "ADD", "WORKDIR"})  # instructions BuildKit shows as steps
+
+
+@dataclass
+class Step:
+    number: int
+    label: str  # "stage-0 2/4", "internal", "builder 3/5"
+    instruction: str  # as BuildKit prints it: continuations joined
+    cached: bool = False
+    done: bool = False
+    error: str | None = None
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def is_instruction(self) -> bool:
+        return _POSITION.match(self.label) is not None
+
+
+def parse_log(text: str) -> list[Step]:
+    """The build steps, in the order BuildKit first named them."""
+    steps: dict[int, Step] = {}
+    for line in text.splitlines():
+        m = _LINE.match(line.rstrip("\r"))
+        if not m:
+            continue
+        number, rest = int(m.group(1)), m.group(2)
+        step = steps.get(number)
+        if step is None:
+            named = _NAME.match(rest)
+            if named is None:
+                continue
+            steps[number] = Step(number, named.group("label"), named.group("instruction"))
+            continue
+        if rest == "CACHED":
+            step.cached = True
+        elif rest.startswith("DONE"):
+            step.done = True
+        elif rest.startswith("ERROR"):
+            step.error = rest
+        else:
+            out = _OUTPUT.match(rest)
+            if out:
+                step.output.append(out.group(1))
+    return list(steps.values())
+
+
+def find_step(steps: list[Step] | tuple[Step, ...], doc: Document, inst: Instruction) -> Step | None:
+    """The step that ran ``inst``. BuildKit prints instructions with variables expanded, so the
+    step is found by its label: "<stage> <position>/<count>", where the stage is its name or
+    stage-N, and may be missing in a one-stage file."""
+    if inst.kind not in VERTEX_KINDS or not 0 <= inst.stage < len(doc.stages):
+        return None
+    stage = doc.stages[inst.stage]
+    kinds = [stage.from_] + [i for i in stage.instructions if i.kind in VERTEX_KINDS]
+    position = next(k for k, i in enumerate(kinds, start=1) if i.index == inst.index)
+    names = {stage.name or f"stage-{stage.index}", f"stage-{stage.index}"}
+    for step in steps:
+        m = _POSITION.match(step.label)
+        if m is None or (int(m.group("index")), int(m.group("total"))) != (position, len(kinds)):
+            continue
+        prefix = m.group("stage")
+        if prefix in names or (prefix is None and len(doc.stages) == 1):
+            return step
+    return None

@@ -1,0 +1,300 @@
+"""The verification itself: build both versions from copies of the build context, compare the
+images, edit an application file and a manifest, rebuild, and report. Never prints, never exits;
+the user's files are only read."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dockerfix.context.build_context import DirectoryContext
+from dockerfix.context.dockerignore import DockerIgnoreError
+from dockerfix.document.model import Document, Instruction
+from dockerfix.document.parse import parse
+from dockerfix.document.source import SourceText
+from dockerfix.runner import process_bytes, selected_rules
+from dockerfix.settings import Settings
+from dockerfix.verify.buildlog import Step, find_step
+from dockerfix.verify.docker import BuildResult, DockerUnavailable, Engine, find_engine
+from dockerfix.verify.filesystem import compare, compare_config
+from dockerfix.verify.plan import (
+    Expectation,
+    added_mounts,
+    comment_line,
+    expectations,
+    manifest_to_edit,
+    source_to_edit,
+)
+from dockerfix.verify.report import StepReport, VerifyReport
+
+# What a tool prints when it takes packages from its cache rather than the network.
+EVIDENCE = {
+    "pip": re.compile(r"Using cached \S+"),
+    "apt": re.compile(r"Need to get 0 B\S*"),
+}
+# What a tool prints when it fetches packages at all (no such line: it ran quietly).
+FETCHING = {
+    "pip": re.compile(r"Collecting|Downloading|Using cached|Processing"),
+    "apt": re.compile(r"Need to get|Get:\d"),
+}
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    dockerfile: Path
+    context: Path | None = None
+    settings: Settings = Settings()
+    network: str | None = None  # --network for every build (host on machines without a bridge)
+    docker: str | None = None  # the docker client to use
+    keep: bool = False  # keep the images and print their tags
+
+
+class _Stop(Exception):
+    """End the verification early; the report already says why."""
+
+
+def verify(options: VerifyOptions, progress: Callable[[str], None] = lambda _: None) -> VerifyReport:
+    dockerfile = options.dockerfile
+    root = options.context or dockerfile.parent
+    report = VerifyReport(str(dockerfile), str(root))
+    try:
+        data = dockerfile.read_bytes()
+    except OSError as exc:
+        report.error = f"cannot read {dockerfile}: {exc.strerror or exc}"
+        return report
+    settings = Settings(
+        select=options.settings.select,
+        ignore=options.settings.ignore,
+        unsafe_fixes=options.settings.unsafe_fixes,
+        context=root,
+    )
+    result = process_bytes(data, str(dockerfile), dockerfile, settings, selected_rules(settings))
+    if result.output is None:
+        report.error = "; ".join(d.message for d in result.diagnostics) or "the file could not be processed"
+        return report
+    report.changed = result.changed
+    if not report.changed:
+        return report
+    try:
+        engine = find_engine(options.docker)
+        build = DirectoryContext.load(root, dockerfile)
+    except (DockerUnavailable, DockerIgnoreError, OSError) as exc:
+        report.error = str(exc)
+        return report
+    report.engine = engine.description
+    session = _Session(options, engine, report, progress)
+    try:
+        session.run(data, result.output, root, dockerfile, build)
+    except _Stop:
+        pass
+    finally:
+        session.cleanup()
+    return report
+
+
+class _Session:
+    def __init__(self, options: VerifyOptions, engine: Engine, report: VerifyReport, progress: Callable[[str], None]) -> None:
+        self.options = options
+        self.engine = engine
+        self.report = report
+        self.progress = progress
+        self.token = secrets.token_hex(6)
+        self.images: list[str] = []
+        self.tmp = Path(tempfile.mkdtemp(prefix="dockerfix-verify-"))
+
+    def cleanup(self) -> None:
+        if self.options.keep:
+            self.report.ignored.append("kept images: " + ", ".join(self.images))
+        else:
+            self.engine.remove(*self.images)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _build(self, name: str, context: Path, dockerfile: Path, tag: str, cold: bool = False) -> BuildResult:
+        self.progress(f"building {name}")
+        result = self.engine.build(context, dockerfile, tag, no_cache=cold, network=self.options.network)
+        self.report.builds[name] = round(result.seconds, 2)
+        if tag not in self.images:
+            self.images.append(tag)
+        return result
+
+    def run(self, original: bytes, rewritten: bytes, root: Path, dockerfile: Path, build: DirectoryContext) -> None:
+        report = self.report
+        old_doc = parse(SourceText.from_bytes(original))
+        new_doc = parse(SourceText.from_bytes(rewritten))
+        copies = {name: self.tmp / name for name in ("original", "rewritten")}
+        for folder in copies.values():
+            shutil.copytree(root, folder, symlinks=True)
+        try:
+            rel: str | None = dockerfile.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            rel = None
+        files = {
+            "original": copies["original"] / rel if rel else self.tmp / "Dockerfile.original",
+            "rewritten": copies["rewritten"] / rel if rel else self.tmp / "Dockerfile.rewritten",
+        }
+        files["original"].write_bytes(original)
+        files["rewritten"].write_bytes(rewritten)
+        tags = {name: f"dockerfix-verify-{self.token}:{name}" for name in copies}
+
+        # 1. both versions, cold
+        first = self._build("original, cold", copies["original"], files["original"], tags["original"], cold=True)
+        if not first.ok:
+            report.error = "the original Dockerfile does not build here:\n" + _tail(first.log)
+            raise _Stop
+        second = self._build("rewritten, cold", copies["rewritten"], files["rewritten"], tags["rewritten"], cold=True)
+        if not second.ok:
+            report.problems.append("the rewritten Dockerfile does not build:\n" + _tail(second.log))
+            raise _Stop
+
+        # 2. the same image?
+        self.progress("comparing the images")
+        comparison = compare(
+            self.engine.files(tags["original"]),
+            self.engine.files(tags["rewritten"]),
+            added_mounts(old_doc, new_doc),
+            (original, rewritten),
+        )
+        report.files_equal = comparison.equal
+        report.file_differences = list(comparison.differences)
+        report.ignored += list(comparison.ignored)
+        report.config_differences = list(
+            compare_config(self.engine.config(tags["original"]), self.engine.config(tags["rewritten"]))
+        )
+        report.config_equal = not report.config_differences
+        if not report.files_equal:
+            report.problems.append(f"the images differ in {len(report.file_differences)} paths")
+        if not report.config_equal:
+            report.problems.append("the image configurations differ")
+
+        # 3. an application edit: which installs run again?
+        edited = source_to_edit(new_doc, root, build, rel)
+        report.edited_file = edited
+        expected = expectations(new_doc, edited)
+        if edited is None:
+            if any(e.cached for e in expected):
+                report.problems.append("no application file to edit was found, so the layer cache could not be checked")
+            return
+        line = comment_line(edited, self.token) or self.token
+        for folder in copies.values():
+            _append(folder / edited, line)
+        after = {
+            name: self._build(f"{name}, after edit", copies[name], files[name], tags[name]) for name in copies
+        }
+        self._steps(old_doc, new_doc, edited, after["original"].steps, after["rewritten"].steps)
+
+        # 4. a manifest edit, twice: the second install must read the cache mount
+        target = next((e for e in expected if e.cached and e.kind in EVIDENCE), None) or next(
+            (e for e in expected if e.cached), None
+        )
+        if target is not None:
+            self._cache_read(target, new_doc, copies["rewritten"], files["rewritten"], tags["rewritten"], build)
+            return
+        # no install stays cached after the edit (it needs the sources): it just ran again, with
+        # the mount the cold build filled
+        rerun = next((e for e in expected if e.kind in EVIDENCE), None)
+        if rerun is not None:
+            self._evidence(rerun, find_step(after["rewritten"].steps, new_doc, rerun.instruction))
+
+    def _steps(
+        self, old_doc: Document, new_doc: Document, edited: str, old_steps: tuple[Step, ...], new_steps: tuple[Step, ...]
+    ) -> None:
+        report = self.report
+        old = expectations(old_doc, edited)
+        for k, e in enumerate(expectations(new_doc, edited)):
+            status_new = _status(find_step(new_steps, new_doc, e.instruction))
+            status_old = _status(find_step(old_steps, old_doc, old[k].instruction)) if k < len(old) else "-"
+            report.steps.append(
+                StepReport(e.instruction.line_no, _short(e.instruction), e.kind, e.cached, status_old, status_new)
+            )
+            if e.cached and status_new == "ran":
+                report.problems.append(
+                    f"line {e.instruction.line_no}: the {e.kind} install ran again after editing {edited}"
+                )
+
+    def _cache_read(
+        self, target: Expectation, doc: Document, folder: Path, dockerfile: Path, tag: str, build: DirectoryContext
+    ) -> None:
+        report = self.report
+        manifest = manifest_to_edit(doc, target.instruction, build)
+        report.manifest = manifest
+        step: Step | None = None
+        for round_ in (1, 2):
+            token = f"{self.token}-{round_}"
+            if manifest is not None:
+                _append(folder / manifest, comment_line(manifest, token) or token)
+            else:
+                _insert_before(dockerfile, target.instruction, f"RUN echo dockerfix-verify-{token}")
+            result = self._build(f"rewritten, dependency change {round_}", folder, dockerfile, tag)
+            if not result.ok:
+                report.problems.append("the rewritten Dockerfile no longer builds after a dependency change: " + _tail(result.log))
+                return
+            current = parse(SourceText.from_bytes(dockerfile.read_bytes()))
+            wanted = " ".join(target.instruction.logical.split())
+            moved = next((i for i in current.instructions if " ".join(i.logical.split()) == wanted), None)
+            step = find_step(result.steps, current, moved) if moved is not None else None
+        if step is None or step.cached:
+            report.problems.append(f"line {target.instruction.line_no}: the install did not run again after a dependency change")
+            return
+        self._evidence(target, step)
+
+    def _evidence(self, target: Expectation, step: Step | None) -> None:
+        """Whether the install's output shows that it took packages from its cache mount."""
+        report = self.report
+        if step is None or step.cached:
+            return
+        output = "\n".join(step.output)
+        evidence = EVIDENCE.get(target.kind)
+        if evidence is None:
+            return  # the tool prints nothing that tells a cached package from a download
+        m = evidence.search(output)
+        if m:
+            report.cache_read = True
+            report.cache_evidence = m.group(0)
+        elif FETCHING[target.kind].search(output):
+            # The mount was there; the tool chose to download. pip does when the index sends
+            # no caching headers (some proxies strip them).
+            report.cache_read = False
+            report.notes.append(
+                f"line {target.instruction.line_no}: {target.kind} downloaded again instead of reading its cache "
+                "mount" + (" (does the package index send Cache-Control headers?)" if target.kind == "pip" else "")
+            )
+
+
+def _status(step: Step | None) -> str:
+    if step is None:
+        return "-"
+    return "cached" if step.cached else "ran"
+
+
+def _short(inst: Instruction, width: int = 48) -> str:
+    text = " ".join(inst.logical.split())
+    text = re.sub(r"--mount=\S+\s*", "", text)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _tail(log: str, lines: int = 12) -> str:
+    return "\n".join(log.rstrip().splitlines()[-lines:])
+
+
+def _append(path: Path, line: str) -> None:
+    data = path.read_bytes()
+    newline = b"\r\n" if b"\r\n" in data else b"\n"
+    if data and not data.endswith((b"\n", b"\r")):
+        data += newline
+    path.write_bytes(data + line.encode() + newline)
+
+
+def _insert_before(dockerfile: Path, inst: Instruction, line: str) -> None:
+    """Put ``line`` right above ``inst`` in the copy of the Dockerfile (earlier insertions stay)."""
+    data = dockerfile.read_bytes()
+    doc = parse(SourceText.from_bytes(data))
+    wanted = " ".join(inst.logical.split())
+    start = next((o.start for o in doc.instructions if " ".join(o.logical.split()) == wanted), inst.start)
+    lines = data.split(b"\n")
+    lines.insert(start, line.encode())
+    dockerfile.write_bytes(b"\n".join(lines))
