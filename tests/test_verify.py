@@ -1,0 +1,191 @@
+"""`dockerfix verify` without a Docker engine: reading build logs, comparing file systems, what
+it edits and expects, the report, and the command line when it cannot run."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from dockerfix.context.build_context import MemoryContext
+from dockerfix.document.parse import parse_text
+from dockerfix.verify.buildlog import find_step, parse_log
+from dockerfix.verify.filesystem import Entry, compare, compare_config, snapshot
+from dockerfix.verify.plan import added_mounts, comment_line, expectations, manifest_to_edit, source_to_edit
+from dockerfix.verify.report import StepReport, VerifyReport, render
+
+LOG = """\
+#1 [internal] load build definition from Dockerfile
+#1 DONE 0.0s
+
+#4 [1/4] FROM docker.io/library/python:3.12
+#4 CACHED
+
+#5 [2/4] WORKDIR /app
+#5 CACHED
+
+#6 [3/4] COPY . .
+#6 DONE 0.1s
+
+#7 [4/4] RUN pip install -r "/opt/req.txt"
+#7 0.512 Collecting flask
+#7 0.601   Using cached http://127.0.0.1:3141/files/flask-3.0.3-py3-none-any.whl (101 kB)
+#7 DONE 1.2s
+"""
+
+ONE_STAGE = "FROM python:3.12\nWORKDIR /app\nENV R=/opt/req.txt\nCOPY . .\nRUN pip install -r \"$R\"\n"
+
+
+def test_parse_log_reads_steps_cache_and_output() -> None:
+    steps = {s.label: s for s in parse_log(LOG)}
+    assert steps["2/4"].cached and not steps["3/4"].cached
+    assert steps["4/4"].output[-1].strip().startswith("Using cached http://127.0.0.1:3141/files/flask")
+    assert not steps["internal"].is_instruction and steps["4/4"].is_instruction
+
+
+def test_find_step_by_position_even_with_variables_expanded() -> None:
+    doc = parse_text(ONE_STAGE)
+    run = doc.instructions[-1]
+    step = find_step(parse_log(LOG), doc, run)
+    assert step is not None and step.label == "4/4"
+    # BuildKit labels a one-stage build "stage-0 4/4" when a RUN has a mount
+    assert find_step(parse_log(LOG.replace("[4/4]", "[stage-0 4/4]")), doc, run) is not None
+
+
+def test_find_step_in_a_named_stage() -> None:
+    doc = parse_text("FROM python:3.12 AS build\nRUN pip install flask\nFROM python:3.12\nRUN true\n")
+    log = "#5 [build 2/2] RUN pip install flask\n#5 CACHED\n#6 [stage-1 2/2] RUN true\n#6 DONE 0.1s\n"
+    assert find_step(parse_log(log), doc, doc.instructions[1]).cached  # type: ignore[union-attr]
+    assert not find_step(parse_log(log), doc, doc.instructions[3]).cached  # type: ignore[union-attr]
+
+
+def _tar(files: dict[str, bytes | None], modes: dict[str, int] | None = None) -> dict[str, Entry]:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.mode = (modes or {}).get(name, 0o755 if data is None else 0o644)
+            if data is None:
+                info.type = tarfile.DIRTYPE
+                tar.addfile(info)
+            else:
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    buf.seek(0)
+    return snapshot(buf)
+
+
+def test_compare_leaves_out_caches_stubs_volatile_files_and_the_dockerfile() -> None:
+    base = {"app": None, "app/main.py": b"print(1)\n", "etc": None}
+    original = _tar(
+        {**base, "app/Dockerfile": b"old", "root": None, "root/.cache": None, "root/.cache/pip": None,
+         "root/.cache/pip/x": b"cached", "var": None, "var/log": None, "var/log/dpkg.log": b"t1",
+         "app/__pycache__": None, "app/__pycache__/m.cpython-311.pyc": b"a"}
+    )  # fmt: skip
+    rewritten = _tar(
+        {**base, "app/Dockerfile": b"new", "root": None, "var": None, "var/log": None, "var/log/dpkg.log": b"t2",
+         "var/cache": None, "var/cache/pip-1001": None, "var/cache/pip-1001/.cache": None,
+         "var/cache/pip-1001/.cache/pip": None, "app/__pycache__": None, "app/__pycache__/m.cpython-311.pyc": b"b"}
+    )  # fmt: skip
+    result = compare(original, rewritten, ["/var/cache/pip-1001/.cache/pip"], (b"old", b"new"))
+    assert result.equal, result.differences
+    reasons = " ".join(result.ignored)
+    for why in ("package cache", "empty mount point", "differs between any two builds", "bytecode", "Dockerfile itself"):
+        assert why in reasons
+
+
+def test_compare_reports_content_mode_and_missing_files() -> None:
+    original = _tar({"app": None, "app/a": b"1", "app/b": b"x", "app/c": b"c"})
+    rewritten = _tar({"app": None, "app/a": b"2", "app/b": b"x", "app/d": b"d"}, modes={"app/b": 0o600})
+    result = compare(original, rewritten, [])
+    assert result.differences == (
+        "/app/a: content",
+        "/app/b: mode 644 -> 600",
+        "/app/c: only in the original image",
+        "/app/d: only in the rewritten image",
+    )
+
+
+def test_compare_config() -> None:
+    assert compare_config({"Env": ["A=1"], "Cmd": ["x"]}, {"Env": ["A=1"], "Cmd": ["x"]}) == ()
+    assert compare_config({"User": ""}, {"User": "app"}) == ("User: '' -> 'app'",)
+
+
+def test_plan_for_the_split() -> None:
+    old = parse_text("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n")
+    new = parse_text(
+        "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt ./\n"
+        "RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt\nCOPY . .\n"
+    )
+    assert added_mounts(old, new) == ["/root/.cache/pip"]
+    assert [e.cached for e in expectations(new, "app.py")] == [True]
+    assert [e.cached for e in expectations(old, "app.py")] == [False]
+    build = MemoryContext({"requirements.txt": "flask\n", "app.py": "", "README": ""})
+    assert manifest_to_edit(new, new.instructions[3], build) == "requirements.txt"
+
+
+def test_source_to_edit_skips_manifests_and_prefers_code(tmp_path: Path) -> None:
+    for name, text in {"requirements.txt": "flask\n", "notes.md": "", "src/app.py": "", "Dockerfile": ""}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    doc = parse_text("FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n")
+    build = MemoryContext({"requirements.txt": "", "notes.md": "", "src/app.py": "", "Dockerfile": ""})
+    assert source_to_edit(doc, tmp_path, build, "Dockerfile") == "src/app.py"
+
+
+def test_expectations_follow_copy_from_a_stage_with_the_edit() -> None:
+    doc = parse_text(
+        "FROM python:3.12 AS build\nCOPY . /src\nRUN pip wheel -w /w /src\n"
+        "FROM python:3.12\nRUN pip install flask\nCOPY --from=build /w /w\nRUN pip install /w/*\n"
+    )
+    assert [e.cached for e in expectations(doc, "app.py")] == [False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [("a.py", "# dockerfix verify T"), ("a.js", "// dockerfix verify T"), ("i.html", "<!-- dockerfix verify T -->"),
+     ("requirements.txt", "# dockerfix verify T"), ("data.bin", None)],
+)  # fmt: skip
+def test_comment_line(path: str, line: str | None) -> None:
+    assert comment_line(path, "T") == line
+
+
+def test_report_exit_codes_and_table() -> None:
+    report = VerifyReport("Dockerfile", ".", engine="Docker 20.10", changed=True, files_equal=True, config_equal=True)
+    report.builds = {"original, after edit": 12.0, "rewritten, after edit": 0.4}
+    report.edited_file = "app.py"
+    report.steps = [StepReport(4, "RUN pip install -r requirements.txt", "pip", True, "ran", "cached")]
+    report.cache_read, report.cache_evidence, report.manifest = True, "Using cached x.whl", "requirements.txt"
+    text = render(report)
+    assert report.exit_code == 0 and "result: verified" in text
+    assert "ran       cached    cached" in text and "Using cached x.whl" in text
+    report.problems.append("line 4: the pip install ran again after editing app.py")
+    assert report.exit_code == 1 and "NOT verified" in render(report)
+    assert VerifyReport("Dockerfile", ".", error="no docker").exit_code == 2
+
+
+def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "dockerfix", "verify", *args], cwd=cwd, capture_output=True, text=True,
+        env={**os.environ, **(env or {})}, check=False,
+    )  # fmt: skip
+
+
+def test_cli_without_docker_exits_2_and_says_how_to_get_it(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12\nRUN pip install flask\n")
+    proc = _cli("Dockerfile", cwd=tmp_path, env={"DOCKERFIX_DOCKER": str(tmp_path / "no-docker")})
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "cannot verify" in proc.stdout and "apt-get install docker.io" in proc.stdout
+
+
+def test_cli_on_a_file_dockerfix_leaves_alone_exits_0(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12\nRUN echo hello\n")
+    proc = _cli("--json", "Dockerfile", cwd=tmp_path, env={"DOCKERFIX_DOCKER": str(tmp_path / "no-docker")})
+    assert proc.returncode == 0, proc.stderr
+    assert '"changed": false' in proc.stdout
