@@ -189,3 +189,45 @@ def test_cli_on_a_file_dockerfix_leaves_alone_exits_0(tmp_path: Path) -> None:
     proc = _cli("--json", "Dockerfile", cwd=tmp_path, env={"DOCKERFIX_DOCKER": str(tmp_path / "no-docker")})
     assert proc.returncode == 0, proc.stderr
     assert '"changed": false' in proc.stdout
+
+
+def _fake_docker(folder: Path, client: str, buildx: bool) -> Path:
+    """A docker client that answers `version` and `buildx version`, and records its arguments."""
+    script = folder / f"docker-{client}-{'buildx' if buildx else 'plain'}"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> "{folder}/calls"\n'
+        f'if [ "$1" = version ]; then echo "{client} 24.0.7"; exit 0; fi\n'
+        f'if [ "$1 $2" = "buildx version" ]; then exit {0 if buildx else 1}; fi\n'
+        'if [ "$1" = build ] || [ "$1" = buildx ]; then echo "#5 [1/2] FROM x"; echo "#5 DONE 0.0s"; exit 0; fi\n'
+        "exit 1\n"
+    )
+    script.chmod(0o755)
+    return script
+
+
+def test_engine_builds_through_buildx_when_the_client_has_it(tmp_path: Path) -> None:
+    from dockerfix.verify.docker import find_engine
+
+    engine = find_engine(str(_fake_docker(tmp_path, "27.1.0", buildx=True)))
+    assert engine.buildx and "buildx" in engine.description
+    result = engine.build(tmp_path, tmp_path / "Dockerfile", "t:1", no_cache=True, network="host")
+    assert result.ok and result.steps[0].label == "1/2"
+    last = (tmp_path / "calls").read_text().splitlines()[-1]
+    assert last.startswith("buildx build --load --progress=plain -t t:1") and "--no-cache --network host" in last
+
+
+def test_engine_uses_docker_buildkit_with_an_old_client(tmp_path: Path) -> None:
+    from dockerfix.verify.docker import find_engine
+
+    engine = find_engine(str(_fake_docker(tmp_path, "20.10.24", buildx=False)))
+    assert not engine.buildx
+    engine.build(tmp_path, tmp_path / "Dockerfile", "t:1")
+    assert (tmp_path / "calls").read_text().splitlines()[-1].startswith("build --progress=plain")
+
+
+def test_engine_refuses_a_new_client_without_buildx(tmp_path: Path) -> None:
+    from dockerfix.verify.docker import DockerUnavailable, find_engine
+
+    with pytest.raises(DockerUnavailable, match="only through buildx"):
+        find_engine(str(_fake_docker(tmp_path, "28.2.2", buildx=False)))
