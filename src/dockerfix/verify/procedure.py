@@ -185,6 +185,10 @@ class _Session:
         after = {
             name: self._build(f"{name}, after edit", copies[name], files[name], tags[name]) for name in copies
         }
+        for name, result in after.items():
+            instructions = [s for s in result.steps if s.is_instruction and not s.instruction.startswith("FROM ")]
+            report.step_counts[name] = len(instructions)
+            report.rerun[name] = [f"[{step.label}] {step.instruction}" for step in instructions if not step.cached]
         self._steps(old_doc, new_doc, edited, after["original"].steps, after["rewritten"].steps)
 
         # 4. a manifest edit, twice: the second install must read the cache mount

@@ -30,6 +30,8 @@ class VerifyReport:
     config_equal: bool | None = None
     config_differences: list[str] = field(default_factory=list)
     edited_file: str | None = None
+    rerun: dict[str, list[str]] = field(default_factory=dict)  # build -> the steps that ran again
+    step_counts: dict[str, int] = field(default_factory=dict)  # build -> its instruction steps
     steps: list[StepReport] = field(default_factory=list)
     manifest: str | None = None
     cache_evidence: str | None = None  # the line that shows the cache mount was read
@@ -86,6 +88,10 @@ def render(report: VerifyReport) -> str:
     lines += [f"    {d}" for d in report.config_differences]
     if report.edited_file:
         lines.append(f"  after editing {report.edited_file}:")
+        for name, ran in report.rerun.items():
+            total = report.step_counts.get(name, 0)
+            took = f" in {report.builds[name + ', after edit']:.1f} s" if f"{name}, after edit" in report.builds else ""
+            lines.append(f"    {name:<10} re-ran {len(ran)} of {total} steps{took}")
         lines.append(f"    {'line':>4}  {'step':<48} {'original':<9} {'rewritten':<9} expected")
         for s in report.steps:
             expected = "cached" if s.expected_cached else "ran"
