@@ -7,6 +7,7 @@ from dockerfix.rules.apt_cache import AptCacheMount
 from dockerfix.rules.base import Rule
 from dockerfix.rules.copy_split import CopyAllBeforeInstall
 from dockerfix.rules.pip_cache import PipCacheMount
+from dockerfix.rules.python_cache import PdmCacheMount, PipenvCacheMount, PoetryCacheMount, UvCacheMount
 from dockerfix.rules.rpm_cache import RpmCacheMount
 from dockerfix.rules.zypper_cache import ZypperCacheMount
 
@@ -17,6 +18,10 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ApkCacheMount,
     RpmCacheMount,
     ZypperCacheMount,
+    UvCacheMount,
+    PoetryCacheMount,
+    PipenvCacheMount,
+    PdmCacheMount,
 )
 
 

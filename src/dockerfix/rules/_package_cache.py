@@ -47,6 +47,7 @@ class CacheMount:
     optional: bool = False  # when it cannot be added, the rest of the fix still applies
     uid: int | None = None
     gid: int | None = None
+    sharing: str | None = "locked"  # None: BuildKit's default (shared)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Plan:
     inserts: list[tuple[ShellWord, list[str]]] = field(default_factory=list)  # words after a word
     removals: list[ShellWord] = field(default_factory=list)
     replacements: list[tuple[ShellWord, str]] = field(default_factory=list)  # a word and its new text
+    prefixes: list[tuple[Call, list[str]]] = field(default_factory=list)  # VAR=value to run a call with
     notes: list[str] = field(default_factory=list)
 
 
@@ -199,6 +201,8 @@ class PackageCacheRule(Rule):
             editor.replace(base + word.start, base + word.end, f'"{text}"' if run.exec_form else text)
         for word, values in plan.inserts:
             self._insert_after(run, editor, word, values)
+        for call, assignments in plan.prefixes:
+            self._prefix(run, editor, call, assignments)
         if not new and not editor.changes:
             return None
         if new:
@@ -219,8 +223,29 @@ class PackageCacheRule(Rule):
             message += " (" + "; ".join(dict.fromkeys(notes)) + ")"
         return self.finding(inst.start, message, Fix(what, (editor.edit(),)))
 
+    def _prefix(self, run: Run, editor: InstructionEditor, call: Call, assignments: list[str]) -> None:
+        """Run one command with variables set: `VAR=x tool ...`, or through env(1) where an
+        assignment cannot stand first (exec form, after sudo)."""
+        base = run.inst.args_start
+        env_word = call.invocation.env_word
+        if run.exec_form:
+            sep = json_separator(run.inst.args)
+            if env_word is not None:
+                editor.insert_after(base + env_word.end, "".join(f'{sep}"{a}"' for a in assignments))
+            else:
+                editor.insert_before(base + call.tool.start, "".join(f'"{a}"{sep}' for a in ["env", *assignments]))
+            return
+        if env_word is not None:
+            editor.insert_after(base + env_word.end, "".join(" " + a for a in assignments))
+        elif call.invocation.at_start:
+            editor.insert_before(base + call.tool.start, " ".join(assignments) + " ")
+        else:
+            editor.insert_before(base + call.tool.start, "env " + " ".join(assignments) + " ")
+
     def _flag(self, run: Run, m: CacheMount) -> str:
-        options: dict[str, str | int] = {"sharing": "locked", "id": cache_id(run.doc, run.stage, m.cache)}
+        options: dict[str, str | int] = {"id": cache_id(run.doc, run.stage, m.cache)}
+        if m.sharing is not None:
+            options = {"sharing": m.sharing, **options}
         if m.uid is not None:
             options["uid"] = m.uid
             if m.gid is not None:
