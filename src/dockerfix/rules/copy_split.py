@@ -15,6 +15,7 @@ from dockerfix.document.shell import Command
 from dockerfix.document.state import State, is_known_dir, unknown_dir
 from dockerfix.document.words import Word, parse_assignments
 from dockerfix.ecosystems.commands import context_free
+from dockerfix.ecosystems.projects import ProjectInstall, context_free_tool, project_install, uv_pip_command
 from dockerfix.ecosystems.pip import (
     PipCall,
     is_local_reference,
@@ -396,8 +397,10 @@ def _find_install(
                 block(f"cannot read the RUN at line {inst.line_no} ({script.opaque})")
                 continue
             state = doc.state(inst)
-            calls = [pip_call(c) for c in script.commands]
+            calls = [_pip(c) for c in script.commands]
             if any(c is not None and c.subcommand in _INSTALLS and _reads_files(c, state) for c in calls):
+                return inst, blocker
+            if any(project_install(c, _nothing) is not None for c in script.commands):
                 return inst, blocker
             in_tree = _in_tree(state, state.workdir, dest_abs, build)
             for cmd, call in zip(script.commands, calls):
@@ -410,6 +413,8 @@ def _find_install(
                 if cmd.name == "cd":
                     block(f"the RUN at line {inst.line_no} changes directory")
                     break
+                if context_free_tool(cmd):
+                    continue
                 reason = context_free(cmd, in_tree)
                 if reason:
                     block(f"the RUN at line {inst.line_no} may touch the copied files: {reason}")
@@ -458,8 +463,14 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
         if cmd.name == "cd" and len(cmd.argv) == 2:
             cwd = state.resolve(cmd.argv[1].value, cwd) or unknown_dir()
             continue
-        call = pip_call(cmd)
+        call = _pip(cmd)
         in_tree = _in_tree(state, cwd, dest_abs, build)
+        if context_free_tool(cmd):
+            continue
+        project = project_install(cmd, _reader(state, cwd, dest_abs, build))
+        if project is not None:
+            _add_project(reads, project, state, cwd, dest_abs, build, run)
+            continue
         if call is None and cmd.name in _TESTS and not cmd.redirects:
             probes.extend(_test_operands(cmd, state, cwd, dest_abs, run))
             continue
@@ -515,6 +526,62 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
         if rel not in reads.files and _context_has(build, rel):
             raise _Skip(f"`{text}` in the install RUN looks at {rel}, which would not be copied yet")
     return reads
+
+
+def _pip(command: Command) -> PipCall | None:
+    """pip, or uv's pip interface, which reads requirement files the same way."""
+    mirrored = uv_pip_command(command)
+    return pip_call(mirrored if mirrored is not None else command)
+
+
+def _nothing(_: str) -> str | None:
+    return None
+
+
+def _reader(state: State, cwd: str, dest_abs: str, build: BuildContext) -> Callable[[str], str | None]:
+    """Reads a file named relative to the install's folder from the build context, if the full
+    copy brings it in."""
+
+    def read(name: str) -> str | None:
+        path = state.resolve(name, cwd)
+        rel = _relative(path, dest_abs) if path is not None else None
+        return build.read_text(rel) if rel is not None and not build.is_ignored(rel) else None
+
+    return read
+
+
+# written by project installs into their folder; from the context, the moved copy would replace them
+_ENVIRONMENTS = (".venv", "__pypackages__")
+
+
+def _add_project(
+    reads: _Reads, project: ProjectInstall, state: State, cwd: str, dest_abs: str, build: BuildContext, run: Instruction
+) -> None:
+    if project.problem:
+        raise _Skip(project.problem)
+    if project.source:
+        raise _Skip(f"{project.source}, which needs the source")
+    here = _relative(cwd, dest_abs)
+    for name in _ENVIRONMENTS:
+        rel = posixpath.normpath(posixpath.join(here, name)) if here is not None else None
+        if rel is not None and _context_has(build, rel):
+            raise _Skip(
+                f"the build context has {rel}, which the full copy would put over the environment "
+                f"`{project.text}` creates: add {name} to .dockerignore"
+            )
+    for name in project.files + project.optional:
+        path = state.resolve(name, cwd)
+        if path is None:
+            raise _Skip(f"the path {name} uses a variable whose value is not known")
+        rel = _relative(path, dest_abs)
+        if rel is None:
+            if name in project.files:
+                reads.outside.append(path)
+            continue
+        if name in project.optional and not _context_has(build, rel):
+            continue
+        _check_context(build, rel, "file")
+        reads.files.add(rel)
 
 
 # pip reads any option from PIP_<OPTION>; these name files the install reads
