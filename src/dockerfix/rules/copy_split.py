@@ -55,8 +55,10 @@ class CopyAllBeforeInstall(Rule):
     """
     ## What it does
     Finds a `COPY` (or `ADD`) of the whole build context (`COPY . .`, `COPY . /app`,
-    `ADD . $APP_HOME`, with any flags) that comes before a `RUN` in the same stage whose
-    `pip install` reads only requirement files.
+    `ADD . $APP_HOME`, with any flags) that comes before a `RUN` in the same stage whose install
+    reads only dependency manifests: `pip install -r` (and `uv pip install -r`), `uv sync`,
+    `poetry install`, `pipenv install`/`sync`, `pdm install`/`sync`, `conda`/`mamba`/`micromamba`
+    with an environment file.
 
     ## Why is this bad?
     Any edit to any file in the context changes the layer of the whole-context copy, and every
@@ -96,8 +98,19 @@ class CopyAllBeforeInstall(Rule):
     Dockerfile's directory unless `--context` says otherwise, and `.dockerignore` (or
     `<Dockerfile>.dockerignore`) is applied with Docker's rules.
 
+    The project tools read fixed files in their folder, copied when they are in the context:
+    uv `pyproject.toml`, `uv.lock`, `.python-version`, `uv.toml`; Poetry `pyproject.toml`,
+    `poetry.lock`, `poetry.toml`; pipenv `Pipfile`, `Pipfile.lock`; PDM `pyproject.toml`,
+    `pdm.lock`, `pdm.toml`, `.pdm-python`; conda the `-f` environment file. A lock file the
+    command requires (`uv sync --locked`, `pipenv install --deploy`) must be there.
+
     ## When it leaves the COPY alone
-    The install needs the sources (`.`, `-e`, local paths inside a requirements file), a
+    The install needs the sources (`.`, `-e`, local paths inside a requirements file; `uv sync`,
+    `poetry install` and `pdm install` that install the project itself, unless it is a virtual
+    project, `package-mode = false` or `distribution = false`; local path dependencies in the
+    manifest; pip entries of a conda file that read local files), the context holds a `.venv` or
+    `__pypackages__` that `.dockerignore` does not exclude (the moved copy would put it over the
+    environment the install creates), a
     requirement file is missing from the context or excluded by `.dockerignore`, an
     instruction between the copy and the install could read or change the copied files, the
     install is under `ONBUILD` or in a heredoc, a path depends on a variable whose value is not
