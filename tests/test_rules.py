@@ -25,7 +25,8 @@ CASES = [
     ("rule", "kind", "index", "example"), CASES, ids=[f"{r.code}-{k}-{i}" for r, k, i, _ in CASES]
 )
 def test_example(rule: type[Rule], kind: str, index: int, example: Example) -> None:
-    settings = Settings(select=(rule.code,))
+    # unsafe fixes on: an example shows what the rule's fix does, safe or not
+    settings = Settings(select=(rule.code,), unsafe_fixes=True)
     output, findings = fix_text(example.text, example.files, settings)
     own = [f for f in findings if f.code == rule.code]
     if kind == "valid":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dockerfix.rules.base import Applicability
 from dockerfix.runner import FileReport, RunReport
 from dockerfix.settings import Mode
 
@@ -11,8 +12,10 @@ def finding_lines(report: FileReport) -> list[str]:
     for d in report.diagnostics:
         lines.append(f"{report.path}:{d.line + 1}: {d.code} {d.message}")
     for f in sorted(report.findings, key=lambda f: (f.line, f.code)):
-        mark = "[*] " if f.fix is not None else ""
-        lines.append(f"{report.path}:{f.line + 1}: {f.code} {mark}{f.message}")
+        unsafe = f.fix is not None and f.fix.applicability is Applicability.UNSAFE
+        mark = "[*] " if f.fix is not None and not unsafe else ""
+        tail = " (unsafe fix, applied with --unsafe-fixes)" if unsafe else ""
+        lines.append(f"{report.path}:{f.line + 1}: {f.code} {mark}{f.message}{tail}")
     return lines
 
 

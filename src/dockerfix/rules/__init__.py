@@ -5,7 +5,7 @@ from __future__ import annotations
 from dockerfix.rules.apk_cache import ApkCacheMount
 from dockerfix.rules.apt_cache import AptCacheMount
 from dockerfix.rules.base import Rule
-from dockerfix.rules.copy_split import CopyAllBeforeInstall
+from dockerfix.rules.copy_split import CopyAllBeforeInstall, DependenciesFirst
 from dockerfix.rules.pip_cache import PipCacheMount
 from dockerfix.rules.python_cache import PdmCacheMount, PipenvCacheMount, PoetryCacheMount, UvCacheMount
 from dockerfix.rules.rpm_cache import RpmCacheMount
@@ -13,6 +13,7 @@ from dockerfix.rules.zypper_cache import ZypperCacheMount
 
 ALL_RULES: tuple[type[Rule], ...] = (
     CopyAllBeforeInstall,
+    DependenciesFirst,
     PipCacheMount,
     AptCacheMount,
     ApkCacheMount,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
+import json
+import shlex
 import posixpath
 import re
 from collections.abc import Callable, Iterator
@@ -11,7 +13,8 @@ from dataclasses import dataclass, field
 from dockerfix.context.build_context import BuildContext
 from dockerfix.document.flags import mounts
 from dockerfix.document.model import Document, Instruction, Stage
-from dockerfix.document.shell import Command
+from dockerfix.document.edit import CannotEdit, InstructionEditor
+from dockerfix.document.shell import Command, Script, ShellWord
 from dockerfix.document.state import State, is_known_dir, unknown_dir
 from dockerfix.document.words import Word, parse_assignments
 from dockerfix.ecosystems.commands import context_free
@@ -24,8 +27,9 @@ from dockerfix.ecosystems.pip import (
     parse_requirements,
     pip_call,
 )
-from dockerfix.rules._common import copied_files, windows_image
-from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
+from dockerfix.ecosystems.dependencies import declared_dependencies
+from dockerfix.rules._common import copied_files, json_separator, windows_image
+from dockerfix.rules.base import Applicability, Example, Finding, Fix, Rule, RuleContext
 from dockerfix.edits import Edit
 
 _KEPT_FLAGS = ("chown", "chmod", "link")
@@ -739,3 +743,280 @@ def _same_case(word: str, like: str) -> str:
     if like.islower():
         return word.lower()
     return word.capitalize()
+
+
+# commands that may run a second time in the dependencies-only RUN without harm
+_REPEATABLE = frozenset({"set", ":", "true", "echo", "export"})
+
+
+class DependenciesFirst(Rule):
+    """
+    ## What it does
+    Finds a whole-context `COPY` before an install that needs the project's source: `pip install
+    .` (or `-e .`, `.[extra]`), `poetry install` with the root package, `uv sync` that installs
+    the project, `pdm install` with the project itself. DFX101 cannot split those.
+
+    ## Why is this bad?
+    Every code edit re-runs the install, which downloads and installs every dependency again,
+    although only the project itself changed.
+
+    ## Example
+    ```dockerfile
+    FROM python:3.12-slim
+    WORKDIR /app
+    COPY . .
+    RUN poetry install
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM python:3.12-slim
+    WORKDIR /app
+    COPY poetry.lock pyproject.toml ./
+    RUN poetry install --no-root
+    COPY . .
+    RUN poetry install
+    ```
+
+    ## The fix
+    Before the full copy, it copies the manifests the tool reads and installs only the
+    dependencies: `poetry install --no-root`, `uv sync --no-install-project`, `pdm install
+    --no-self`, or, for pip, `pip install` of the dependencies the project declares statically
+    (the `[project]` table of pyproject.toml, `install_requires` in setup.cfg, or a literal
+    `install_requires` in setup.py, read with libcst without running it; a requirements file that
+    setup.py opens is copied and installed with `-r`). The dependencies-only `RUN` is the
+    original `RUN` with that one change, flags included. Then the full copy and the original
+    install follow, unchanged, so the image still contains the project, installed as before.
+
+    ## When it leaves the COPY alone
+    Dependencies that cannot be read statically (`dynamic`, computed in setup.py), local path
+    dependencies, an install with `--no-deps`, other commands in the `RUN` that should not run
+    twice, a `cd` in the `RUN`, and everything that stops DFX101.
+
+    ## Fix safety
+    Unsafe (applied with `--unsafe-fixes`, shown otherwise): it adds an install step and relies
+    on the tool installing the same dependencies in both steps. For pip, the dependency list is
+    written into the Dockerfile, so it must be kept in step with the project's metadata (a stale
+    list only costs cache hits: the final install still installs what the project declares).
+    Poetry 1.7 exits 0 when the root package fails to install; check the build log once.
+    """
+
+    code = "DFX102"
+    name = "install-needs-source"
+    summary = "an install that needs the source reinstalls every dependency on each code change"
+
+    VALID = (
+        Example(
+            """
+            FROM python:3.12
+            WORKDIR /app
+            COPY poetry.lock pyproject.toml ./
+            RUN poetry install --no-root
+            COPY . .
+            RUN poetry install
+            """,
+            files={"pyproject.toml": "[tool.poetry]\nname = 'a'\n", "poetry.lock": ""},
+        ),
+        Example(
+            """
+            FROM python:3.12
+            COPY . /app
+            RUN pip install flask
+            """,
+        ),
+    )
+    INVALID = (
+        Example(
+            """
+            FROM python:3.12
+            WORKDIR /app
+            COPY . .
+            RUN pip install --no-cache-dir .
+            """,
+            """
+            FROM python:3.12
+            WORKDIR /app
+            RUN pip install --no-cache-dir flask==3.0.3 'gunicorn>=22'
+            COPY . .
+            RUN pip install --no-cache-dir .
+            """,
+            files={"pyproject.toml": "[project]\nname = 'a'\nversion = '1'\ndependencies = ['flask==3.0.3', 'gunicorn>=22']\n"},
+        ),
+        Example(
+            """
+            FROM python:3.12
+            WORKDIR /app
+            COPY . .
+            RUN pip install .
+            """,
+            None,
+            files={"pyproject.toml": "[project]\nname = 'a'\ndynamic = ['dependencies', 'version']\n"},
+            message="dynamic",
+        ),
+    )
+
+    def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+        if ctx.build is None:
+            return
+        for stage in doc.stages:
+            if windows_image(doc, stage):
+                continue
+            for k, copy in enumerate(stage.instructions):
+                dest = _whole_context_dest(copy)
+                if dest is None:
+                    continue
+                dest_abs = doc.state(copy).resolve(dest.value)
+                run, blocker = _find_install(doc, stage, k, copy, dest, dest_abs, ctx.build)
+                if run is None or blocker or run.heredocs or dest_abs is None or run.script.opaque:
+                    continue
+                if any(f.name not in _KEPT_FLAGS + _ADD_ONLY_FLAGS for f in copy.flags):
+                    continue
+                try:
+                    finding = self._plan(doc, stage, k, copy, dest, dest_abs, run, ctx.build)
+                except (_Skip, CannotEdit) as why:
+                    finding = self.finding(
+                        copy.start, f"{copy.kind} at line {copy.line_no}: dependencies cannot be installed first: {why}"
+                    )
+                if finding is not None:
+                    yield finding
+
+    def _plan(
+        self, doc: Document, stage: Stage, k: int, copy: Instruction, dest: Word, dest_abs: str,
+        run: Instruction, build: BuildContext,
+    ) -> Finding | None:  # fmt: skip
+        state = doc.state(run)
+        cwd = state.workdir
+        read = _reader(state, cwd, dest_abs, build)
+        editor = InstructionEditor(doc, run)
+        base = run.args_start
+        exec_form = run.script.exec_form
+        reads = _Reads()
+        what: str | None = None
+        for cmd in run.script.commands:
+            if cmd.name == "cd":
+                raise _Skip(f"the install RUN at line {run.line_no} changes directory")
+            project = project_install(cmd, read)
+            if project is not None:
+                if project.problem:
+                    raise _Skip(project.problem)
+                if not project.source:
+                    return None  # DFX101's case
+                if not project.deps_only or what is not None:
+                    raise _Skip(f"{project.source}, and it has no dependencies-only mode here")
+                word = project.call.subcommand_word
+                assert word is not None
+                options = project.deps_only
+                if exec_form:
+                    sep = json_separator(run.args)
+                    editor.insert_after(base + word.end, "".join(f'{sep}"{o}"' for o in options))
+                else:
+                    editor.insert_after(base + word.end, "".join(" " + o for o in options))
+                for name in project.files + project.optional:
+                    rel = _relative(posixpath.normpath(posixpath.join(cwd, name)), dest_abs)
+                    if rel is None or (name in project.optional and not _context_has(build, rel)):
+                        continue
+                    _check_context(build, rel, "file")
+                    reads.files.add(rel)
+                what = f"`{project.text} {' '.join(options)}`"
+                continue
+            call = _pip(cmd)
+            if call is not None and call.subcommand == "install":
+                local = [w for w in call.positionals if is_local_reference(w.value)] + [
+                    w for o in call.options if o.name == "editable" for w in o.words[1:]
+                ]
+                if not local and not call.values("requirement") and not call.values("constraint"):
+                    continue  # named packages: installing them twice is harmless
+                what = self._pip_variant(call, local, read, reads, editor, run, dest_abs, cwd, build, what)
+                continue
+            if context_free_tool(cmd) or cmd.name in _REPEATABLE:
+                continue
+            raise _Skip(f"`{' '.join(w.value for w in cmd.argv)}` in the install RUN would run twice")
+        if what is None:
+            return None
+        new_run = list(editor.edit().lines)
+        done = _signature(_run_script(new_run, doc.escape))
+        for earlier_inst in stage.instructions[:k]:
+            if earlier_inst.kind == "RUN" and not earlier_inst.heredocs and _signature(earlier_inst.script) & done:
+                return None  # the dependencies are installed first already (other rules may have edited that RUN)
+        lines = (_manifest_copies(doc, copy, dest, reads) if reads.files else []) + new_run
+        fix = Fix(
+            "install the dependencies before the full copy, the project after it",
+            (Edit(copy.comment_start, copy.comment_start, tuple(lines)),),
+            Applicability.UNSAFE,
+        )
+        return self.finding(
+            copy.start,
+            f"{copy.kind} at line {copy.line_no} comes before an install that needs the source (line "
+            f"{run.line_no}), so every code change reinstalls every dependency: run {what} before the copy "
+            "and keep the original install after it",
+            fix,
+        )
+
+    def _pip_variant(
+        self, call: PipCall, local: list[ShellWord], read: Callable[[str], str | None], reads: _Reads,
+        editor: InstructionEditor, run: Instruction, dest_abs: str, cwd: str, build: BuildContext, what: str | None,
+    ) -> str:  # fmt: skip
+        if what is not None:
+            raise _Skip("the RUN installs more than one project")
+        if any(o.name == "no-deps" for o in call.options):
+            raise _Skip("the install uses --no-deps")
+        if call.values("requirement") or call.values("constraint"):
+            raise _Skip("the install also reads requirement files")
+        if len(local) != 1:
+            raise _Skip("the install names more than one local path")
+        m = re.fullmatch(r"\./?(?:\[([A-Za-z0-9_,.-]+)\])?", local[0].value)
+        if not m:
+            raise _Skip(f"the install reads {local[0].value}, not the project in its folder")
+        extras = [e for e in (m.group(1) or "").split(",") if e]
+        declared = declared_dependencies(read, extras)
+        if declared.unknown:
+            raise _Skip(declared.unknown)
+        words: list[str] = []
+        for name in declared.files:
+            rel = _relative(posixpath.normpath(posixpath.join(cwd, name)), dest_abs)
+            if rel is None:
+                raise _Skip(f"{declared.source} reads {name} from outside the copy")
+            _add_file(reads, posixpath.normpath(posixpath.join(cwd, name)), dest_abs, build, set())
+            words += ["-r", name]
+        words += declared.requirements
+        if not words:
+            raise _Skip(f"{declared.source} declares no dependencies")
+        base = run.args_start
+        if run.script.exec_form:
+            sep = json_separator(run.args)
+            editor.replace(base + local[0].start, base + local[0].end, sep.join(json.dumps(w) for w in words))
+        else:
+            editor.replace(base + local[0].start, base + local[0].end, " ".join(shlex.quote(w) for w in words))
+        for option in call.options:
+            if option.name == "editable":
+                first = option.words[0]
+                if len(option.words) > 1:
+                    editor.remove_word(base + first.start, base + first.end)
+                else:
+                    raise _Skip("the install uses -e. without a space")
+        return f"`pip install` of what {declared.source} declares"
+
+
+def _run_script(lines: list[str], escape: str) -> Script:
+    """The commands of the RUN that ``lines`` spell."""
+    from dockerfix.document.parse import parse_text
+
+    prefix = f"# escape={escape}\n" if escape != "\\" else ""
+    return parse_text(prefix + "FROM scratch\n" + "\n".join(lines) + "\n").instructions[-1].script
+
+
+def _signature(script: Script) -> set[str]:
+    """What a dependencies-only install looks like, whatever other rules did to its options:
+    the tool with its dependencies-only option, or pip with the requirements it installs."""
+    out: set[str] = set()
+    for cmd in script.commands:
+        project = project_install(cmd, _nothing)
+        if project is not None and project.deps_only and project.call.has(*project.deps_only):
+            out.add(f"{project.tool} {project.call.subcommand} {' '.join(project.deps_only)}")
+            continue
+        call = _pip(cmd)
+        if call is not None and call.subcommand == "install" and call.positionals:
+            out.add("pip " + " ".join(sorted(w.value for w in call.positionals)))
+        if call is not None and call.values("requirement"):
+            out.add("pip -r " + " ".join(sorted(call.values("requirement"))))
+    return out
