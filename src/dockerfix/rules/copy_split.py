@@ -799,6 +799,13 @@ class DependenciesFirst(Rule):
     written into the Dockerfile, so it must be kept in step with the project's metadata (a stale
     list only costs cache hits: the final install still installs what the project declares).
     Poetry 1.7 exits 0 when the root package fails to install; check the build log once.
+
+    The one difference in the image, for pip only: pip marks what it installs on request
+    (a `REQUESTED` file in the `.dist-info`, listed in `RECORD`), so the dependencies installed
+    first are marked as requested where the original marked them as dependencies. Tools that
+    tell the two apart (`pip list --not-required`, autoremove tools) then see them as installed
+    on purpose. `dockerfix verify` shows exactly these files. uv, Poetry and PDM installs give
+    the same image.
     """
 
     code = "DFX102"

@@ -1,7 +1,8 @@
 """Image file systems as `docker export` gives them, and how two of them differ.
 
 Compared: path, type, mode, owner, size, link target and a SHA-256 of the content; never the
-modification times. Left out: what the rewrite mounts (and the empty folders older BuildKit
+modification times. A wheel's RECORD is compared without the lines of files that differ between
+any two builds (bytecode, uv's uv_cache.json). Left out: what the rewrite mounts (and the empty folders older BuildKit
 leaves at a mount point), logs and other files that differ between any two builds.
 """
 
@@ -25,7 +26,10 @@ VOLATILE = (
     "/etc/hosts",
     "/etc/resolv.conf",
     "/.dockerenv",
+    "*.dist-info/uv_cache.json",  # uv records the modification times of the project's files
 )
+# lines of a wheel's RECORD that name volatile files (their hashes change with every build)
+_RECORD_NOISE = ("uv_cache.json,", "__pycache__/")
 CONTENT_ONLY_VOLATILE = ("*/__pycache__/*.pyc",)  # present in both is enough
 # Package managers' own cache folders: what they hold may differ (the rewrite mounts them, or
 # points the tool at a mount instead).
@@ -66,6 +70,9 @@ def snapshot(stream: IO[bytes]) -> dict[str, Entry]:
                 kind = "file"
                 fh = tar.extractfile(member)
                 h = hashlib.sha256()
+                if path.endswith(".dist-info/RECORD") and fh is not None:
+                    lines = fh.read().decode("utf-8", "replace").splitlines()
+                    h.update("\n".join(x for x in lines if not any(n in x for n in _RECORD_NOISE)).encode())
                 while fh is not None and (chunk := fh.read(1 << 20)):
                     h.update(chunk)
                 digest = h.hexdigest()
@@ -78,7 +85,7 @@ def snapshot(stream: IO[bytes]) -> dict[str, Entry]:
             else:
                 kind = "other"
             link = member.linkname if kind in ("symlink", "hardlink") else ""
-            size = member.size if kind == "file" else 0
+            size = member.size if kind == "file" and not path.endswith(".dist-info/RECORD") else 0
             entries[path] = Entry(kind, member.mode, member.uid, member.gid, size, digest, link)
     return entries
 

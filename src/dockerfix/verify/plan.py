@@ -15,6 +15,7 @@ from dockerfix.document.flags import mounts
 from dockerfix.document.model import Document, Instruction
 from dockerfix.ecosystems.packages import APK, APT, DNF, ZYPPER, read_call
 from dockerfix.ecosystems.pip import pip_call
+from dockerfix.ecosystems.projects import project_install, uv_pip_command
 
 # comment syntax of the files a verification may append a line to
 _COMMENTS = {
@@ -42,10 +43,15 @@ def comment_line(path: str, token: str) -> str | None:
 
 
 def install_kind(inst: Instruction) -> str | None:
-    """"pip", "apt", "apk", "dnf", "zypper" when the RUN installs packages with that tool."""
+    """The tool ("pip", "uv", "poetry", "apt" ...) when the RUN installs packages with it."""
     if inst.kind != "RUN" or inst.script.opaque:
         return None
     for cmd in inst.script.commands:
+        project = project_install(cmd, lambda _: None)
+        if project is not None:
+            return project.tool
+        if uv_pip_command(cmd) is not None:
+            return "uv"
         pip = pip_call(cmd)
         if pip is not None and pip.uses_cache:
             return "pip"
