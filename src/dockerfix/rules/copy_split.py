@@ -571,13 +571,9 @@ def _reader(state: State, cwd: str, dest_abs: str, build: BuildContext) -> Calla
 _ENVIRONMENTS = (".venv", "__pypackages__")
 
 
-def _add_project(
-    reads: _Reads, project: ProjectInstall, state: State, cwd: str, dest_abs: str, build: BuildContext, run: Instruction
-) -> None:
-    if project.problem:
-        raise _Skip(project.problem)
-    if project.source:
-        raise _Skip(f"{project.source}, which needs the source")
+def _check_environments(project: ProjectInstall, cwd: str, dest_abs: str, build: BuildContext) -> None:
+    """Stop where the context holds an environment the moved copy would put over the one the
+    install creates in its folder."""
     here = _relative(cwd, dest_abs)
     for name in _ENVIRONMENTS:
         rel = posixpath.normpath(posixpath.join(here, name)) if here is not None else None
@@ -586,6 +582,16 @@ def _add_project(
                 f"the build context has {rel}, which the full copy would put over the environment "
                 f"`{project.text}` creates: add {name} to .dockerignore"
             )
+
+
+def _add_project(
+    reads: _Reads, project: ProjectInstall, state: State, cwd: str, dest_abs: str, build: BuildContext, run: Instruction
+) -> None:
+    if project.problem:
+        raise _Skip(project.problem)
+    if project.source:
+        raise _Skip(f"{project.source}, which needs the source")
+    _check_environments(project, cwd, dest_abs, build)
     for name in project.files + project.optional:
         path = state.resolve(name, cwd)
         if path is None:
@@ -910,6 +916,7 @@ class DependenciesFirst(Rule):
                     return None  # DFX101's case
                 if not project.deps_only or what is not None:
                     raise _Skip(f"{project.source}, and it has no dependencies-only mode here")
+                _check_environments(project, cwd, dest_abs, build)
                 word = project.call.subcommand_word
                 assert word is not None
                 options = project.deps_only
