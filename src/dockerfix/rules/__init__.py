@@ -7,7 +7,13 @@ from dockerfix.rules.apt_cache import AptCacheMount
 from dockerfix.rules.base import Rule
 from dockerfix.rules.copy_split import CopyAllBeforeInstall, DependenciesFirst
 from dockerfix.rules.pip_cache import PipCacheMount
-from dockerfix.rules.python_cache import PdmCacheMount, PipenvCacheMount, PoetryCacheMount, UvCacheMount
+from dockerfix.rules.python_cache import (
+    CondaCacheMount,
+    PdmCacheMount,
+    PipenvCacheMount,
+    PoetryCacheMount,
+    UvCacheMount,
+)
 from dockerfix.rules.rpm_cache import RpmCacheMount
 from dockerfix.rules.zypper_cache import ZypperCacheMount
 
@@ -23,6 +29,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     PoetryCacheMount,
     PipenvCacheMount,
     PdmCacheMount,
+    CondaCacheMount,
 )
 
 

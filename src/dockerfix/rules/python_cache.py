@@ -15,7 +15,7 @@ from typing import ClassVar
 from dockerfix.document.state import State
 from dockerfix.ecosystems.packages import Call, Grammar
 from dockerfix.rules._common import RunUser, run_user
-from dockerfix.rules._mounts import earlier
+from dockerfix.rules._mounts import earlier, external_base
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run
 from dockerfix.rules.base import Example
 
@@ -542,3 +542,152 @@ class PdmCacheMount(PythonToolCache):
         if value in _TRUE or _configured(run, r"pdm\s+config\s+(-\S+\s+)*install\.cache\s+(on|true|1)"):
             raise NotAdded("PDM's install.cache links the environment into its cache, which the image would not have")
 
+
+
+# Images whose conda lives at /opt/conda, and the user they run as when the Dockerfile sets none.
+_CONDA_BASES = re.compile(r"^(continuumio/(miniconda3|anaconda3)|condaforge/(miniforge3|mambaforge|miniforge-pypy3)|mambaorg/micromamba)(:|@|$)")
+_MICROMAMBA_USER = RunUser(False, 57439, 57439, "mambauser")  # mambaorg/micromamba's default USER
+
+
+class CondaCacheMount(PythonToolCache):
+    """
+    ## What it does
+    Finds `RUN` instructions that create or update conda environments (`conda env create`,
+    `conda install`, `mamba`, `micromamba`) without a BuildKit cache mount on the package
+    cache (`pkgs`).
+
+    ## Why is this bad?
+    conda downloads and extracts every package again when the layer is rebuilt, often hundreds of
+    megabytes. `conda clean -afy` in the same `RUN` keeps them out of the image, but also out of
+    any cache.
+
+    ## Example
+    ```dockerfile
+    FROM continuumio/miniconda3
+    RUN conda env create -f environment.yml && conda clean -afy
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM continuumio/miniconda3
+    RUN --mount=type=cache,target=/opt/conda/pkgs,sharing=locked,id=conda-continuumio-miniconda3 conda env create -f environment.yml
+    ```
+
+    ## The fix
+    - mounts the package cache: the first folder of `CONDA_PKGS_DIRS`, else `pkgs` under
+      `MAMBA_ROOT_PREFIX` or `CONDA_DIR`, else `/opt/conda/pkgs` on the official miniconda,
+      anaconda, miniforge and micromamba images; never the environments (`envs`), which must stay
+      in the image. Environments are linked from `pkgs` by hard links where they can be and copied
+      across file systems, so the mount only changes how files get there;
+    - on the micromamba image, whose default user is `mambauser` (uid 57439), mounts with that
+      `uid`/`gid` unless the Dockerfile switches user;
+    - uses `sharing=locked` (conda locks its package cache) and an id made of the base image;
+    - drops `conda clean` (`mamba`/`micromamba clean`) and `rm -rf` of the package cache in that
+      `RUN`: with the mount, what they removed never reaches the image.
+
+    ## When it leaves the RUN alone
+    An installation whose prefix the Dockerfile does not show (conda installed by the Dockerfile
+    into a folder no variable names, an unknown base image); soft links into the package cache
+    (`CONDA_ALWAYS_SOFTLINK`, `conda config --set always_softlink true`): the environment would
+    point into the mount, which the image does not have; a non-root user whose uid is not known;
+    ONBUILD, heredocs, Windows images and non-POSIX shells.
+
+    ## Fix safety
+    Safe for BuildKit builds and Podman/Buildah 4.0+. The base image's own `pkgs` folder is taken
+    to be empty, as the official images leave it; if it is not, dropping `conda clean` keeps those
+    packages in the image (`dockerfix verify` shows it).
+    """
+
+    code = "DFX210"
+    name = "conda-cache-not-mounted"
+    summary = "conda, mamba or micromamba installs without a cache mount on the package cache"
+    grammar = Grammar(frozenset({"conda", "mamba", "micromamba"}),
+                      frozenset("-f --file -n --name -p --prefix -c --channel".split()), frozenset("fnpc"))  # fmt: skip
+    tool = "conda"
+    cache_var = "CONDA_PKGS_DIRS"
+    folder = "conda"
+    cache_option = None
+    installs = frozenset({"install", "create", "update", "env"})
+    cleans = frozenset({"clean"})
+    no_cache_options = ()
+    sharing = "locked"
+
+    VALID = (
+        Example(
+            """
+            FROM continuumio/miniconda3
+            RUN --mount=type=cache,target=/opt/conda/pkgs,sharing=locked conda install -y numpy
+            """
+        ),
+        Example(
+            """
+            FROM continuumio/miniconda3
+            RUN conda info
+            """
+        ),
+    )
+    INVALID = (
+        Example(
+            """
+            FROM continuumio/miniconda3
+            RUN conda install -y numpy && conda clean -afy
+            """,
+            """
+            FROM continuumio/miniconda3
+            RUN --mount=type=cache,target=/opt/conda/pkgs,sharing=locked,id=conda-continuumio-miniconda3 conda install -y numpy
+            """,
+        ),
+        Example(
+            """
+            FROM registry.example.com/base:1
+            RUN conda install -y numpy
+            """,
+            None,
+            message="prefix",
+        ),
+    )
+
+    def uses_cache(self, call: Call) -> bool:
+        if call.subcommand == "env":
+            return call.operands[:1] != () and call.operands[0].value in ("create", "update")
+        return call.subcommand in ("install", "create", "update")
+
+    def cleaning(self, call: Call) -> bool:
+        return call.subcommand == "clean"
+
+    def _location(self, run: Run, call: Call) -> Location:
+        env = _environment(run.state, call)
+        user = run_user(run.state)
+        base = external_base(run.doc, run.stage)
+        if run.state.user is None and base.startswith("mambaorg/micromamba"):
+            user = _MICROMAMBA_USER
+        if user.problem and not call.sudo:
+            raise NotAdded(user.problem)
+        if (env.get("CONDA_ALWAYS_SOFTLINK") or "").lower() in _TRUE or _configured(
+            run, r"(conda|mamba|micromamba)\s+config\s+.*(always_softlink|allow_softlinks)\s+(true|yes|1)"
+        ):
+            raise NotAdded("conda links environments to its package cache with soft links, which the image would not have")
+        if "CONDA_PKGS_DIRS" in env:
+            value = env["CONDA_PKGS_DIRS"]
+            first = value.split(",")[0].strip() if value else ""
+            if not first.startswith("/"):
+                raise NotAdded("CONDA_PKGS_DIRS is set to a value that is not a known absolute path")
+            return Location(posixpath.normpath(first), [], user)
+        for var in ("MAMBA_ROOT_PREFIX", "CONDA_DIR"):
+            if var in env:
+                value = env[var]
+                if value is None or not value.startswith("/"):
+                    raise NotAdded(f"{var} is set to a value that is not a known absolute path")
+                return Location(posixpath.join(posixpath.normpath(value), "pkgs"), [], user)
+        if _CONDA_BASES.match(image_slug_source(base)):
+            return Location("/opt/conda/pkgs", [], user)
+        raise NotAdded("the prefix of the conda installation is not known (set CONDA_PKGS_DIRS or CONDA_DIR)")
+
+
+def image_slug_source(reference: str) -> str:
+    """The image reference without the Docker Hub registry prefix, lower-case."""
+    ref = reference.lower()
+    for prefix in ("docker.io/", "index.docker.io/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix) :]
+    return ref
