@@ -71,7 +71,10 @@ def parse_directives(lines: tuple[str, ...]) -> tuple[list[Directive], int]:
     return directives, len(lines)
 
 
-def parse(source: SourceText) -> Document:
+def parse(source: SourceText, cross_check: bool = True) -> Document:
+    """The document of ``source``. ``cross_check`` has dockerfile-parse index the same text and
+    agree on every instruction; the engine turns it off for its own output, which it verifies
+    against the checked input instead."""
     lines = source.lines
     directives, directive_end = parse_directives(lines)
     escape = "\\"
@@ -82,7 +85,8 @@ def parse(source: SourceText) -> Document:
             escape = d.value
 
     raws = _scan(lines, directive_end, escape)
-    _cross_check(lines, directives, raws, escape)
+    if cross_check:
+        _cross_check(lines, directives, raws, escape)
     return _build(source, escape, directives, directive_end, raws)
 
 
@@ -144,6 +148,8 @@ def _logical(lines: tuple[str, ...], raw: _Raw, escape: str) -> tuple[str, list[
 
 
 def _heredoc_end(lines: tuple[str, ...], raw: _Raw, escape: str) -> int:
+    if not any("<<" in lines[ln] for ln in range(raw.start, raw.last + 1)):
+        return raw.end  # the quick answer for almost every instruction
     first = lines[raw.start].split(None, 1)
     kind = first[0].upper()
     text, _ = _logical(lines, raw, escape)
@@ -200,6 +206,9 @@ def _cross_check(
                 raise ParseError(line, "the instruction index does not match this line")
 
 
+_SIMPLE_FLAGS = re.compile(r"[ \t]*(?:--[^\s\"'\\`$]+[ \t]+)*--[^\s\"'\\`$]+")
+
+
 def _flags(logical: str, after_keyword: int, escape: str) -> tuple[list[Flag], int]:
     flags: list[Flag] = []
     args_start = after_keyword
@@ -207,7 +216,12 @@ def _flags(logical: str, after_keyword: int, escape: str) -> tuple[list[Flag], i
         while args_start < len(logical) and logical[args_start] in " \t":
             args_start += 1
         return flags, args_start
-    for w in split_words(logical[after_keyword:], escape):
+    rest = logical[after_keyword:]
+    simple = _SIMPLE_FLAGS.match(rest)
+    truncated = simple is not None and simple.end() < len(rest) and rest[simple.end()] in " \t"
+    if truncated and simple is not None:
+        rest = rest[: simple.end()]  # flags without quotes or escapes: split only them
+    for w in split_words(rest, escape):
         if not w.raw.startswith("--") or len(w.raw) < 3:
             args_start = after_keyword + w.start
             break
@@ -217,7 +231,7 @@ def _flags(logical: str, after_keyword: int, escape: str) -> tuple[list[Flag], i
         )
         args_start = after_keyword + w.end
     else:
-        args_start = len(logical) if flags else args_start
+        args_start = len(logical) if flags and not truncated else args_start
     # skip the blanks between the last flag (or keyword) and the arguments
     while args_start < len(logical) and logical[args_start] in " \t":
         args_start += 1

@@ -8,6 +8,7 @@ not understand marks the script ``opaque``: rules then leave the RUN alone.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -173,7 +174,10 @@ def _read_word(text: str, i: int) -> tuple[ShellWord, int]:
     return ShellWord(text[start:i], "".join(value), start, i, expands), i
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_shell(text: str) -> Script:
+    """The commands of a shell text (cached: each pass of the engine reads the same RUNs again,
+    and a Script is immutable)."""
     try:
         return _parse(text)
     except _Opaque as exc:

@@ -7,6 +7,7 @@ reported as unknown, never guessed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,12 @@ class Word:
 
 def split_words(text: str, escape: str = "\\") -> list[Word]:
     """Split on unquoted whitespace, keeping each word's span in ``text``."""
+    return list(_split_words(text, escape))
+
+
+@functools.lru_cache(maxsize=8192)
+def _split_words(text: str, escape: str) -> tuple[Word, ...]:
+    # cached: every pass of the engine splits the same instructions again
     words: list[Word] = []
     i = 0
     n = len(text)
@@ -61,7 +68,7 @@ def split_words(text: str, escape: str = "\\") -> list[Word]:
                 value.append(c)
             i += 1
         words.append(Word(text[start:i], "".join(value), start, i))
-    return words
+    return tuple(words)
 
 
 class UnknownVariable(LookupError):

@@ -92,6 +92,8 @@ ZYPPER = Grammar(
 
 def read_call(command: Command, grammar: Grammar) -> Call | None:
     """The package manager call that ``command`` makes, if it runs one of ``grammar``'s tools."""
+    if not any(w.value.rsplit("/", 1)[-1] in grammar.names for w in command.argv[:8]):
+        return None  # the quick answer: the tool is not among the first words (after wrappers)
     inv = unwrap(command)
     if inv is None or not inv.argv:
         return None
@@ -148,6 +150,12 @@ def read_call(command: Command, grammar: Grammar) -> Call | None:
 
 
 _MENTIONS: dict[frozenset[str], re.Pattern[str]] = {}
+
+
+def mentions_any(text: str, grammar: Grammar) -> bool:
+    """A quick test before a RUN is read: does the text contain a tool's name at all? (A heredoc
+    RUN's body is not in its arguments; it is checked when the RUN is read.)"""
+    return "<<" in text or any(name in text for name in grammar.names)
 
 
 def runs_tool(text: str, grammar: Grammar) -> bool:

@@ -66,8 +66,17 @@ def _table(data: dict[str, Any], *keys: str) -> dict[str, Any]:
     return data
 
 
+_TOOL_NAMES = frozenset({"uv", "poetry", "pipenv", "pdm", "conda", "mamba", "micromamba"})
+
+
+def _mentions_tool(command: Command) -> bool:
+    return any(w.value.rsplit("/", 1)[-1] in _TOOL_NAMES for w in command.argv[:8])
+
+
 def project_install(command: Command, read: ReadText) -> ProjectInstall | None:
     """The project install ``command`` makes, if it is one."""
+    if not _mentions_tool(command):
+        return None
     for reader in (_uv, _poetry, _pipenv, _pdm, _conda):
         found = reader(command, read)
         if found is not None:
@@ -216,6 +225,8 @@ _HARMLESS = {
 def context_free_tool(command: Command) -> bool:
     """A project tool's command that reads no file of the build context (`conda clean -afy`,
     `poetry config virtualenvs.create false`, `uv cache clean`)."""
+    if not _mentions_tool(command):
+        return False
     for grammar in (_UV, _POETRY, _PIPENV, _PDM, _CONDA):
         call = read_call(command, grammar)
         if call is not None:

@@ -93,6 +93,29 @@ class Run:
         return m is not None and m.type == "cache"
 
 
+_USED: dict[int, tuple[Document, dict[int, frozenset[str]]]] = {}
+
+
+def _tools_used(doc: Document) -> dict[int, frozenset[str]]:
+    """For every RUN and ONBUILD, the command names among the first words of its commands ("*"
+    where the RUN cannot be read that way): one look per document for all the package rules."""
+    hit = _USED.get(id(doc))
+    if hit is not None and hit[0] is doc:
+        return hit[1]
+    used: dict[int, frozenset[str]] = {}
+    for inst in doc.instructions:
+        if inst.kind == "ONBUILD" or (inst.kind == "RUN" and (inst.heredocs or inst.script.opaque)):
+            used[inst.index] = frozenset({"*"})
+        elif inst.kind == "RUN":
+            used[inst.index] = frozenset(
+                w.value.rsplit("/", 1)[-1] for cmd in inst.script.commands for w in cmd.argv[:8]
+            )
+    if len(_USED) > 64:
+        _USED.clear()
+    _USED[id(doc)] = (doc, used)
+    return used
+
+
 def removed_paths(run: Run) -> list[tuple[int, str]]:
     """(command position, absolute path) for every known path an `rm` of the RUN removes."""
     out: list[tuple[int, str]] = []
@@ -122,8 +145,12 @@ class PackageCacheRule(Rule):
 
         quiet = suppressions(doc)
         mounted: dict[int, list[str]] = {}  # RUNs fixed in this pass, with their new mounts
+        used = _tools_used(doc)
         for stage in doc.stages:
             for inst in stage.instructions:
+                names = used.get(inst.index)
+                if names is None or ("*" not in names and not names & self.grammar.names):
+                    continue
                 finding = self._check_instruction(doc, stage, inst, ctx, mounted)
                 if finding is not None:
                     if quiet.suppresses(finding):

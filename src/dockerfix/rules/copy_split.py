@@ -381,7 +381,32 @@ def _context_has(build: BuildContext, rel: str) -> bool:
     return (build.is_file(rel) or build.is_dir(rel)) and not build.is_ignored(rel)
 
 
+_FOUND: dict[tuple[int, int, int], tuple[Document, tuple[Instruction | None, str | None]]] = {}
+
+
 def _find_install(
+    doc: Document,
+    stage: Stage,
+    k: int,
+    copy: Instruction,
+    dest: Word,
+    dest_abs: str | None,
+    build: BuildContext | None,
+) -> tuple[Instruction | None, str | None]:
+    """The first install after the copy and why the instructions in between may not move (see
+    _search_install); DFX101 and DFX102 ask the same question of the same document."""
+    key = (id(doc), copy.index, k)
+    hit = _FOUND.get(key)
+    if hit is not None and hit[0] is doc:
+        return hit[1]
+    if len(_FOUND) > 256:
+        _FOUND.clear()
+    found = _search_install(doc, stage, k, copy, dest, dest_abs, build)
+    _FOUND[key] = (doc, found)
+    return found
+
+
+def _search_install(
     doc: Document,
     stage: Stage,
     k: int,
@@ -751,6 +776,17 @@ def _same_case(word: str, like: str) -> str:
     return word.capitalize()
 
 
+def _needs_source(cmd: Command, read: Callable[[str], str | None]) -> bool:
+    """Whether the command installs the project from its source (a local path for pip)."""
+    project = project_install(cmd, read)
+    if project is not None:
+        return project.source is not None
+    call = _pip(cmd)
+    if call is None or call.subcommand != "install":
+        return False
+    return bool(call.values("editable")) or any(is_local_reference(w.value) for w in call.positionals)
+
+
 # commands that may run a second time in the dependencies-only RUN without harm
 _REPEATABLE = frozenset({"set", ":", "true", "echo", "export"})
 
@@ -900,6 +936,8 @@ class DependenciesFirst(Rule):
         state = doc.state(run)
         cwd = state.workdir
         read = _reader(state, cwd, dest_abs, build)
+        if not any(_needs_source(cmd, read) for cmd in run.script.commands):
+            return None  # DFX101's case, or nothing to do
         editor = InstructionEditor(doc, run)
         base = run.args_start
         exec_form = run.script.exec_form
