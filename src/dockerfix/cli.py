@@ -61,6 +61,11 @@ def fix(
     ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these rule codes or prefixes (comma-separated).")] = None,
     unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply fixes marked unsafe.")] = False,
     context: Annotated[Optional[Path], typer.Option("--context", help="The build context (default: each Dockerfile's folder).")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Use this configuration file for every Dockerfile.")] = None,
+    isolated: Annotated[bool, typer.Option("--isolated", help="Ignore every configuration file.")] = False,
+    output_format: Annotated[str, typer.Option("--format", help="Report format: text, json, sarif or github.")] = "text",
+    output_file: Annotated[Optional[Path], typer.Option("--output-file", help="Write the report there instead of the terminal.")] = None,
+    statistics: Annotated[bool, typer.Option("--statistics", help="Count the findings of each rule instead of listing them.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only errors.")] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Also name unchanged files.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
@@ -73,12 +78,18 @@ def fix(
     mode = Mode.WRITE if write else Mode.CHECK if check else Mode.DIFF
     if context is not None and not context.is_dir():
         raise typer.BadParameter(f"{context} is not a directory", param_hint="--context")
+    if output_format not in FORMATS:
+        raise typer.BadParameter(f"{output_format!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
+    if config is not None and not config.is_file():
+        raise typer.BadParameter(f"{config} is not a file", param_hint="--config")
     settings = Settings(
         mode=mode,
         select=_codes(select),
         ignore=_codes(ignore),
         unsafe_fixes=unsafe_fixes,
         context=context,
+        config=config,
+        isolated=isolated,
     )
     known = _known_codes()
     for code in settings.select + settings.ignore:
@@ -87,7 +98,43 @@ def fix(
     targets = paths or ["."]
     stdin = sys.stdin.buffer.read() if STDIN in targets else None
     report = run(targets, settings, stdin)
+    if output_format != "text" or output_file is not None or statistics:
+        raise typer.Exit(_emit_report(report, settings, output_format, output_file, statistics, stdin_diff=diff))
     raise typer.Exit(_emit(report, settings, quiet, verbose, stdin_diff=diff))
+
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def _emit_report(
+    report: RunReport, settings: Settings, output_format: str, output_file: Path | None, statistics: bool,
+    stdin_diff: bool,
+) -> int:  # fmt: skip
+    """A report in one format, to standard output or a file; diffs are left out (the report is
+    for a program), the fixed file of standard input is still written back."""
+    from dockerfix.render import formats
+    from dockerfix.render.text import finding_lines
+
+    if statistics:
+        text = formats.statistics(report)
+    elif output_format == "json":
+        text = formats.to_json(report)
+    elif output_format == "sarif":
+        text = formats.to_sarif(report)
+    elif output_format == "github":
+        text = formats.to_github(report)
+    else:
+        text = "".join(line + "\n" for f in report.files for line in finding_lines(f))
+        text = "".join(f"error: {e}\n" for e in report.errors) + text
+    if output_file is not None:
+        try:
+            output_file.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _err(f"error: cannot write {output_file}: {exc.strerror or exc}")
+            return EXIT_ERROR
+    else:
+        sys.stdout.write(text)
+    return _exit_code(report, settings, stdin_diff)
 
 
 def _known_codes() -> list[str]:
@@ -134,6 +181,12 @@ def _emit(report: RunReport, settings: Settings, quiet: bool, verbose: bool, std
     out.flush()
     if not quiet and any(f.path != "-" for f in report.files):
         _err(summary(report, settings.mode))
+    return _exit_code(report, settings, stdin_diff)
+
+
+def _exit_code(report: RunReport, settings: Settings, stdin_diff: bool) -> int:
+    from dockerfix.settings import Mode
+
     if report.failed:
         return EXIT_ERROR
     pending = [f for f in report.changed if f.path != "-" or settings.mode is Mode.CHECK or stdin_diff]

@@ -135,6 +135,8 @@ def fix_document(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> FixR
     """Run ``rules`` on ``doc`` to a fixed point. Raises VerificationError if a pass produced a
     file that does not verify (the caller then leaves the file untouched)."""
     unsafe = ctx.settings.unsafe_fixes
+    if suppressions(doc).skip_file:
+        return FixResult(doc.source, doc.source, (), True)
     reported: list[Finding] = []
     current = doc
     for iteration in range(ctx.settings.max_iterations):

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dockerfix.config import ConfigError, ConfigFinder
 from dockerfix.context.build_context import BuildContext, DirectoryContext
 from dockerfix.context.dockerignore import DockerIgnoreError
 from dockerfix.diagnostics import Diagnostic
@@ -54,7 +55,13 @@ class RunReport:
 
 
 def selected_rules(settings: Settings) -> list[Rule]:
-    return [rule() for rule in ALL_RULES if settings.enabled(rule.code)]
+    """The enabled rules; cache mounts (DFX2xx) only when every builder the project names runs
+    them as BuildKit does (kaniko would bake the caches into the image, the legacy builder fails)."""
+    return [
+        rule()
+        for rule in ALL_RULES
+        if settings.enabled(rule.code) and (settings.buildkit_only or not rule.code.startswith("DFX2"))
+    ]
 
 
 def build_context_for(path: Path | None, settings: Settings) -> tuple[BuildContext | None, Diagnostic | None]:
@@ -143,19 +150,42 @@ def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None) ->
     from dockerfix.discovery import find_dockerfiles
 
     report = RunReport()
-    rules = selected_rules(settings)
+    finder = ConfigFinder(settings.config, settings.isolated)
+    rules: dict[Settings, list[Rule]] = {}
+
+    def rules_for(file_settings: Settings) -> list[Rule]:
+        if file_settings not in rules:
+            rules[file_settings] = selected_rules(file_settings)
+        return rules[file_settings]
+
     seen: set[Path] = set()
     for item in paths:
         if item == STDIN:
             data = stdin if stdin is not None else b""
-            report.files.append(process_bytes(data, STDIN, None, settings, rules))
+            try:
+                config = finder.for_file(Path.cwd() / "Dockerfile")
+            except ConfigError as exc:
+                report.errors.append(str(exc))
+                continue
+            file_settings = settings.for_file(config, None)
+            report.files.append(process_bytes(data, STDIN, None, file_settings, rules_for(file_settings)))
             continue
-        found, errors = find_dockerfiles(Path(item))
+        named = Path(item)
+        found, errors = find_dockerfiles(named)
         report.errors.extend(errors)
         for path in found:
             key = path.resolve()
             if key in seen:  # named twice, or found through two arguments
                 continue
             seen.add(key)
-            report.files.append(process_file(path, str(path), settings, rules))
+            try:
+                config = finder.for_file(path)
+            except ConfigError as exc:
+                if str(exc) not in report.errors:
+                    report.errors.append(str(exc))
+                continue
+            if config is not None and path != named and config.excludes(path):
+                continue  # excluded by the configuration (a file named on the command line is not)
+            file_settings = settings.for_file(config, path)
+            report.files.append(process_file(path, str(path), file_settings, rules_for(file_settings)))
     return report

@@ -1,5 +1,6 @@
 """Inline suppressions: `# dockerfix: ignore=CODE[,CODE]` on a comment line directly above an
-instruction, or `# dockerfix: global ignore=CODE` anywhere (no codes: every rule)."""
+instruction, `# dockerfix: global ignore=CODE` anywhere (no codes: every rule), and
+`# dockerfix: skip-file` anywhere (the file is left as it is, with nothing reported)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from dockerfix.document.model import Document
 from dockerfix.rules.base import Finding
 
+_SKIP_FILE = re.compile(r"^\s*#\s*dockerfix:\s*skip-file\s*$", re.I)
 _COMMENT = re.compile(r"^\s*#\s*dockerfix:\s*(global\s+)?ignore(?:\s*=\s*([A-Za-z0-9, ]+))?\s*$", re.I)
 ALL = "*"
 
@@ -18,6 +20,7 @@ ALL = "*"
 class Suppressions:
     by_line: dict[int, frozenset[str]]  # instruction start line -> codes (ALL for every code)
     everywhere: frozenset[str]
+    skip_file: bool = False
 
     def suppresses(self, finding: Finding) -> bool:
         codes = self.everywhere | self.by_line.get(finding.line, frozenset())
@@ -51,8 +54,12 @@ def suppressions(doc: Document) -> Suppressions:
 def _read(doc: Document) -> Suppressions:
     everywhere: set[str] = set()
     marked: dict[int, frozenset[str]] = {}
+    skip = False
     for i, line in enumerate(doc.lines):
         if "dockerfix" not in line:
+            continue
+        if _SKIP_FILE.match(line):
+            skip = True
             continue
         m = _COMMENT.match(line)
         if not m:
@@ -67,4 +74,4 @@ def _read(doc: Document) -> Suppressions:
             codes = frozenset().union(*(marked.get(i, frozenset()) for i in range(inst.comment_start, inst.start)))
             if codes:
                 by_line[inst.start] = codes
-    return Suppressions(by_line, frozenset(everywhere))
+    return Suppressions(by_line, frozenset(everywhere), skip)
