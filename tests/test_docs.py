@@ -31,3 +31,31 @@ def test_readme_example_diff_is_current(tmp_path: Path) -> None:
     report = process_file(copy / "Dockerfile", "examples/python-service/Dockerfile", settings, selected_rules(settings))
     assert report.output is not None
     assert unified_diff(report.original or b"", report.output, "examples/python-service/Dockerfile") == shown.group(1)
+
+
+def test_cli_doc_names_every_option() -> None:
+    """docs/cli.md lists every option of the command (a new option without docs fails here)."""
+    import typer.main
+
+    from dockerfix.cli import app
+
+    command = typer.main.get_command(app)
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert len(command.params) > 10
+    for param in command.params:
+        for opt in getattr(param, "opts", []):
+            if opt.startswith("--"):
+                assert f"`{opt}" in text, f"{opt} is not documented in docs/cli.md"
+
+
+def test_configuration_doc_names_every_key() -> None:
+    import re
+
+    from dockerfix import config
+
+    source = Path(config.__file__).read_text(encoding="utf-8")
+    known = re.search(r"known = \{([^}]*)\}", source)
+    assert known is not None
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    for key in re.findall(r'"([a-z-]+)"', known.group(1)):
+        assert f"| `{key}` |" in text, f"{key} is not documented in docs/configuration.md"

@@ -28,7 +28,7 @@ def hooks_rev() -> str:
 
 def _repo(tmp_path: Path, hook: str, rev: str) -> Path:
     repo = tmp_path / "repo"
-    repo.mkdir()
+    repo.mkdir(parents=True)
     _git(repo, "init", "-q")
     (repo / "Dockerfile").write_text(DOCKERFILE)
     (repo / "requirements.txt").write_text("flask\n")
