@@ -147,6 +147,7 @@ class ConfigFinder:
         self.given = given
         self.isolated = isolated
         self._loaded: dict[Path, Config | ConfigError] = {}
+        self._found: dict[Path, Path | None] = {}  # folder -> its configuration file
 
     def _load(self, path: Path) -> Config:
         key = path.resolve()
@@ -165,5 +166,23 @@ class ConfigFinder:
             return None
         if self.given is not None:
             return self._load(self.given)
-        path = find_config(dockerfile.resolve().parent)
+        path = self._find(dockerfile.resolve().parent)
         return self._load(path) if path is not None else None
+
+    def _find(self, folder: Path) -> Path | None:
+        """find_config, remembering every folder on the way (files of one tree share them)."""
+        walked: list[Path] = []
+        found: Path | None = None
+        for current in (folder, *folder.parents):
+            if current in self._found:
+                found = self._found[current]
+                break
+            walked.append(current)
+            candidates = [current / n for n in (".dockerfix.toml", "pyproject.toml")]
+            hit = next((c for c in candidates if c.is_file() and _declares(c)), None)
+            if hit is not None:
+                found = hit
+                break
+        for current in walked:
+            self._found[current] = found
+        return found
