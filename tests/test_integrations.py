@@ -134,6 +134,15 @@ def test_github_annotations(repo: Path, capsysbinary: pytest.CaptureFixture[byte
     assert lines[1].startswith("::warning file=Dockerfile,line=4,title=DFX201::")
 
 
+def test_sarif_check_rejects_what_the_schema_rejects() -> None:
+    good = {"version": "2.1.0", "$schema": "x", "runs": [{"tool": {"driver": {"name": "d", "rules": []}}, "results": []}]}
+    _check_sarif(good)
+    bad = json.loads(json.dumps(good))
+    bad["runs"][0]["results"] = [{"ruleId": "DFX101", "level": "fatal", "message": {"text": "m"}, "locations": []}]
+    with pytest.raises(Exception, match="level"):
+        _check_sarif(bad)
+
+
 def test_sarif_report_is_sarif_2_1_0(repo: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     out = repo / "report.sarif"
     r = run_main(capsysbinary, "--format", "sarif", "--output-file", str(out), ".")
@@ -148,8 +157,11 @@ def test_sarif_report_is_sarif_2_1_0(repo: Path, capsysbinary: pytest.CaptureFix
 
 
 def _check_sarif(log: dict[str, object]) -> None:
-    """The parts of the SARIF 2.1.0 schema a log must satisfy (required properties, their types
-    and enumerations) for the objects dockerfix writes."""
+    """The log against SARIF 2.1.0: sarif-pydantic's model of the schema (required properties,
+    types, enumerations), then what code scanning relies on (rule ids, levels, lines, fixes)."""
+    from sarif_pydantic import Sarif
+
+    Sarif.model_validate(log)
     assert log["version"] == "2.1.0" and isinstance(log["$schema"], str)
     runs = log["runs"]
     assert isinstance(runs, list) and len(runs) == 1
