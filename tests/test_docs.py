@@ -59,3 +59,17 @@ def test_configuration_doc_names_every_key() -> None:
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     for key in re.findall(r'"([a-z-]+)"', known.group(1)):
         assert f"| `{key}` |" in text, f"{key} is not documented in docs/configuration.md"
+
+
+def test_bot_doc_names_every_option() -> None:
+    import typer.main
+
+    from dockerfix.cli import pr_app
+
+    command = typer.main.get_command(pr_app)
+    text = (ROOT / "docs" / "bot.md").read_text(encoding="utf-8")
+    assert len(command.params) > 10
+    for param in command.params:
+        for opt in getattr(param, "opts", []):
+            if opt.startswith("--"):
+                assert f"`{opt}" in text, f"{opt} is not documented in docs/bot.md"

@@ -25,6 +25,7 @@ EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 rules_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 verify_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+pr_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 
 
 def _codes(values: list[str] | None) -> tuple[str, ...]:
@@ -254,12 +255,76 @@ def verify(
     raise typer.Exit(report.exit_code)
 
 
+@pr_app.command(
+    help=(
+        "Open (or update) a pull request with dockerfix's fixes for the git checkout REPO_DIR "
+        "(default: .), or for every repository listed in --repos FILE. The fixes are made on a "
+        "fresh worktree of the default branch; your checkout is not touched. The token comes "
+        "from GITHUB_TOKEN or DOCKERFIX_TOKEN. Exit status: 0 done (or nothing to do), 2 a "
+        "repository failed."
+    )
+)
+def pr(
+    repo_dir: Annotated[Path, typer.Argument(help="A git checkout (default: .).")] = Path("."),
+    repos: Annotated[Optional[Path], typer.Option("--repos", help="A file of clone URLs or owner/name, one per line.")] = None,
+    branch: Annotated[str, typer.Option("--branch", help="The branch of the pull request.")] = "dockerfix/build-cache",
+    remote: Annotated[str, typer.Option("--remote", help="The remote to push to.")] = "origin",
+    base: Annotated[Optional[str], typer.Option("--base", help="The branch to start from (default: the remote's HEAD).")] = None,
+    repo: Annotated[Optional[str], typer.Option("--repo", help="OWNER/NAME, when the remote URL does not say.")] = None,
+    api_url: Annotated[Optional[str], typer.Option("--api-url", help="The forge's API (default: GITHUB_API_URL or https://api.github.com; Gitea: https://host/api/v1).")] = None,
+    clone_base: Annotated[str, typer.Option("--clone-base", help="Where owner/name lines of --repos are cloned from.")] = "https://github.com",
+    author: Annotated[Optional[str], typer.Option("--author", help="'Name <email>' for the commit (default: git config, else dockerfix[bot]).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the branch, commit message, diff and body; push nothing.")] = False,
+    reopen: Annotated[bool, typer.Option("--reopen", help="Reopen a pull request that was closed without merging.")] = False,
+    allow_dirty: Annotated[bool, typer.Option("--allow-dirty", help="Run even with uncommitted changes in the checkout.")] = False,
+    verify_builds: Annotated[bool, typer.Option("--verify", help="Build with `dockerfix verify` and put its table in the body.")] = False,
+    network: Annotated[Optional[str], typer.Option("--network", help="--network for the --verify builds.")] = None,
+    unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply fixes marked unsafe.")] = False,
+) -> None:
+    import re as _re
+
+    from dockerfix.bot.pr import PrOptions, many, open_pull_request, summary
+    from dockerfix.settings import Settings
+
+    parsed_author: tuple[str, str] | None = None
+    if author is not None:
+        m = _re.fullmatch(r"\s*(.+?)\s*<([^<>@\s]+@[^<>\s]+)>\s*", author)
+        if not m:
+            raise typer.BadParameter("expected 'Name <email>'", param_hint="--author")
+        parsed_author = (m.group(1), m.group(2))
+    token = os.environ.get("DOCKERFIX_TOKEN") or os.environ.get("GITHUB_TOKEN") or None
+    options = PrOptions(
+        repo_dir=repo_dir, branch=branch, remote=remote, base=base, api_url=api_url, slug=repo, token=token,
+        author=parsed_author, dry_run=dry_run, reopen=reopen, allow_dirty=allow_dirty, verify=verify_builds,
+        network=network, settings=Settings(unsafe_fixes=unsafe_fixes),
+    )  # fmt: skip
+    if repos is not None:
+        try:
+            lines = repos.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot read {repos}: {exc.strerror or exc}", param_hint="--repos") from None
+        results = many(lines, options, clone_base, progress=_err)
+        for r in results:
+            if r.output:
+                sys.stdout.write(f"=== {r.repo}\n{r.output}\n")
+        sys.stdout.write(summary(results))
+        raise typer.Exit(EXIT_ERROR if any(r.failed for r in results) else EXIT_CLEAN)
+    result = open_pull_request(options)
+    if result.output:
+        sys.stdout.write(result.output)
+    line = f"{result.repo}: {result.status}: {result.message}" + (f" {result.url}" if result.url else "")
+    (_err if result.failed else lambda t: sys.stdout.write(t + "\n"))(line)
+    raise typer.Exit(EXIT_ERROR if result.failed else EXIT_CLEAN)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["rules"]:
         rules_app(args[1:], prog_name="dockerfix rules")
     elif args[:1] == ["verify"]:
         verify_app(args[1:], prog_name="dockerfix verify")
+    elif args[:1] == ["pr"]:
+        pr_app(args[1:], prog_name="dockerfix pr")
     else:
         app(args, prog_name="dockerfix")
 

@@ -1,0 +1,229 @@
+"""One pull request per repository: fix on a fresh worktree of the default branch, push to a
+branch, open the pull request or bring the open one up to date. Returns results; never prints."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from dockerfix.bot.body import TITLE, body, commit_message
+from dockerfix.bot.forge import GITHUB_API, Forge, ForgeError
+from dockerfix.bot.git import Git, GitError, default_branch, owner_and_repo
+from dockerfix.runner import FileReport, run
+from dockerfix.settings import Mode, Settings
+
+DEFAULT_BRANCH = "dockerfix/build-cache"
+BOT_AUTHOR = ("dockerfix[bot]", "dockerfix-bot@users.noreply.github.com")
+
+
+@dataclass(frozen=True)
+class PrOptions:
+    repo_dir: Path
+    branch: str = DEFAULT_BRANCH
+    remote: str = "origin"
+    base: str | None = None
+    api_url: str | None = None  # default: GITHUB_API_URL, else api.github.com
+    slug: str | None = None  # owner/name when the remote URL does not say
+    token: str | None = None
+    author: tuple[str, str] | None = None  # (name, email)
+    dry_run: bool = False
+    reopen: bool = False
+    allow_dirty: bool = False
+    verify: bool = False
+    network: str | None = None  # for --verify builds
+    settings: Settings = field(default_factory=Settings)
+
+
+@dataclass
+class PrResult:
+    repo: str
+    status: str  # opened, updated, unchanged, skipped, dry-run, failed
+    message: str
+    url: str = ""
+    output: str = ""  # the dry run's branch, commit message, diff and body
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+class _Fail(Exception):
+    pass
+
+
+ForgeFactory = Callable[[str, str, str, "str | None"], Forge]
+
+
+def open_pull_request(options: PrOptions, make_forge: ForgeFactory = Forge) -> PrResult:
+    name = options.slug or str(options.repo_dir)
+    try:
+        return _Run(options, make_forge).go()
+    except (_Fail, GitError, ForgeError) as exc:
+        return PrResult(name, "failed", str(exc))
+
+
+class _Run:
+    def __init__(self, options: PrOptions, make_forge: ForgeFactory) -> None:
+        self.o = options
+        self.make_forge = make_forge
+        self.git = Git(options.repo_dir, options.token)
+
+    def go(self) -> PrResult:
+        o, git = self.o, self.git
+        if not o.repo_dir.is_dir() or not git.ok("rev-parse", "--is-inside-work-tree"):
+            raise _Fail(f"{o.repo_dir} is not a git checkout")
+        if not git.ok("remote", "get-url", o.remote):
+            raise _Fail(f"the checkout has no remote {o.remote!r} (give --remote)")
+        url = git.run("remote", "get-url", o.remote)
+        slug = o.slug or ("/".join(owner_and_repo(url) or ()) or None)
+        if slug is None or slug.count("/") != 1:
+            raise _Fail(f"cannot tell owner/name from the remote URL {_safe(url)} (give --repo OWNER/NAME)")
+        owner, repo = slug.split("/")
+        if not o.allow_dirty and git.run("status", "--porcelain"):
+            raise _Fail("the checkout has uncommitted changes (commit them, or --allow-dirty)")
+        git.run("fetch", "--quiet", o.remote)
+        base = o.base or default_branch(git, o.remote)
+        work = Path(tempfile.mkdtemp(prefix="dockerfix-pr-"))
+        try:
+            git.run("worktree", "add", "--quiet", "--detach", str(work), f"{o.remote}/{base}")
+            return self._in_worktree(Git(work, o.token), work, slug, owner, repo, base)
+        finally:
+            git.run("worktree", "remove", "--force", str(work), check=False)
+            shutil.rmtree(work, ignore_errors=True)
+            git.run("worktree", "prune", check=False)
+
+    def _in_worktree(self, wt: Git, work: Path, slug: str, owner: str, repo: str, base: str) -> PrResult:
+        o = self.o
+        tables = self._verify(work) if o.verify else []
+        report = run([str(work)], replace(o.settings, mode=Mode.WRITE, context=None))
+        changed = [_relative(f, work) for f in report.files if f.written]
+        if not changed:
+            problems = "; ".join(report.errors + [f"{d.code} {d.message}" for f in report.files for d in f.diagnostics])
+            return PrResult(slug, "unchanged", "nothing to change" + (f" ({problems})" if problems else ""))
+        message = commit_message(changed)
+        text = body(changed, tables)
+        if o.dry_run:
+            diff = wt.run("diff")
+            output = (
+                f"branch: {o.branch} (from {base})\n\n--- commit message ---\n{message}\n--- diff ---\n{diff}\n\n"
+                f"--- pull request: {TITLE} ---\n{text}"
+            )
+            return PrResult(slug, "dry-run", f"would push {o.branch} and open a pull request into {base}", output=output)
+        forge = self.make_forge(o.api_url or os.environ.get("GITHUB_API_URL") or GITHUB_API, owner, repo, o.token)
+        pulls = forge.pulls(o.branch)
+        open_pulls = [p for p in pulls if p.state == "open"]
+        closed = [p for p in pulls if p.state == "closed" and not p.merged]
+        if not open_pulls and closed and not o.reopen:
+            return PrResult(
+                slug, "skipped", f"pull request #{closed[0].number} from {o.branch} was closed without merging; "
+                "not reopened (--reopen does)", closed[0].url,
+            )  # fmt: skip
+        pushed = self._commit_and_push(wt, message)
+        if open_pulls:
+            pull = open_pulls[0]
+            if not pushed and pull.title == TITLE and pull.body == text:
+                return PrResult(slug, "unchanged", f"pull request #{pull.number} is up to date", pull.url)
+            pull = forge.update(pull.number, TITLE, text)
+            return PrResult(slug, "updated", f"updated pull request #{pull.number}", pull.url)
+        if closed and o.reopen:
+            pull = forge.update(closed[0].number, TITLE, text, reopen=True)
+            return PrResult(slug, "updated", f"reopened pull request #{pull.number}", pull.url)
+        pull = forge.create(TITLE, text, o.branch, base)
+        return PrResult(slug, "opened", f"opened pull request #{pull.number}", pull.url)
+
+    def _commit_and_push(self, wt: Git, message: str) -> bool:
+        """Commit on the detached worktree and force-push it to the branch, unless the branch
+        already holds the same tree. Whether it pushed."""
+        o = self.o
+        name, email = o.author or self._author()
+        wt.run("add", "-A")
+        wt.run("-c", f"user.name={name}", "-c", f"user.email={email}", "commit", "--quiet", "-m", message)
+        remote_ref = f"refs/remotes/{o.remote}/{o.branch}"
+        if wt.ok("rev-parse", "--verify", "--quiet", remote_ref):
+            if wt.run("rev-parse", f"{remote_ref}^{{tree}}") == wt.run("rev-parse", "HEAD^{tree}"):
+                return False
+        wt.run("push", "--quiet", "--force", o.remote, f"HEAD:refs/heads/{o.branch}")
+        return True
+
+    def _author(self) -> tuple[str, str]:
+        name = self.git.run("config", "user.name", check=False)
+        email = self.git.run("config", "user.email", check=False)
+        return (name, email) if name and email else BOT_AUTHOR
+
+    def _verify(self, work: Path) -> list[str]:
+        """`dockerfix verify` on every Dockerfile that would change, as tables for the body."""
+        from dockerfix.verify.procedure import VerifyOptions, verify
+        from dockerfix.verify.report import render
+
+        check = run([str(work)], replace(self.o.settings, mode=Mode.CHECK, context=None))
+        tables = []
+        for f in check.changed:
+            report = verify(VerifyOptions(Path(f.path), settings=self.o.settings, network=self.o.network))
+            tables.append(render(report).replace(str(work) + "/", ""))
+        return tables
+
+
+def _relative(f: FileReport, work: Path) -> FileReport:
+    path = Path(f.path)
+    try:
+        shown = path.resolve().relative_to(work.resolve()).as_posix()
+    except ValueError:
+        shown = f.path
+    return replace(f, path=shown)
+
+
+def _safe(url: str) -> str:
+    """A URL without credentials in it."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://{rest.split('@', 1)[1]}"
+    return url
+
+
+def clone_url(line: str, clone_base: str) -> tuple[str, str | None]:
+    """The clone URL for a line of --repos, and its owner/name when the line is one."""
+    text = line.strip()
+    if "://" in text or text.startswith(("/", ".")) or "@" in text:
+        slug = owner_and_repo(text)
+        return text, "/".join(slug) if slug else None
+    return f"{clone_base.rstrip('/')}/{text}.git", text
+
+
+def many(
+    lines: list[str], options: PrOptions, clone_base: str, progress: Callable[[str], None] = lambda _: None,
+    make_forge: ForgeFactory = Forge,
+) -> list[PrResult]:  # fmt: skip
+    """Clone each repository into a temporary folder and open its pull request; one failure
+    never stops the others."""
+    results: list[PrResult] = []
+    repos = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+    for k, line in enumerate(repos, start=1):
+        url, slug = clone_url(line, clone_base)
+        progress(f"[{k}/{len(repos)}] {slug or _safe(url)}")
+        root = Path(tempfile.mkdtemp(prefix="dockerfix-clone-"))
+        try:
+            Git(root, options.token).run("clone", "--quiet", url, "repo")
+            result = open_pull_request(replace(options, repo_dir=root / "repo", slug=slug or options.slug), make_forge)
+        except GitError as exc:
+            result = PrResult(slug or _safe(url), "failed", str(exc))
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        results.append(result)
+        progress(f"[{k}/{len(repos)}] {result.repo}: {result.status}: {result.message}")
+    return results
+
+
+def summary(results: list[PrResult]) -> str:
+    width = max([len(r.repo) for r in results] + [10])
+    lines = [f"{'repository':<{width}}  {'result':<9}  details"]
+    for r in results:
+        lines.append(f"{r.repo:<{width}}  {r.status:<9}  {r.message}{'  ' + r.url if r.url else ''}")
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    lines.append(", ".join(f"{n} {status}" for status, n in counts.items()))
+    return "\n".join(lines) + "\n"
