@@ -23,8 +23,8 @@ def _why(code: str) -> str:
     rule = rule_by_code(code)
     summary = rule.summary if rule is not None else code
     return (
-        f"{summary[:1].upper()}{summary[1:]}: a BuildKit cache mount now keeps the downloads between builds, "
-        "and nothing of it reaches the image."
+        f"Found here: {summary}. A BuildKit cache mount now keeps the downloads between builds, and "
+        "nothing of it reaches the image."
     )
 
 
