@@ -23,7 +23,7 @@ from dockerfix.document.shell import Command, Script, ShellWord
 from dockerfix.document.state import State
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.packages import Call, Grammar, read_call, runs_tool
-from dockerfix.rules._common import flags_end, json_separator, platform_problem, remove_json_element
+from dockerfix.rules._common import flags_end, json_separator, platform_problem, remove_json_element, run_user
 from dockerfix.rules._mounts import (
     cache_id,
     covering,
@@ -135,6 +135,16 @@ class PackageCacheRule(Rule):
         """The mounts and edits for one RUN, None when it needs none; raise NotAdded to leave it
         alone and say why."""
         raise NotImplementedError
+
+    def root_installs(self, run: Run, subcommands: frozenset[str]) -> list[Call]:
+        """The calls of the RUN that install (their subcommand is one of ``subcommands``); the
+        tool must run as root (or through sudo), else NotAdded."""
+        installs = [c for c in run.calls if c.subcommand in subcommands]
+        if installs:
+            user = run_user(run.state)
+            if not user.root and not all(c.sudo for c in run.calls):
+                raise NotAdded(user.problem or f"{self.tool} runs as user {user.name}, not as root")
+        return installs
 
     def leaves(self, prior: Run, target: str) -> bool:
         """Whether an earlier RUN's tool leaves files at ``target`` in the image."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dockerfix.ecosystems.packages import APK, Call
-from dockerfix.rules._common import run_user
 from dockerfix.rules._mounts import within
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run, removed_paths
 from dockerfix.rules.base import Example
@@ -118,12 +117,9 @@ class ApkCacheMount(PackageCacheRule):
     )
 
     def plan(self, run: Run) -> Plan | None:
-        installs = [c for c in run.calls if c.subcommand in INSTALLS]
+        installs = self.root_installs(run, INSTALLS)
         if not installs:
             return None
-        user = run_user(run.state)
-        if not user.root and not all(c.sudo for c in run.calls):
-            raise NotAdded(user.problem or f"apk runs as user {user.name}, not as root")
         for call in run.calls:
             for option in ("--cache-dir", "-p", "--root"):
                 if call.has(option):

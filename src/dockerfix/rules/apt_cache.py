@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from dockerfix.ecosystems.packages import APT
-from dockerfix.rules._common import run_user
 from dockerfix.rules._mounts import external_base, image_slug, within
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run, removed_paths
 from dockerfix.rules.base import Example
@@ -153,7 +152,7 @@ class AptCacheMount(PackageCacheRule):
     )
 
     def plan(self, run: Run) -> Plan | None:
-        downloads = [c for c in run.calls if c.subcommand in DOWNLOADS]
+        downloads = self.root_installs(run, DOWNLOADS)
         if not downloads:
             return None
         self._preconditions(run)
@@ -182,9 +181,6 @@ class AptCacheMount(PackageCacheRule):
         return plan
 
     def _preconditions(self, run: Run) -> None:
-        user = run_user(run.state)
-        if not user.root and not all(c.sudo for c in run.calls):
-            raise NotAdded(user.problem or f"apt runs as user {user.name}, not as root")
         for call in run.calls:
             if "APT_CONFIG" in call.invocation.env:
                 raise NotAdded("APT_CONFIG points apt at a configuration the Dockerfile does not show")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from dockerfix.ecosystems.packages import DNF, Call
-from dockerfix.rules._common import run_user
 from dockerfix.rules._mounts import external_base
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run
 from dockerfix.rules.base import Example
@@ -165,12 +164,9 @@ class RpmCacheMount(PackageCacheRule):
     )
 
     def plan(self, run: Run) -> Plan | None:
-        installs = [c for c in run.calls if c.subcommand in INSTALLS]
+        installs = self.root_installs(run, INSTALLS)
         if not installs:
             return None
-        user = run_user(run.state)
-        if not user.root and not all(c.sudo for c in run.calls):
-            raise NotAdded(user.problem or f"{installs[0].name} runs as user {user.name}, not as root")
         base = external_base(run.doc, run.stage)
         targets: dict[str, str] = {}
         for call in installs:

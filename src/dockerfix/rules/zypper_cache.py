@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dockerfix.ecosystems.packages import ZYPPER
-from dockerfix.rules._common import run_user
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run
 from dockerfix.rules.base import Example
 
@@ -108,12 +107,9 @@ class ZypperCacheMount(PackageCacheRule):
     )
 
     def plan(self, run: Run) -> Plan | None:
-        installs = [c for c in run.calls if c.subcommand in INSTALLS]
+        installs = self.root_installs(run, INSTALLS)
         if not installs:
             return None
-        user = run_user(run.state)
-        if not user.root and not all(c.sudo for c in run.calls):
-            raise NotAdded(user.problem or f"zypper runs as user {user.name}, not as root")
         for call in run.calls:
             own = ("--no-refresh", "-R", "--root", "--installroot", "-C", "--cache-dir", "--raw-cache-dir",
                    "--solv-cache-dir", "--pkg-cache-dir", "-c", "--config", "-D", "--reposd-dir")  # fmt: skip
