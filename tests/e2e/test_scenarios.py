@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS, Environment
+from conftest import ROOT, SCENARIOS, Environment
 
 from dockerfix.settings import Settings
 from dockerfix.verify.procedure import VerifyOptions, verify
@@ -57,9 +57,10 @@ def _check(report: VerifyReport, expected: dict[str, object]) -> None:
 @pytest.mark.parametrize("scenario", CASES, ids=[p.name for p in CASES])
 def test_scenario(scenario: Path, e2e: Environment, tmp_path: Path) -> None:
     work = tmp_path / scenario.name
-    subprocess.run(["cp", "-a", str(scenario), str(work)], check=True)
-    before = _files(work)
     expected = tomllib.loads((scenario / "scenario.toml").read_text())
+    source = ROOT / str(expected["source"]) if "source" in expected else scenario  # a folder of the project
+    subprocess.run(["cp", "-a", str(source), str(work)], check=True)
+    before = _files(work)
     if scenario.name == "issue-example":
         # through the command line, as a user runs it
         proc = subprocess.run(
