@@ -36,19 +36,9 @@ def _codes(text: str | None) -> frozenset[str]:
     return frozenset(c.strip().upper() for c in text.split(",") if c.strip())
 
 
-_SEEN: dict[int, tuple[Document, Suppressions]] = {}
-
-
 def suppressions(doc: Document) -> Suppressions:
     """The suppressions of a document (every rule asks; they are read once per document)."""
-    hit = _SEEN.get(id(doc))
-    if hit is not None and hit[0] is doc:
-        return hit[1]
-    if len(_SEEN) > 64:
-        _SEEN.clear()
-    found = _read(doc)
-    _SEEN[id(doc)] = (doc, found)
-    return found
+    return doc.memo("suppressions", lambda: _read(doc))
 
 
 def _read(doc: Document) -> Suppressions:

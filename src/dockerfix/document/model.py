@@ -6,7 +6,8 @@ import bisect
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from dockerfix.document.shell import Script, exec_script, parse_shell
 from dockerfix.document.source import SourceText
@@ -14,6 +15,8 @@ from dockerfix.document.source import SourceText
 if TYPE_CHECKING:
     from dockerfix.document.state import State
 from dockerfix.document.words import Word, split_words
+
+T = TypeVar("T")
 
 # BuildKit's instruction set (frontend/dockerfile/command); MAINTAINER is deprecated but valid.
 KEYWORDS = frozenset(
@@ -146,10 +149,18 @@ class Document:
     directive_end: int  # first line after the directive block
     instructions: tuple[Instruction, ...]
     stages: tuple[Stage, ...] = field(default=())
+    _memo: dict[Hashable, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def lines(self) -> tuple[str, ...]:
         return self.source.lines
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value derived from this document, computed once: several rules ask the same question
+        of the same document in one pass (its suppressions, where an install is ...)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast(T, self._memo[key])
 
     def directive(self, name: str) -> Directive | None:
         for d in self.directives:

@@ -152,12 +152,6 @@ def read_call(command: Command, grammar: Grammar) -> Call | None:
 _MENTIONS: dict[frozenset[str], re.Pattern[str]] = {}
 
 
-def mentions_any(text: str, grammar: Grammar) -> bool:
-    """A quick test before a RUN is read: does the text contain a tool's name at all? (A heredoc
-    RUN's body is not in its arguments; it is checked when the RUN is read.)"""
-    return "<<" in text or any(name in text for name in grammar.names)
-
-
 def runs_tool(text: str, grammar: Grammar) -> bool:
     """Whether text mentions one of the tools: a quick filter before a RUN is read, and the test
     for RUNs that cannot be read."""

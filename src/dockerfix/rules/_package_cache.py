@@ -93,27 +93,22 @@ class Run:
         return m is not None and m.type == "cache"
 
 
-_USED: dict[int, tuple[Document, dict[int, frozenset[str]]]] = {}
-
-
 def _tools_used(doc: Document) -> dict[int, frozenset[str]]:
     """For every RUN and ONBUILD, the command names among the first words of its commands ("*"
     where the RUN cannot be read that way): one look per document for all the package rules."""
-    hit = _USED.get(id(doc))
-    if hit is not None and hit[0] is doc:
-        return hit[1]
-    used: dict[int, frozenset[str]] = {}
-    for inst in doc.instructions:
-        if inst.kind == "ONBUILD" or (inst.kind == "RUN" and (inst.heredocs or inst.script.opaque)):
-            used[inst.index] = frozenset({"*"})
-        elif inst.kind == "RUN":
-            used[inst.index] = frozenset(
-                w.value.rsplit("/", 1)[-1] for cmd in inst.script.commands for w in cmd.argv[:8]
-            )
-    if len(_USED) > 64:
-        _USED.clear()
-    _USED[id(doc)] = (doc, used)
-    return used
+
+    def compute() -> dict[int, frozenset[str]]:
+        used: dict[int, frozenset[str]] = {}
+        for inst in doc.instructions:
+            if inst.kind == "ONBUILD" or (inst.kind == "RUN" and (inst.heredocs or inst.script.opaque)):
+                used[inst.index] = frozenset({"*"})
+            elif inst.kind == "RUN":
+                used[inst.index] = frozenset(
+                    w.value.rsplit("/", 1)[-1] for cmd in inst.script.commands for w in cmd.argv[:8]
+                )
+        return used
+
+    return doc.memo("tools used", compute)
 
 
 def removed_paths(run: Run) -> list[tuple[int, str]]:
@@ -184,9 +179,7 @@ class PackageCacheRule(Rule):
             return None
         script = inst.script
         if script.opaque:
-            if runs_tool(inst.args, self.grammar):
-                return self.finding(inst.start, f"this RUN is left alone: cannot read its shell ({script.opaque})")
-            return None
+            return self.finding(inst.start, f"this RUN is left alone: cannot read its shell ({script.opaque})")
         calls = [c for c in (read_call(cmd, self.grammar) for cmd in script.commands) if c is not None]
         if not calls:
             return None

@@ -381,9 +381,6 @@ def _context_has(build: BuildContext, rel: str) -> bool:
     return (build.is_file(rel) or build.is_dir(rel)) and not build.is_ignored(rel)
 
 
-_FOUND: dict[tuple[int, int, int], tuple[Document, tuple[Instruction | None, str | None]]] = {}
-
-
 def _find_install(
     doc: Document,
     stage: Stage,
@@ -395,15 +392,9 @@ def _find_install(
 ) -> tuple[Instruction | None, str | None]:
     """The first install after the copy and why the instructions in between may not move (see
     _search_install); DFX101 and DFX102 ask the same question of the same document."""
-    key = (id(doc), copy.index, k)
-    hit = _FOUND.get(key)
-    if hit is not None and hit[0] is doc:
-        return hit[1]
-    if len(_FOUND) > 256:
-        _FOUND.clear()
-    found = _search_install(doc, stage, k, copy, dest, dest_abs, build)
-    _FOUND[key] = (doc, found)
-    return found
+    return doc.memo(
+        ("install after", copy.index, k), lambda: _search_install(doc, stage, k, copy, dest, dest_abs, build)
+    )
 
 
 def _search_install(
