@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dockerfix.document.shell import Command
+from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
 
 ReadText = Callable[[str], "str | None"]  # a context-relative path (from the install's folder)
@@ -237,10 +238,9 @@ def context_free_tool(command: Command) -> bool:
 
 def uv_pip_command(command: Command) -> Command | None:
     """`uv pip install ...` as the `pip install ...` it mirrors (same requirement options)."""
-    argv = command.argv
-    k = 0
-    while k < len(argv) and argv[k].value in ("sudo", "env", "exec"):
-        k += 1
-    if len(argv) > k + 1 and argv[k].value.rsplit("/", 1)[-1] == "uv" and argv[k + 1].value == "pip":
-        return replace(command, argv=argv[k + 1 :])
+    inv = unwrap(command)
+    if inv is None or len(inv.argv) < 2:
+        return None
+    if inv.argv[0].value.rsplit("/", 1)[-1] == "uv" and inv.argv[1].value == "pip":
+        return replace(command, argv=inv.argv[1:])
     return None

@@ -15,7 +15,7 @@ from typing import ClassVar
 from dockerfix.document.state import State
 from dockerfix.ecosystems.packages import Call, Grammar
 from dockerfix.rules._common import RunUser, run_user
-from dockerfix.rules._mounts import earlier, external_base
+from dockerfix.rules._mounts import earlier, external_base, image_slug
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run
 from dockerfix.rules.base import Example
 
@@ -545,7 +545,9 @@ class PdmCacheMount(PythonToolCache):
 
 
 # Images whose conda lives at /opt/conda, and the user they run as when the Dockerfile sets none.
-_CONDA_BASES = re.compile(r"^(continuumio/(miniconda3|anaconda3)|condaforge/(miniforge3|mambaforge|miniforge-pypy3)|mambaorg/micromamba)(:|@|$)")
+# on image slugs (image_slug): the image's path and tag joined by "-"
+_CONDA_BASES = re.compile(r"^(continuumio-(miniconda3|anaconda3)|condaforge-(miniforge3|mambaforge|miniforge-pypy3)|mambaorg-micromamba)(-|$)")
+_MICROMAMBA = re.compile(r"^mambaorg-micromamba(-|$)")
 _MICROMAMBA_USER = RunUser(False, 57439, 57439, "mambauser")  # mambaorg/micromamba's default USER
 
 
@@ -658,8 +660,8 @@ class CondaCacheMount(PythonToolCache):
     def _location(self, run: Run, call: Call) -> Location:
         env = _environment(run.state, call)
         user = run_user(run.state)
-        base = external_base(run.doc, run.stage)
-        if run.state.user is None and base.startswith("mambaorg/micromamba"):
+        base = image_slug(external_base(run.doc, run.stage))
+        if run.state.user is None and _MICROMAMBA.match(base):
             user = _MICROMAMBA_USER
         if user.problem and not call.sudo:
             raise NotAdded(user.problem)
@@ -679,15 +681,6 @@ class CondaCacheMount(PythonToolCache):
                 if value is None or not value.startswith("/"):
                     raise NotAdded(f"{var} is set to a value that is not a known absolute path")
                 return Location(posixpath.join(posixpath.normpath(value), "pkgs"), [], user)
-        if _CONDA_BASES.match(image_slug_source(base)):
+        if _CONDA_BASES.match(base):
             return Location("/opt/conda/pkgs", [], user)
         raise NotAdded("the prefix of the conda installation is not known (set CONDA_PKGS_DIRS or CONDA_DIR)")
-
-
-def image_slug_source(reference: str) -> str:
-    """The image reference without the Docker Hub registry prefix, lower-case."""
-    ref = reference.lower()
-    for prefix in ("docker.io/", "index.docker.io/"):
-        if ref.startswith(prefix):
-            return ref[len(prefix) :]
-    return ref
