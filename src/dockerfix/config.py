@@ -130,14 +130,24 @@ def _declares(path: Path) -> bool:
     return "[tool.dockerfix" in text
 
 
-def find_config(start: Path) -> Path | None:
-    """The nearest configuration file in ``start`` (a folder) or above it."""
+def find_config(start: Path, seen: dict[Path, Path | None] | None = None) -> Path | None:
+    """The nearest configuration file in ``start`` (a folder) or above it. ``seen`` remembers the
+    answer for every folder on the way (the files of one tree share them)."""
+    seen = {} if seen is None else seen
+    walked: list[Path] = []
+    found: Path | None = None
     for folder in (start, *start.parents):
-        for name in (".dockerfix.toml", "pyproject.toml"):
-            candidate = folder / name
-            if candidate.is_file() and _declares(candidate):
-                return candidate
-    return None
+        if folder in seen:
+            found = seen[folder]
+            break
+        walked.append(folder)
+        candidates = [folder / name for name in (".dockerfix.toml", "pyproject.toml")]
+        found = next((c for c in candidates if c.is_file() and _declares(c)), None)
+        if found is not None:
+            break
+    for folder in walked:
+        seen[folder] = found
+    return found
 
 
 class ConfigFinder:
@@ -166,23 +176,5 @@ class ConfigFinder:
             return None
         if self.given is not None:
             return self._load(self.given)
-        path = self._find(dockerfile.resolve().parent)
+        path = find_config(dockerfile.resolve().parent, self._found)
         return self._load(path) if path is not None else None
-
-    def _find(self, folder: Path) -> Path | None:
-        """find_config, remembering every folder on the way (files of one tree share them)."""
-        walked: list[Path] = []
-        found: Path | None = None
-        for current in (folder, *folder.parents):
-            if current in self._found:
-                found = self._found[current]
-                break
-            walked.append(current)
-            candidates = [current / n for n in (".dockerfix.toml", "pyproject.toml")]
-            hit = next((c for c in candidates if c.is_file() and _declares(c)), None)
-            if hit is not None:
-                found = hit
-                break
-        for current in walked:
-            self._found[current] = found
-        return found
