@@ -14,6 +14,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import ClassVar
 
 from dockerfix.document.edit import CannotEdit, InstructionEditor
@@ -77,7 +78,7 @@ class Run:
     def exec_form(self) -> bool:
         return self.script.exec_form
 
-    @property
+    @cached_property
     def existing(self) -> dict[str, Mount]:
         return existing_mounts(self.inst, self.state)
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from dockerfix.context.build_context import BuildContext
 from dockerfix.document.edit import CannotEdit, InstructionEditor
-from dockerfix.document.flags import Mount, cache_mount_flag, mounts
+from dockerfix.document.flags import cache_mount_flag
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import Command, Script
 from dockerfix.document.state import State
@@ -33,7 +33,7 @@ from dockerfix.rules._common import (
     remove_json_element,
     run_user,
 )
-from dockerfix.rules._mounts import base_problem, cache_id, covering, filled_by
+from dockerfix.rules._mounts import base_problem, cache_id, covering, existing_mounts, filled_by
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 
 NO_CACHE_VAR = "PIP_NO_CACHE_DIR"
@@ -261,11 +261,7 @@ class PipCacheMount(Rule):
         config = base_problem(doc, stage, "pip") or _config_problem(doc, inst, state, build, sources)
         if config:
             raise _NotAdded(config)
-        existing: dict[str, Mount] = {}
-        for m in mounts(inst):
-            path = m.target_path(state.workdir)
-            if path:
-                existing[path] = m
+        existing = existing_mounts(inst, state)
         editor = InstructionEditor(doc, inst)
         new_mounts: dict[str, dict[str, str | int]] = {}
         notes: list[str] = []
