@@ -129,9 +129,9 @@ def mentions_path(text: str, target: str) -> bool:
     return re.search(re.escape(target.rstrip("/")) + r"(?![\w.-])", text) is not None
 
 
-def rm_paths(argv_values: list[str], state: State) -> list[tuple[int, str | None, bool]]:
+def rm_paths(argv_values: list[str], state: State, home: str | None = None) -> list[tuple[int, str | None, bool]]:
     """The operands of an ``rm``: (index in argv, absolute path or None when unknown, whether it
-    ends in a glob that empties the folder)."""
+    ends in a glob that empties the folder). ``home`` is what `~` stands for, when known."""
     out: list[tuple[int, str | None, bool]] = []
     options_done = False
     for k, value in enumerate(argv_values[1:], start=1):
@@ -140,6 +140,8 @@ def rm_paths(argv_values: list[str], state: State) -> list[tuple[int, str | None
             continue
         if not options_done and value.startswith("-") and len(value) > 1:
             continue
+        if home and value.startswith("~"):
+            value = home + value[1:]
         glob = value.endswith("/*") or value.endswith("/.*")
         path = state.expand(re.sub(r"/\.?\*$", "", value) or "/")
         if path is not None and path.startswith("/"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 from collections.abc import Iterator
 
 from dockerfix.context.build_context import BuildContext
@@ -33,7 +32,7 @@ from dockerfix.rules._common import (
     remove_json_element,
     run_user,
 )
-from dockerfix.rules._mounts import base_problem, cache_id, covering, existing_mounts, filled_by
+from dockerfix.rules._mounts import base_problem, cache_id, covering, existing_mounts, filled_by, rm_paths, within
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 
 NO_CACHE_VAR = "PIP_NO_CACHE_DIR"
@@ -397,17 +396,8 @@ def _wipes(script: Script, target: str, state: State, user: RunUser) -> str | No
         inv = unwrap(cmd)
         if inv is None or not inv.argv or posixpath.basename(inv.argv[0].value) != "rm":
             continue
-        for w in inv.argv[1:]:
-            value = w.value
-            if value.startswith("-"):
-                continue
-            if value.startswith("~") and home:
-                value = home + value[1:]
-            path = state.expand(value)
-            if path is None:
-                continue
-            path = posixpath.normpath(re.sub(r"/\*$", "", path))
-            if path == target or target.startswith(path + "/") or path.startswith(target + "/"):
+        for _, path, _ in rm_paths([w.value for w in inv.argv], state, home):
+            if path is not None and (within(path, target) or within(target, path)):
                 return " ".join(x.value for x in inv.argv)
     return None
 
