@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dockerfix.document.edit import InstructionEditor
 from dockerfix.document.model import Document, Instruction, Stage
+from dockerfix.document.shell import ShellWord
 from dockerfix.document.state import State
+from dockerfix.ecosystems.commands import Invocation
 
 _WINDOWS = re.compile(r"(?i)(windows|nanoserver|servercore)")
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox"})
@@ -141,3 +145,40 @@ def remove_json_element(editor: InstructionEditor, inst: Instruction, start: int
         editor.remove_span(base + m.start(), base + end)
         return
     editor.remove_span(base + start, base + end)
+
+
+def run_with(
+    editor: InstructionEditor,
+    inst: Instruction,
+    invocation: Invocation,
+    tool: ShellWord,
+    unset: Sequence[str] = (),
+    assignments: Sequence[str] = (),
+) -> None:
+    """Run one command of a RUN with variables unset (`env -u`) and set (`VAR=value`), written the
+    way the RUN is: `VAR=value tool` where an assignment can stand first, else through env(1)
+    (exec form, after sudo); options go after an env(1) the command already has, assignments
+    right before the tool, after everything env(1) already takes."""
+    base = inst.args_start
+    exec_form = inst.script.exec_form
+    env_word = invocation.env_word
+    prefix: list[str] = []
+    if env_word is None and (unset or (assignments and (exec_form or not invocation.at_start))):
+        prefix.append("env")
+    options = [w for name in unset for w in ("-u", name)]
+    if options and env_word is not None:
+        if exec_form:
+            sep = json_separator(inst.args)
+            editor.insert_after(base + env_word.end, "".join(f"{sep}{json.dumps(o)}" for o in options))
+        else:
+            editor.insert_after(base + env_word.end, "".join(" " + o for o in options))
+    elif options:
+        prefix += options
+    prefix += assignments
+    if prefix:
+        if exec_form:
+            sep = json_separator(inst.args)
+            text = sep.join(json.dumps(p) for p in prefix) + sep
+        else:
+            text = " ".join(prefix) + " "
+        editor.insert_before(base + tool.start, text)

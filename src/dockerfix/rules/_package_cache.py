@@ -24,7 +24,14 @@ from dockerfix.document.shell import Command, Script, ShellWord
 from dockerfix.document.state import State
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.packages import Call, Grammar, read_call, runs_tool
-from dockerfix.rules._common import flags_end, json_separator, platform_problem, remove_json_element, run_user
+from dockerfix.rules._common import (
+    flags_end,
+    json_separator,
+    platform_problem,
+    remove_json_element,
+    run_user,
+    run_with,
+)
 from dockerfix.rules._mounts import (
     cache_id,
     covering,
@@ -233,7 +240,7 @@ class PackageCacheRule(Rule):
         for word, values in plan.inserts:
             self._insert_after(run, editor, word, values)
         for call, assignments in plan.prefixes:
-            self._prefix(run, editor, call, assignments)
+            run_with(editor, inst, call.invocation, call.tool, assignments=assignments)
         if not new and not editor.changes:
             return None
         if new:
@@ -253,25 +260,6 @@ class PackageCacheRule(Rule):
         if notes:
             message += " (" + "; ".join(dict.fromkeys(notes)) + ")"
         return self.finding(inst.start, message, Fix(what, (editor.edit(),)))
-
-    def _prefix(self, run: Run, editor: InstructionEditor, call: Call, assignments: list[str]) -> None:
-        """Run one command with variables set: `VAR=x tool ...`, or through env(1) where an
-        assignment cannot stand first (exec form, after sudo)."""
-        base = run.inst.args_start
-        env_word = call.invocation.env_word
-        if run.exec_form:
-            sep = json_separator(run.inst.args)
-            if env_word is not None:
-                editor.insert_after(base + env_word.end, "".join(f'{sep}"{a}"' for a in assignments))
-            else:
-                editor.insert_before(base + call.tool.start, "".join(f'"{a}"{sep}' for a in ["env", *assignments]))
-            return
-        if env_word is not None:
-            editor.insert_after(base + env_word.end, "".join(" " + a for a in assignments))
-        elif call.invocation.at_start:
-            editor.insert_before(base + call.tool.start, " ".join(assignments) + " ")
-        else:
-            editor.insert_before(base + call.tool.start, "env " + " ".join(assignments) + " ")
 
     def _flag(self, run: Run, m: CacheMount) -> str:
         options: dict[str, str | int] = {"id": cache_id(run.doc, run.stage, m.cache)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections.abc import Iterator
 
@@ -27,10 +26,10 @@ from dockerfix.rules._common import (
     copied_files,
     stage_chain,
     flags_end,
-    json_separator,
     platform_problem,
     remove_json_element,
     run_user,
+    run_with,
 )
 from dockerfix.rules._mounts import base_problem, cache_id, covering, existing_mounts, filled_by, rm_paths, within
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
@@ -428,27 +427,9 @@ def _neutralise(
         line = state.env_line.get(NO_CACHE_VAR)
         where = f" at line {line + 1}" if line is not None else ""
         notes.append(f"runs pip with {NO_CACHE_VAR} unset: the ENV{where} disables pip's cache")
-    env_word = call.invocation.env_word
-    # words to put before pip: env(1) when something must be unset, or when an assignment
-    # cannot stand first (exec form, or after a wrapper such as sudo)
-    prefix: list[str] = []
-    if env_word is None and (unset or (inline and (exec_form or not call.invocation.at_start))):
-        prefix.append("env")
-    if unset:
-        if env_word is None:
-            prefix += ["-u", NO_CACHE_VAR]
-        elif exec_form:
-            sep = json_separator(inst.args)
-            editor.insert_after(base + env_word.end, f'{sep}"-u"{sep}"{NO_CACHE_VAR}"')
-        else:
-            editor.insert_after(base + env_word.end, f" -u {NO_CACHE_VAR}")
-    if inline:
-        prefix.append(f"PIP_CACHE_DIR={inline}")
-    if prefix:
-        if exec_form:
-            sep = json_separator(inst.args)
-            text = sep.join(json.dumps(p) for p in prefix) + sep
-        else:
-            text = " ".join(prefix) + " "
-        editor.insert_before(base + call.tool.start, text)
+    run_with(
+        editor, inst, call.invocation, call.tool,
+        unset=[NO_CACHE_VAR] if unset else [],
+        assignments=[f"PIP_CACHE_DIR={inline}"] if inline else [],
+    )  # fmt: skip
     return notes
