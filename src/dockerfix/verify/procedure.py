@@ -109,7 +109,7 @@ class _Session:
 
     def cleanup(self) -> None:
         if self.options.keep:
-            self.report.ignored.append("kept images: " + ", ".join(self.images))
+            self.report.notes.append("kept images: " + ", ".join(self.images))
         else:
             self.engine.remove(*self.images)
         shutil.rmtree(self.tmp, ignore_errors=True)
