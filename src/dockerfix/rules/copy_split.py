@@ -28,6 +28,7 @@ from dockerfix.ecosystems.pip import (
     pip_call,
 )
 from dockerfix.ecosystems.dependencies import declared_dependencies
+from dockerfix.ecosystems import pip_stub
 from dockerfix.rules._common import copied_files, json_separator, windows_image
 from dockerfix.rules.base import Applicability, Example, Finding, Fix, Rule, RuleContext
 from dockerfix.edits import Edit
@@ -486,6 +487,48 @@ def _reads_files(call: PipCall, state: State) -> bool:
     return any(is_local_reference(w.value) or w.expands for w in call.positionals)
 
 
+def _pip_option_reads(
+    call: PipCall, state: State, cwd: str, in_tree: InTree, dest_abs: str,
+    build: BuildContext, reads: _Reads,
+) -> State:  # fmt: skip
+    """Add what a pip install reads besides its positional arguments (requirement files, local
+    --find-links folders, also through PIP_* variables) to ``reads``; stop where it reads or
+    writes the copied tree in a way a split cannot keep. Returns the state the call runs in."""
+    env = dict(state.env)
+    env.update({k: State(env=env).expand(v) for k, v in call.invocation.env.items()})
+    for name in call.invocation.unset:
+        env.pop(name, None)
+    sub = State(env=env, workdir=cwd)
+    requirements = call.values("requirement") + call.values("constraint")
+    links = call.values("find-links")
+    for var, bucket in _PIP_ENV_FILES:
+        if var in env:
+            setting = env[var]
+            if setting is None:
+                raise _Skip(f"{var} is set to a value that is not known")
+            (links if bucket == "find-links" else requirements).extend(setting.split())
+    if "PIP_EDITABLE" in env:
+        raise _Skip("PIP_EDITABLE is set, so the install needs the source")
+    config = env.get("PIP_CONFIG_FILE", "/dev/null")
+    if config is None or in_tree(config) is not False:
+        raise _Skip(f"pip reads its configuration from {config}, which may come from the copy")
+    for name in _WRITE_OPTIONS:
+        for value in call.values(name):
+            if in_tree(value) is not False:
+                raise _Skip(f"pip --{name} {value} writes where the full copy lands")
+    for value, what in [(v, "requirement") for v in requirements] + [(v, "--find-links") for v in links]:
+        if is_url(value):
+            continue
+        path = sub.resolve(value)
+        if path is None:
+            raise _Skip(f"the {what} path {value} uses a variable whose value is not known")
+        if what == "requirement":
+            _add_file(reads, path, dest_abs, build, set())
+        else:
+            _add_dir(reads, path, dest_abs, build)
+    return sub
+
+
 def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildContext) -> _Reads:
     state = doc.state(run)
     script = run.script
@@ -514,24 +557,7 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
             continue
         if call.subcommand not in _INSTALLS:
             continue
-        env = dict(state.env)
-        env.update({k: State(env=env).expand(v) for k, v in call.invocation.env.items()})
-        for name in call.invocation.unset:
-            env.pop(name, None)
-        sub = State(env=env, workdir=cwd)
-        requirements = call.values("requirement") + call.values("constraint")
-        links = call.values("find-links")
-        for var, bucket in _PIP_ENV_FILES:
-            if var in env:
-                setting = env[var]
-                if setting is None:
-                    raise _Skip(f"{var} is set to a value that is not known")
-                (links if bucket == "find-links" else requirements).extend(setting.split())
-        if "PIP_EDITABLE" in env:
-            raise _Skip("PIP_EDITABLE is set, so the install needs the source")
-        config = env.get("PIP_CONFIG_FILE", "/dev/null")
-        if config is None or in_tree(config) is not False:
-            raise _Skip(f"pip reads its configuration from {config}, which may come from the copy")
+        sub = _pip_option_reads(call, state, cwd, in_tree, dest_abs, build, reads)
         for value in call.values("editable"):
             raise _Skip(f"the install uses -e {value}, which needs the source")
         for w in call.positionals:
@@ -539,20 +565,6 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
                 raise _Skip(f"the install argument {w.value} uses a variable whose value is not known")
             if is_local_reference(sub.expand(w.value) or w.value):
                 raise _Skip(f"the install reads the local path {w.value}, which needs the source")
-        for name in _WRITE_OPTIONS:
-            for value in call.values(name):
-                if in_tree(value) is not False:
-                    raise _Skip(f"pip --{name} {value} writes where the full copy lands")
-        for value, what in [(v, "requirement") for v in requirements] + [(v, "--find-links") for v in links]:
-            if is_url(value):
-                continue
-            path = sub.resolve(value)
-            if path is None:
-                raise _Skip(f"the {what} path {value} uses a variable whose value is not known")
-            if what == "requirement":
-                _add_file(reads, path, dest_abs, build, set())
-            else:
-                _add_dir(reads, path, dest_abs, build)
     for rel, text in probes:
         # `[ -f requirements.txt ]` gives the same answer after the split only if the file
         # is copied first, or is not in the context at all
@@ -814,17 +826,33 @@ class DependenciesFirst(Rule):
     ## The fix
     Before the full copy, it copies the manifests the tool reads and installs only the
     dependencies: `poetry install --no-root`, `uv sync --no-install-project`, `pdm install
-    --no-self`, or, for pip, `pip install` of the dependencies the project declares statically
+    --no-self`, or, for pip, an install of the dependencies the project declares statically
     (the `[project]` table of pyproject.toml, `install_requires` in setup.cfg, or a literal
     `install_requires` in setup.py, read with libcst without running it; a requirements file that
-    setup.py opens is copied and installed with `-r`). The dependencies-only `RUN` is the
-    original `RUN` with that one change, flags included. Then the full copy and the original
-    install follow, unchanged, so the image still contains the project, installed as before.
+    setup.py opens is copied and read at build time; a local `--find-links` folder is copied
+    too). The dependencies-only `RUN` is the original `RUN` with that one change (for pip, the
+    stub's commands around the install), flags included. Then the full copy and the original install
+    follow, unchanged, so the image still contains the project, installed as before.
+
+    pip marks the packages it installs on request (a `REQUESTED` file in the `.dist-info`),
+    and not the ones it installs for another package. So that the dependencies are marked as
+    the project's own install marks them, pip installs them through a stub: a one-line Python
+    script writes a wheel, `dockerfix-deps`, that only requires them; pip installs it, then
+    uninstalls it, and the wheel file is removed. Nothing of the stub stays in the image. uv
+    marks every package it installs as requested, so `uv pip install .` gets the dependencies
+    by name.
 
     ## When it leaves the COPY alone
     Dependencies that cannot be read statically (`dynamic`, computed in setup.py), local path
     dependencies, an install with `--no-deps`, other commands in the `RUN` that should not run
-    twice, a `cd` in the `RUN`, and everything that stops DFX101.
+    twice, a `cd` in the `RUN`, and everything that stops DFX101. For pip also: an exec-form
+    `RUN` (the stub needs a shell), `--target`, `--prefix` or `--root` (where `pip uninstall`
+    cannot remove the stub), `--require-hashes`, and a pip install in a pipeline or after `||`.
+
+    For uv, Poetry and PDM, a `.venv` or `__pypackages__` in the context stops it, as it stops
+    DFX101. A stale `*.egg-info` does not: no dependencies-only install writes one into the
+    project's folder, and the full copy brings it in before the same install in both versions,
+    which writes it again.
 
     ## Fix safety
     Unsafe (applied with `--unsafe-fixes`, shown otherwise): it adds an install step and relies
@@ -832,13 +860,7 @@ class DependenciesFirst(Rule):
     written into the Dockerfile, so it must be kept in step with the project's metadata (a stale
     list only costs cache hits: the final install still installs what the project declares).
     Poetry 1.7 exits 0 when the root package fails to install; check the build log once.
-
-    The one difference in the image, for pip only: pip marks what it installs on request
-    (a `REQUESTED` file in the `.dist-info`, listed in `RECORD`), so the dependencies installed
-    first are marked as requested where the original marked them as dependencies. Tools that
-    tell the two apart (`pip list --not-required`, autoremove tools) then see them as installed
-    on purpose. `dockerfix verify` shows exactly these files. uv, Poetry and PDM installs give
-    the same image.
+    `dockerfix verify` builds both versions and compares their files.
     """
 
     code = "DFX102"
@@ -873,10 +895,12 @@ class DependenciesFirst(Rule):
             COPY . .
             RUN pip install --no-cache-dir .
             """,
-            """
+            f"""
             FROM python:3.12
             WORKDIR /app
-            RUN pip install --no-cache-dir flask==3.0.3 'gunicorn>=22'
+            RUN {pip_stub.write_command("python3", ["flask==3.0.3", "'gunicorn>=22'"])} \\
+                && pip install --no-cache-dir {pip_stub.WHEEL} \\
+                && pip uninstall -y {pip_stub.NAME} && rm -f {pip_stub.WHEEL}
             COPY . .
             RUN pip install --no-cache-dir .
             """,
@@ -969,19 +993,19 @@ class DependenciesFirst(Rule):
                 ]
                 if not local and not call.values("requirement") and not call.values("constraint"):
                     continue  # named packages: installing them twice is harmless
-                what = self._pip_variant(call, local, read, reads, editor, run, dest_abs, cwd, build, what)
+                what = self._pip_variant(cmd, call, local, read, reads, editor, run, dest_abs, state, cwd, build, what)
                 continue
             if context_free_tool(cmd) or cmd.name in _REPEATABLE:
                 continue
             raise _Skip(f"`{' '.join(w.value for w in cmd.argv)}` in the install RUN would run twice")
         if what is None:
             return None
-        new_run = list(editor.edit().lines)
+        new_run = [part for line in editor.edit().lines for part in line.split("\n")]  # edits may break lines
         done = _signature(_run_script(new_run, doc.escape))
         for earlier_inst in stage.instructions[:k]:
             if earlier_inst.kind == "RUN" and not earlier_inst.heredocs and _signature(earlier_inst.script) & done:
                 return None  # the dependencies are installed first already (other rules may have edited that RUN)
-        lines = (_manifest_copies(doc, copy, dest, reads) if reads.files else []) + new_run
+        lines = (_manifest_copies(doc, copy, dest, reads) if reads.files or reads.dirs else []) + new_run
         fix = Fix(
             "install the dependencies before the full copy, the project after it",
             (Edit(copy.comment_start, copy.comment_start, tuple(lines)),),
@@ -996,8 +1020,9 @@ class DependenciesFirst(Rule):
         )
 
     def _pip_variant(
-        self, call: PipCall, local: list[ShellWord], read: Callable[[str], str | None], reads: _Reads,
-        editor: InstructionEditor, run: Instruction, dest_abs: str, cwd: str, build: BuildContext, what: str | None,
+        self, cmd: Command, call: PipCall, local: list[ShellWord], read: Callable[[str], str | None], reads: _Reads,
+        editor: InstructionEditor, run: Instruction, dest_abs: str, state: State, cwd: str, build: BuildContext,
+        what: str | None,
     ) -> str:  # fmt: skip
         if what is not None:
             raise _Skip("the RUN installs more than one project")
@@ -1010,6 +1035,13 @@ class DependenciesFirst(Rule):
         m = re.fullmatch(r"\./?(?:\[([A-Za-z0-9_,.-]+)\])?", local[0].value)
         if not m:
             raise _Skip(f"the install reads {local[0].value}, not the project in its folder")
+        # uv marks every package it installs as requested, so installing the dependencies by name
+        # records them as the project's install does; pip needs them installed as dependencies
+        stub = uv_pip_command(cmd) is None
+        if stub:
+            _check_stub(cmd, call, run)
+        # the dependencies-only install runs before the full copy: what else it reads comes first
+        _pip_option_reads(call, state, cwd, _in_tree(state, cwd, dest_abs, build), dest_abs, build, reads)
         extras = [e for e in (m.group(1) or "").split(",") if e]
         declared = declared_dependencies(read, extras)
         if declared.unknown:
@@ -1020,12 +1052,14 @@ class DependenciesFirst(Rule):
             if rel is None:
                 raise _Skip(f"{declared.source} reads {name} from outside the copy")
             _add_file(reads, posixpath.normpath(posixpath.join(cwd, name)), dest_abs, build, set())
-            words += ["-r", name]
-        words += declared.requirements
+            words += [f'"$(cat {shlex.quote(name)})"'] if stub else ["-r", name]
+        words += [shlex.quote(w) for w in declared.requirements] if stub else declared.requirements
         if not words:
             raise _Skip(f"{declared.source} declares no dependencies")
         base = run.args_start
-        if run.script.exec_form:
+        if stub:
+            _install_stub(cmd, call, local[0], words, editor, run)
+        elif run.script.exec_form:
             sep = json_separator(run.args)
             editor.replace(base + local[0].start, base + local[0].end, sep.join(json.dumps(w) for w in words))
         else:
@@ -1037,7 +1071,51 @@ class DependenciesFirst(Rule):
                     editor.remove_word(base + first.start, base + first.end)
                 else:
                     raise _Skip("the install uses -e. without a space")
-        return f"`pip install` of what {declared.source} declares"
+        how = " (through a stub wheel that requires them, uninstalled after)" if stub else ""
+        return f"`pip install` of what {declared.source} declares{how}"
+
+
+# options of pip install that also apply to pip uninstall and decide whether it can run
+_UNINSTALL_OPTIONS = frozenset({"isolated", "require-virtualenv", "python", "break-system-packages", "root-user-action"})
+_STUB_BEFORE = frozenset({"", "&&", ";", "\n", "("})
+_STUB_AFTER = frozenset({"", "&&", ";", "\n", ")", "||"})
+
+
+def _check_stub(cmd: Command, call: PipCall, run: Instruction) -> None:
+    """Stop where the stub's install and uninstall cannot be chained around the pip command."""
+    if run.script.exec_form:
+        raise _Skip("the install RUN is in exec form, and installing the dependencies alone needs a shell")
+    if any(o.name == "require-hashes" for o in call.options):
+        raise _Skip("the install uses --require-hashes, and the stub wheel has no hash to check")
+    place = next((o.name for o in call.options if o.name in ("target", "prefix", "root")), None)
+    if place is not None:
+        raise _Skip(f"the install uses --{place}, where pip uninstall cannot remove the stub it installs")
+    script = run.script
+    commands = list(script.commands)
+    k = next(i for i, c in enumerate(commands) if c is cmd)
+    lo = commands[k - 1].end if k > 0 else 0
+    hi = commands[k + 1].start if k + 1 < len(commands) else len(run.args)
+    before = [o.text for o in script.operators if o.start >= lo and o.end <= cmd.start] or [""]
+    after = [o.text for o in script.operators if o.start >= cmd.end and o.end <= hi] or [""]
+    if before[-1] not in _STUB_BEFORE or after[0] not in _STUB_AFTER:
+        raise _Skip("the pip install is part of a pipeline or an `||` list")
+
+
+def _install_stub(
+    cmd: Command, call: PipCall, local: ShellWord, words: list[str], editor: InstructionEditor, run: Instruction
+) -> None:
+    """Write the stub wheel, install it in place of the project, uninstall it, remove it."""
+    text = run.args
+    base = run.args_start
+    first = cmd.words[0]
+    sub = next(w for w in call.invocation.argv[1:] if w.value == call.subcommand)
+    carried = [w.raw for o in call.options if o.name in _UNINSTALL_OPTIONS for w in o.words]
+    uninstall = " ".join([text[first.start : sub.start].rstrip(), "uninstall", "-y", *carried, pip_stub.NAME])
+    python = pip_stub.python_for(call.tool.raw)
+    brk = f" {run.escape}\n    && "
+    editor.insert_before(base + first.start, pip_stub.write_command(python, words) + brk)
+    editor.replace(base + local.start, base + local.end, pip_stub.WHEEL)
+    editor.insert_after(base + cmd.end, f"{brk}{uninstall} && rm -f {pip_stub.WHEEL}")
 
 
 def _run_script(lines: list[str], escape: str) -> Script:
