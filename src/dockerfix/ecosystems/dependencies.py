@@ -54,6 +54,32 @@ def declared_dependencies(read: ReadText, extras: list[str]) -> Declared:
     return Declared(unknown="no pyproject.toml [project] table, setup.cfg or setup.py declares the dependencies")
 
 
+def named_files(text: str) -> list[tuple[str, str]]:
+    """The files pyproject.toml names for the project's metadata, which building it reads:
+    (what names it, the path). Globs (`license-files`) are left out."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return []
+    out: list[tuple[str, str]] = []
+    project = data.get("project")
+    if isinstance(project, dict):
+        for key in ("readme", "license"):
+            value = project.get(key)
+            if isinstance(value, dict):
+                value = value.get("file")
+            if isinstance(value, str) and (key == "readme" or isinstance(project.get(key), dict)):
+                out.append((f"[project] {key}", value))
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if isinstance(poetry, dict):
+        readme = poetry.get("readme")
+        for value in [readme] if isinstance(readme, str) else readme if isinstance(readme, list) else []:
+            if isinstance(value, str):
+                out.append(("[tool.poetry] readme", value))
+    return out
+
+
 def _strings(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 

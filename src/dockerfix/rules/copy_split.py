@@ -27,7 +27,7 @@ from dockerfix.ecosystems.pip import (
     parse_requirements,
     pip_call,
 )
-from dockerfix.ecosystems.dependencies import declared_dependencies
+from dockerfix.ecosystems.dependencies import declared_dependencies, named_files
 from dockerfix.ecosystems import pip_stub
 from dockerfix.rules._common import copied_files, json_separator, windows_image
 from dockerfix.rules.base import Applicability, Example, Finding, Fix, Rule, RuleContext
@@ -790,6 +790,21 @@ def _needs_source(cmd: Command, read: Callable[[str], str | None]) -> bool:
     return bool(call.values("editable")) or any(is_local_reference(w.value) for w in call.positionals)
 
 
+def _check_named_files(read: Callable[[str], str | None], cwd: str, dest_abs: str, build: BuildContext) -> None:
+    """Stop where pyproject.toml names a readme or license file that the copy does not bring in:
+    installing the project fails then, before or after any rewrite."""
+    text = read("pyproject.toml")
+    for key, name in named_files(text) if text is not None else []:
+        rel = _relative(posixpath.normpath(posixpath.join(cwd, name)), dest_abs)
+        if rel is None or _context_has(build, rel):
+            continue
+        where = "is excluded by .dockerignore" if build.is_file(rel) else "is not in the build context"
+        raise _Skip(
+            f"pyproject.toml names {name} ({key}), which {where}, so installing the project fails "
+            "with or without this fix"
+        )
+
+
 # commands that may run a second time in the dependencies-only RUN without harm
 _REPEATABLE = frozenset({"set", ":", "true", "echo", "export"})
 
@@ -845,7 +860,9 @@ class DependenciesFirst(Rule):
     ## When it leaves the COPY alone
     Dependencies that cannot be read statically (`dynamic`, computed in setup.py), local path
     dependencies, an install with `--no-deps`, other commands in the `RUN` that should not run
-    twice, a `cd` in the `RUN`, and everything that stops DFX101. For pip also: an exec-form
+    twice, a `cd` in the `RUN`, a readme or license file that pyproject.toml names and the
+    copy does not bring in (installing the project fails then, with or without the fix), and
+    everything that stops DFX101. For pip also: an exec-form
     `RUN` (the stub needs a shell), `--target`, `--prefix` or `--root` (where `pip uninstall`
     cannot remove the stub), `--require-hashes`, and a pip install in a pipeline or after `||`.
 
@@ -953,6 +970,7 @@ class DependenciesFirst(Rule):
         read = _reader(state, cwd, dest_abs, build)
         if not any(_needs_source(cmd, read) for cmd in run.script.commands):
             return None  # DFX101's case, or nothing to do
+        _check_named_files(read, cwd, dest_abs, build)
         editor = InstructionEditor(doc, run)
         base = run.args_start
         exec_form = run.script.exec_form
