@@ -865,6 +865,9 @@ class DependenciesFirst(Rule):
     everything that stops DFX101. For pip also: an exec-form
     `RUN` (the stub needs a shell), `--target`, `--prefix` or `--root` (where `pip uninstall`
     cannot remove the stub), `--require-hashes`, and a pip install in a pipeline or after `||`.
+    `pipenv install -e .` too: pipenv has no dependencies-only mode, and installing the Pipfile
+    first, then the project, would lock twice, with the versions of the first step open to
+    change in the second.
 
     For uv, Poetry and PDM, a `.venv` or `__pypackages__` in the context stops it, as it stops
     DFX101. A stale `*.egg-info` does not: no dependencies-only install writes one into the
