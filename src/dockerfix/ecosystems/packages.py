@@ -12,14 +12,7 @@ import re
 from dataclasses import dataclass
 
 from dockerfix.document.shell import Command, ShellWord
-from dockerfix.ecosystems.commands import Invocation, unwrap
-
-
-@dataclass(frozen=True, slots=True)
-class Option:
-    name: str  # as written, without the value ("-o", "--setopt", "-y")
-    value: str | None
-    words: tuple[ShellWord, ...]
+from dockerfix.ecosystems.commands import Invocation, Option, split_options, unwrap
 
 
 @dataclass(frozen=True)
@@ -101,43 +94,8 @@ def read_call(command: Command, grammar: Grammar) -> Call | None:
     name = posixpath.basename(tool.value)
     if name not in grammar.names:
         return None
-    options: list[Option] = []
-    operands: list[ShellWord] = []
-    subcommand: ShellWord | None = None
-    words = inv.argv[1:]
-    k = 0
-    while k < len(words):
-        w = words[k]
-        v = w.value
-        if v == "--":
-            operands.extend(words[k + 1 :])
-            break
-        if v.startswith("--") and len(v) > 2:
-            key, eq, value = v.partition("=")
-            if eq:
-                options.append(Option(key, value, (w,)))
-            elif key in grammar.value_options and k + 1 < len(words):
-                options.append(Option(key, words[k + 1].value, (w, words[k + 1])))
-                k += 1
-            else:
-                options.append(Option(key, None, (w,)))
-        elif v.startswith("-") and len(v) > 1:
-            letter = v[1]
-            if letter in grammar.short_value:
-                if len(v) > 2:
-                    options.append(Option("-" + letter, v[2:].removeprefix("="), (w,)))
-                elif k + 1 < len(words):
-                    options.append(Option("-" + letter, words[k + 1].value, (w, words[k + 1])))
-                    k += 1
-                else:
-                    options.append(Option("-" + letter, None, (w,)))
-            else:
-                options.extend(Option("-" + c, None, (w,)) for c in v[1:] if c != "=")
-        elif subcommand is None:
-            subcommand = w
-        else:
-            operands.append(w)
-        k += 1
+    options, rest = split_options(inv.argv[1:], grammar.value_options, grammar.short_value, group_flags=False)
+    subcommand = rest[0] if rest else None
     return Call(
         inv,
         tool,
@@ -145,7 +103,7 @@ def read_call(command: Command, grammar: Grammar) -> Call | None:
         subcommand.value if subcommand else "",
         subcommand,
         tuple(options),
-        tuple(operands),
+        tuple(rest[1:]),
     )
 
 

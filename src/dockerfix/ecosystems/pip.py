@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from dockerfix.document.shell import Command, ShellWord
-from dockerfix.ecosystems.commands import Invocation, unwrap
+from dockerfix.ecosystems.commands import Invocation, Option, split_options, unwrap
 
 _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)*)?$")
 _PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)*)?$")
@@ -29,16 +29,9 @@ _SHORT = {
     "r": "requirement", "c": "constraint", "e": "editable", "f": "find-links", "i": "index-url",
     "t": "target", "d": "dest", "w": "wheel-dir", "C": "config-settings", "b": "build",
 }  # fmt: skip
-_SHORT_FLAGS = frozenset("qvUIh")
+_LONG_VALUES = frozenset("--" + name for name in _VALUE_OPTIONS)
 _ARCHIVE = re.compile(r"\.(whl|zip|tar\.gz|tgz|tar\.bz2|tar\.xz|tar)$", re.I)
 _REQ_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*(@|[<>=!~;]|$)")
-
-
-@dataclass(frozen=True, slots=True)
-class Option:
-    name: str  # canonical long name
-    value: str | None
-    words: tuple[ShellWord, ...]  # the word(s) that spell it
 
 
 @dataclass(frozen=True)
@@ -98,44 +91,13 @@ def _canonical(long: str) -> str:
 
 
 def _parse_options(words: tuple[ShellWord, ...]) -> tuple[list[Option], list[ShellWord]]:
-    options: list[Option] = []
-    positionals: list[ShellWord] = []
-    k = 0
-    while k < len(words):
-        w = words[k]
-        v = w.value
-        if v == "--":
-            positionals.extend(words[k + 1 :])
-            break
-        if v.startswith("--") and len(v) > 2:
-            name, eq, value = v[2:].partition("=")
-            name = _canonical(name)
-            if eq:
-                options.append(Option(name, value, (w,)))
-            elif name in _VALUE_OPTIONS and k + 1 < len(words):
-                options.append(Option(name, words[k + 1].value, (w, words[k + 1])))
-                k += 1
-            else:
-                options.append(Option(name, None, (w,)))
-        elif v.startswith("-") and len(v) > 1:
-            letter = v[1]
-            if letter in _SHORT:
-                name = _SHORT[letter]
-                if len(v) > 2:
-                    value = v[2:].removeprefix("=")
-                    options.append(Option(name, value, (w,)))
-                elif k + 1 < len(words):
-                    options.append(Option(name, words[k + 1].value, (w, words[k + 1])))
-                    k += 1
-                else:
-                    options.append(Option(name, None, (w,)))
-            elif all(c in _SHORT_FLAGS for c in v[1:]):
-                options.append(Option(v[1:], None, (w,)))
-            else:
-                options.append(Option(v[1:], None, (w,)))
-        else:
-            positionals.append(w)
-        k += 1
+    """pip's options under their canonical long names (`-r` is "requirement", `--no-cache` is
+    "no-cache-dir"; flags written together stay one option, "qU"), and the other words."""
+    written, positionals = split_options(words, _LONG_VALUES, _SHORT, group_flags=True)
+    options = [
+        Option(_canonical(o.name[2:]) if o.name.startswith("--") else _SHORT.get(o.name[1:], o.name[1:]), o.value, o.words)
+        for o in written
+    ]
     return options, positionals
 
 
