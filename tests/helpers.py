@@ -18,6 +18,13 @@ from dockerfix.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+# a Dockerfile that both DFX101 and DFX201 change
+BOTH = (
+    "FROM python:3.12\n"
+    "WORKDIR /app\n"
+    "COPY . .\n"
+    "RUN pip install -r requirements.txt\n"
+)
 CASE_FILES = ("input.txt", "expected.txt", "case.toml")
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import BOTH
+
 from dockerfix import __version__
 from dockerfix.cli import main
 
@@ -25,12 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "python-service"
 
 # A Dockerfile both rules change (with requirements.txt next to it).
-BOTH = (
-    "FROM python:3.12\n"
-    "WORKDIR /app\n"
-    "COPY . .\n"
-    "RUN pip install -r requirements.txt\n"
-)
 # Only DFX201 applies (no build context is needed).
 PIP_ONLY = "FROM python:3.12\nRUN pip install flask\n"
 PIP_ONLY_FIXED = "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip,id=pip-python-3.12 pip install flask\n"
@@ -99,17 +95,6 @@ def would_rewrite(err: str) -> set[str]:
 
 def diff_headers(out: str) -> set[str]:
     return {line[4:] for line in out.splitlines() if line.startswith("--- ")}
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder with a Dockerfile that both rules change, and the working directory set to it."""
-    (tmp_path / "requirements.txt").write_text("flask\n")
-    (tmp_path / "app.py").write_text("print('hi')\n")
-    (tmp_path / "Dockerfile").write_text(BOTH)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    return tmp_path
 
 
 # --------------------------------------------------------------------------------------------

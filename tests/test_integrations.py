@@ -6,24 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import BOTH
 from test_cli import run_main
 
 from dockerfix.config import ConfigError, find_config, load_config
 
-DOCKERFILE = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
 
 
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "requirements.txt").write_text("flask\n")
-    (tmp_path / "app.py").write_text("")
-    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def test_pyproject_ignore_keeps_pip_mounts_away(repo: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
-    (repo / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.dockerfix]\nignore = ["DFX201"]\n')
+def test_pyproject_ignore_keeps_pip_mounts_away(project: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.dockerfix]\nignore = ["DFX201"]\n')
     r = run_main(capsysbinary, "--diff", ".")
     assert r.code == 1
     assert "COPY requirements.txt ./" in r.out and "--mount" not in r.out
@@ -58,46 +49,46 @@ def test_nearest_configuration_wins_and_dockerfix_toml_beats_pyproject(tmp_path:
     ],
 )
 def test_bad_configuration_names_file_and_key_and_exits_2(
-    repo: Path, capsysbinary: pytest.CaptureFixture[bytes], text: str, says: str
+    project: Path, capsysbinary: pytest.CaptureFixture[bytes], text: str, says: str
 ) -> None:
-    (repo / ".dockerfix.toml").write_text(text)
+    (project / ".dockerfix.toml").write_text(text)
     with pytest.raises(ConfigError, match="dockerfix.toml"):
-        load_config(repo / ".dockerfix.toml")
+        load_config(project / ".dockerfix.toml")
     r = run_main(capsysbinary, "--check", ".")
     assert r.code == 2
-    assert str(repo / ".dockerfix.toml") in r.err and says in r.err
-    assert (repo / "Dockerfile").read_text() == DOCKERFILE
+    assert str(project / ".dockerfix.toml") in r.err and says in r.err
+    assert (project / "Dockerfile").read_text() == BOTH
 
 
-def test_context_mapping_for_a_dockerfile_in_a_subfolder(repo: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
-    (repo / "docker").mkdir()
-    (repo / "Dockerfile").rename(repo / "docker" / "Dockerfile")
+def test_context_mapping_for_a_dockerfile_in_a_subfolder(project: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    (project / "docker").mkdir()
+    (project / "Dockerfile").rename(project / "docker" / "Dockerfile")
     # without the mapping the context is docker/, where requirements.txt is missing
     assert "left in place" in run_main(capsysbinary, "--check", "--select", "DFX101", ".").err
-    (repo / ".dockerfix.toml").write_text('[context]\n"docker/Dockerfile" = "."\n')
+    (project / ".dockerfix.toml").write_text('[context]\n"docker/Dockerfile" = "."\n')
     r = run_main(capsysbinary, "--diff", "--select", "DFX101", ".")
     assert r.code == 1 and "+COPY requirements.txt ./" in r.out
 
 
-def test_exclude_skips_found_files_but_not_named_ones(repo: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
-    (repo / "legacy").mkdir()
-    (repo / "legacy" / "Dockerfile").write_text(DOCKERFILE)
-    (repo / "legacy" / "requirements.txt").write_text("flask\n")
-    (repo / ".dockerfix.toml").write_text('exclude = ["legacy/"]\n')
+def test_exclude_skips_found_files_but_not_named_ones(project: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    (project / "legacy").mkdir()
+    (project / "legacy" / "Dockerfile").write_text(BOTH)
+    (project / "legacy" / "requirements.txt").write_text("flask\n")
+    (project / ".dockerfix.toml").write_text('exclude = ["legacy/"]\n')
     r = run_main(capsysbinary, "--check", ".")
     assert "legacy" not in r.err and "would rewrite Dockerfile" in r.err
     assert "would rewrite legacy/Dockerfile" in run_main(capsysbinary, "--check", "legacy/Dockerfile").err
 
 
-def test_kaniko_among_the_builders_means_no_cache_mounts(repo: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
-    (repo / ".dockerfix.toml").write_text('builders = ["buildkit", "kaniko"]\n')
+def test_kaniko_among_the_builders_means_no_cache_mounts(project: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    (project / ".dockerfix.toml").write_text('builders = ["buildkit", "kaniko"]\n')
     r = run_main(capsysbinary, "--diff", ".")
     assert "COPY requirements.txt ./" in r.out and "--mount" not in r.out
 
 
-def test_extend_select_and_unsafe_fixes_from_config(repo: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
-    (repo / "Dockerfile").write_text("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install .\n")
-    (repo / "pyproject.toml").write_text(
+def test_extend_select_and_unsafe_fixes_from_config(project: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    (project / "Dockerfile").write_text("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install .\n")
+    (project / "pyproject.toml").write_text(
         '[project]\nname = "x"\nversion = "1"\ndependencies = ["flask"]\n\n'
         '[tool.dockerfix]\nselect = ["DFX1"]\nextend-select = ["DFX201"]\nunsafe-fixes = true\n'
     )
@@ -105,20 +96,20 @@ def test_extend_select_and_unsafe_fixes_from_config(repo: Path, capsysbinary: py
     assert "+RUN --mount=type=cache" in r.out and "/tmp/dockerfix_deps-0-py3-none-any.whl flask \\\n" in r.out
 
 
-def test_skip_file_leaves_the_file_and_reports_nothing(repo: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
-    (repo / "Dockerfile").write_text("# dockerfix: skip-file\n" + DOCKERFILE)
+def test_skip_file_leaves_the_file_and_reports_nothing(project: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    (project / "Dockerfile").write_text("# dockerfix: skip-file\n" + BOTH)
     r = run_main(capsysbinary, "--check", ".")
     assert r.code == 0 and "DFX" not in r.err
 
 
-def test_ignore_comment_keeps_one_copy(repo: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
-    text = DOCKERFILE.replace("COPY . .", "# dockerfix: ignore=DFX101\nCOPY . .")
-    (repo / "Dockerfile").write_text(text)
+def test_ignore_comment_keeps_one_copy(project: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    text = BOTH.replace("COPY . .", "# dockerfix: ignore=DFX101\nCOPY . .")
+    (project / "Dockerfile").write_text(text)
     r = run_main(capsysbinary, "--diff", ".")
     assert "COPY requirements.txt" not in r.out and "--mount=type=cache" in r.out
 
 
-def test_json_report(repo: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+def test_json_report(project: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     r = run_main(capsysbinary, "--format", "json", ".")
     data = json.loads(r.out)
     assert r.code == 1 and data["version"] == 1
@@ -127,7 +118,7 @@ def test_json_report(repo: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> 
     assert data["files"] == [{"filename": "Dockerfile", "changed": True, "written": False, "error": False}]
 
 
-def test_github_annotations(repo: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+def test_github_annotations(project: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     r = run_main(capsysbinary, "--format", "github", ".")
     lines = r.out.splitlines()
     assert lines[0].startswith("::warning file=Dockerfile,line=3,title=DFX101::COPY at line 3")
@@ -143,8 +134,8 @@ def test_sarif_check_rejects_what_the_schema_rejects() -> None:
         _check_sarif(bad)
 
 
-def test_sarif_report_is_sarif_2_1_0(repo: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
-    out = repo / "report.sarif"
+def test_sarif_report_is_sarif_2_1_0(project: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    out = project / "report.sarif"
     r = run_main(capsysbinary, "--format", "sarif", "--output-file", str(out), ".")
     assert r.code == 1 and r.out == ""
     log = json.loads(out.read_text())
@@ -192,7 +183,7 @@ def _check_sarif(log: dict[str, object]) -> None:
                     assert isinstance(replacement["insertedContent"]["text"], str)
 
 
-def test_statistics(repo: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+def test_statistics(project: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     r = run_main(capsysbinary, "--statistics", ".")
     assert r.code == 1
     assert r.out.splitlines() == [
