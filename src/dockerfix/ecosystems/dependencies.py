@@ -9,11 +9,23 @@ the reason they cannot be known statically.
 from __future__ import annotations
 
 import configparser
+import functools
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 ReadText = Callable[[str], "str | None"]
+
+
+@functools.lru_cache(maxsize=64)
+def parse_toml(text: str) -> tuple[dict[str, Any] | None, str | None]:
+    """A TOML file's data, or None and why it does not parse. Memoized: every rule that looks at
+    a project reads the same pyproject.toml. The data is shared: read it, never change it."""
+    try:
+        return tomllib.loads(text), None
+    except tomllib.TOMLDecodeError as exc:
+        return None, str(exc)
 
 
 @dataclass
@@ -28,10 +40,9 @@ def declared_dependencies(read: ReadText, extras: list[str]) -> Declared:
     """What `pip install .[extras]` installs besides the project, read from its folder."""
     text = read("pyproject.toml")
     if text is not None:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            return Declared(unknown=f"pyproject.toml does not parse ({exc})")
+        data, error = parse_toml(text)
+        if data is None:
+            return Declared(unknown=f"pyproject.toml does not parse ({error})")
         project = data.get("project")
         if isinstance(project, dict):
             dynamic = project.get("dynamic") or []
@@ -57,9 +68,8 @@ def declared_dependencies(read: ReadText, extras: list[str]) -> Declared:
 def named_files(text: str) -> list[tuple[str, str]]:
     """The files pyproject.toml names for the project's metadata, which building it reads:
     (what names it, the path). Globs (`license-files`) are left out."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    data = parse_toml(text)[0]
+    if data is None:
         return []
     out: list[tuple[str, str]] = []
     project = data.get("project")

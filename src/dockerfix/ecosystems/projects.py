@@ -10,16 +10,14 @@ installs the project depends on its options and on the manifest (a virtual proje
 from __future__ import annotations
 
 import re
-import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dockerfix.document.shell import Command
 from dockerfix.ecosystems.commands import unwrap
+from dockerfix.ecosystems.dependencies import ReadText, parse_toml
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
 
-ReadText = Callable[[str], "str | None"]  # a context-relative path (from the install's folder)
 
 
 @dataclass
@@ -50,12 +48,7 @@ _CONDA = Grammar(frozenset({"conda", "mamba", "micromamba"}),
 
 def _toml(read: ReadText, path: str) -> dict[str, Any] | None:
     text = read(path)
-    if text is None:
-        return None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return None
+    return parse_toml(text)[0] if text is not None else None
 
 
 def _table(data: dict[str, Any], *keys: str) -> dict[str, Any]:
