@@ -103,13 +103,10 @@ class InstructionEditor:
             words = " ".join(w.value for w in first.argv)
             if any(commands[k].compound for k in group):
                 raise CannotEdit(f"`{words}` is part of an if, loop or group")
-            lo = commands[group[0] - 1].end if group[0] > 0 else 0
-            hi = commands[group[-1] + 1].start if group[-1] + 1 < len(commands) else len(text)
-            before = [o for o in script.operators if o.start >= lo and o.end <= first.start]
-            after = [o for o in script.operators if o.start >= last.end and o.end <= hi]
+            before, after = script.operators_around(group[0], group[-1])
             prev = before[-1] if len(before) == 1 else None
             nxt = after[0] if len(after) == 1 else None
-            if (group[0] > 0 and prev is None) or (hi < len(text) and nxt is None) or (after and nxt is None):
+            if (group[0] > 0 and prev is None) or ((group[-1] + 1 < len(commands) or after) and nxt is None):
                 raise CannotEdit(f"cannot take `{words}` out of the shell list around it")
             p = prev.text if prev else ""
             n = nxt.text if nxt else ""

@@ -65,6 +65,16 @@ class Script:
     separators: tuple[str, ...] = field(default=())
     operators: tuple[Operator, ...] = field(default=())  # every operator, newlines included
 
+    def operators_around(self, first: int, last: int) -> tuple[list[Operator], list[Operator]]:
+        """The operators between commands[first] and the command before it (or the start), and
+        between commands[last] and the command after it (or the end)."""
+        lo = self.commands[first - 1].end if first > 0 else 0
+        hi = self.commands[last + 1].start if last + 1 < len(self.commands) else None
+        start, end = self.commands[first].start, self.commands[last].end
+        before = [o for o in self.operators if o.start >= lo and o.end <= start]
+        after = [o for o in self.operators if o.start >= end and (hi is None or o.end <= hi)]
+        return before, after
+
 
 class _Opaque(ValueError):
     pass

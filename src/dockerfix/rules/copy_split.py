@@ -1111,14 +1111,9 @@ def _check_stub(cmd: Command, call: PipCall, run: Instruction) -> None:
     place = next((o.name for o in call.options if o.name in ("target", "prefix", "root")), None)
     if place is not None:
         raise _Skip(f"the install uses --{place}, where pip uninstall cannot remove the stub it installs")
-    script = run.script
-    commands = list(script.commands)
-    k = next(i for i, c in enumerate(commands) if c is cmd)
-    lo = commands[k - 1].end if k > 0 else 0
-    hi = commands[k + 1].start if k + 1 < len(commands) else len(run.args)
-    before = [o.text for o in script.operators if o.start >= lo and o.end <= cmd.start] or [""]
-    after = [o.text for o in script.operators if o.start >= cmd.end and o.end <= hi] or [""]
-    if before[-1] not in _STUB_BEFORE or after[0] not in _STUB_AFTER:
+    k = next(i for i, c in enumerate(run.script.commands) if c is cmd)
+    before, after = run.script.operators_around(k, k)
+    if (before[-1].text if before else "") not in _STUB_BEFORE or (after[0].text if after else "") not in _STUB_AFTER:
         raise _Skip("the pip install is part of a pipeline or an `||` list")
 
 
