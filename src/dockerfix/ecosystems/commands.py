@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from dockerfix.document.shell import Command, ShellWord
 
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
+PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)*)?$")  # an interpreter's name: python, python3, python3.12
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +185,7 @@ def _venv_dir(name: str, argv: tuple[ShellWord, ...]) -> str | None:
     if name in _VENV_TOOLS or (name == "uv" and values[1:2] == ["venv"]):
         rest = [v for v in values[1 if name in _VENV_TOOLS else 2 :] if not v.startswith("-")]
         return rest[0] if rest else ".venv" if name == "uv" else None
-    if re.match(r"^python(\d+(\.\d+)*)?$", name) and "-m" in values:
+    if PYTHON.match(name) and "-m" in values:
         k = values.index("-m")
         if values[k + 1 : k + 2] == ["venv"]:
             rest = [v for v in values[k + 2 :] if not v.startswith("-")]

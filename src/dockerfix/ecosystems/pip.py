@@ -7,10 +7,9 @@ import re
 from dataclasses import dataclass
 
 from dockerfix.document.shell import Command, ShellWord
-from dockerfix.ecosystems.commands import Invocation, Option, split_options, unwrap
+from dockerfix.ecosystems.commands import PYTHON, Invocation, Option, split_options, unwrap
 
 _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)*)?$")
-_PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)*)?$")
 _PYTHON_VALUE_FLAGS = frozenset({"-W", "-X"})
 SUBCOMMANDS_USING_CACHE = frozenset({"install", "wheel", "download"})
 _INSTALL_TEXT = re.compile(r"\b(pip\d*(\.\d+)?|-m\s+pip)\s+(\S+\s+)*?(install|wheel|download)\b")
@@ -64,7 +63,7 @@ def pip_call(command: Command) -> PipCall | None:
     rest: tuple[ShellWord, ...]
     if _PIP.match(base):
         rest = argv[1:]
-    elif _PYTHON.match(base):
+    elif PYTHON.match(base):
         k = 1
         while k < len(argv) and argv[k].value.startswith("-") and argv[k].value != "-m":
             k += 2 if argv[k].value in _PYTHON_VALUE_FLAGS else 1

@@ -12,7 +12,8 @@ wheel is a zip file with three metadata files), so no file is added to the build
 from __future__ import annotations
 
 import posixpath
-import re
+
+from dockerfix.ecosystems.commands import PYTHON
 
 NAME = "dockerfix-deps"
 WHEEL = "/tmp/dockerfix_deps-0-py3-none-any.whl"
@@ -33,15 +34,13 @@ SCRIPT = (
     "z.close()"
 )
 
-_PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)*)?$")
-
 
 def python_for(tool: str) -> str:
     """An interpreter to write the stub with, given the raw first word of the pip invocation:
     the interpreter itself for `python -m pip`, the `python3` beside a `.../bin/pip`, else
     `python3` from PATH (any Python 3 can write a zip file)."""
     base = posixpath.basename(tool)
-    if _PYTHON.match(base):
+    if PYTHON.match(base):
         return tool
     head = tool[: -len(base)] if base and tool.endswith(base) else ""
     if head.endswith("/") and "'" not in head and '"' not in head:
