@@ -40,6 +40,7 @@ class PipCall:
     subcommand: str
     options: tuple[Option, ...]
     positionals: tuple[ShellWord, ...]
+    subcommand_word: ShellWord | None = None  # the word that names the subcommand
 
     def values(self, name: str) -> list[str]:
         return [o.value for o in self.options if o.name == name and o.value is not None]
@@ -76,11 +77,8 @@ def pip_call(command: Command) -> PipCall | None:
     else:
         return None
     options, positionals = _parse_options(rest)
-    subcommand = ""
-    if positionals:
-        subcommand = positionals[0].value
-        positionals = positionals[1:]
-    return PipCall(inv, tool, subcommand, tuple(options), tuple(positionals))
+    sub = positionals[0] if positionals else None
+    return PipCall(inv, tool, sub.value if sub else "", tuple(options), tuple(positionals[1:]), sub)
 
 
 def _canonical(long: str) -> str:

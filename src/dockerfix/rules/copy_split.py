@@ -1124,7 +1124,8 @@ def _install_stub(
     text = run.args
     base = run.args_start
     first = cmd.words[0]
-    sub = next(w for w in call.invocation.argv[1:] if w.value == call.subcommand)
+    sub = call.subcommand_word
+    assert sub is not None  # an install
     carried = [w.raw for o in call.options if o.name in _UNINSTALL_OPTIONS for w in o.words]
     uninstall = " ".join([text[first.start : sub.start].rstrip(), "uninstall", "-y", *carried, pip_stub.NAME])
     python = pip_stub.python_for(call.tool.raw)
