@@ -6,6 +6,7 @@ import pytest
 
 from dockerfix.document.parse import parse_text
 from dockerfix.document.shell import parse_shell
+from dockerfix.ecosystems.commands import run_env, unwrap
 from dockerfix.ecosystems.packages import APK, APT, DNF, ZYPPER, Grammar, read_call, runs_tool
 from dockerfix.rules._mounts import cache_id, external_base, image_slug
 from dockerfix.rules.rpm_cache import dnf_flavour
@@ -109,3 +110,14 @@ def test_dnf_flavour(command: str, base: str, flavour: str | None) -> None:
 )
 def test_runs_tool(text: str, grammar: Grammar, mentioned: bool) -> None:
     assert runs_tool(text, grammar) is mentioned
+
+
+def test_run_env_expands_assignments_in_order_and_applies_env_u() -> None:
+    doc = parse_text("FROM python:3.12\nENV A=old C=set\nRUN A=1 B=$A env -u C pip install x\n")
+    run = doc.instructions[-1]
+    (command,) = run.script.commands
+    inv = unwrap(command)
+    assert inv is not None
+    env = run_env(doc.state(run), inv)
+    assert env["A"] == "1" and env["B"] == "1"  # B sees the A before it, as the shell does
+    assert "C" not in env

@@ -8,6 +8,7 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 from dockerfix.document.shell import Command, ShellWord
+from dockerfix.document.state import State
 
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)*)?$")  # an interpreter's name: python, python3, python3.12
@@ -76,6 +77,18 @@ class Invocation:
     unset: frozenset[str]  # variables that env(1) -u removes
     at_start: bool  # argv[0] is the command's first word (an assignment may be prefixed)
     env_word: ShellWord | None  # the env(1) word, if the command already runs through env
+
+
+def run_env(state: State, inv: Invocation) -> dict[str, str | None]:
+    """The variables the command runs with: the instruction's, then its own assignments, each
+    expanded with those before it as the shell does, less what `env -u` removes (None: a value
+    that is not known)."""
+    env: dict[str, str | None] = dict(state.env)
+    for name, value in inv.env.items():
+        env[name] = State(env=env).expand(value)
+    for name in inv.unset:
+        env.pop(name, None)
+    return env
 
 
 def unwrap(command: Command) -> Invocation | None:

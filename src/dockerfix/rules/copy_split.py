@@ -17,7 +17,7 @@ from dockerfix.document.edit import CannotEdit, InstructionEditor
 from dockerfix.document.shell import Command, Script, ShellWord
 from dockerfix.document.state import State, is_known_dir, unknown_dir
 from dockerfix.document.words import Word, parse_assignments
-from dockerfix.ecosystems.commands import context_free
+from dockerfix.ecosystems.commands import context_free, run_env
 from dockerfix.ecosystems.projects import ProjectInstall, context_free_tool, project_install, uv_pip_command
 from dockerfix.ecosystems.pip import (
     PipCall,
@@ -494,10 +494,7 @@ def _pip_option_reads(
     """Add what a pip install reads besides its positional arguments (requirement files, local
     --find-links folders, also through PIP_* variables) to ``reads``; stop where it reads or
     writes the copied tree in a way a split cannot keep. Returns the state the call runs in."""
-    env = dict(state.env)
-    env.update({k: State(env=env).expand(v) for k, v in call.invocation.env.items()})
-    for name in call.invocation.unset:
-        env.pop(name, None)
+    env = run_env(state, call.invocation)
     sub = State(env=env, workdir=cwd)
     requirements = call.values("requirement") + call.values("constraint")
     links = call.values("find-links")

@@ -11,7 +11,7 @@ from dockerfix.document.flags import cache_mount_flag
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import Command, Script
 from dockerfix.document.state import State
-from dockerfix.ecosystems.commands import unwrap
+from dockerfix.ecosystems.commands import run_env, unwrap
 from dockerfix.ecosystems.pip import (
     CONFIG_PATHS,
     DEFAULT_ROOT_CACHE,
@@ -363,11 +363,7 @@ def _cache_dir(state: State, call: PipCall, user: RunUser) -> tuple[str | None, 
 
     On failure the first item is None and the second says why.
     """
-    env: dict[str, str | None] = dict(state.env)
-    for name, value in call.invocation.env.items():
-        env[name] = State(env=env).expand(value)
-    for name in call.invocation.unset:
-        env.pop(name, None)
+    env = run_env(state, call.invocation)
     sub = State(env=env, workdir=state.workdir)
     given = call.values("cache-dir")
     if given:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from dockerfix.document.state import State
+from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.packages import Call, Grammar
 from dockerfix.rules._common import RunUser, run_user
 from dockerfix.rules._mounts import earlier, external_base, image_slug
@@ -32,15 +33,6 @@ class Location:
     root: str  # the tool's cache folder
     inline: list[str]  # VAR=value that points the tool there (a non-root user's mount)
     user: RunUser
-
-
-def _environment(state: State, call: Call) -> dict[str, str | None]:
-    env: dict[str, str | None] = dict(state.env)
-    for name, value in call.invocation.env.items():
-        env[name] = State(env=env).expand(value)
-    for name in call.invocation.unset:
-        env.pop(name, None)
-    return env
 
 
 class PythonToolCache(PackageCacheRule):
@@ -104,7 +96,7 @@ class PythonToolCache(PackageCacheRule):
 
     def _location(self, run: Run, call: Call) -> Location:
         state = run.state
-        env = _environment(state, call)
+        env = run_env(state, call.invocation)
         for var in self.disabling_env:
             if var in env and (env[var] or "").lower() not in _FALSE:
                 raise NotAdded(f"{var} turns {self.tool}'s cache off")
@@ -242,13 +234,13 @@ class UvCacheMount(PythonToolCache):
         return call.subcommand in ("sync", "lock", "add")
 
     def inline(self, run: Run, call: Call) -> list[str]:
-        env = _environment(run.state, call)
+        env = run_env(run.state, call.invocation)
         mode = (call.values("--link-mode") or [env.get("UV_LINK_MODE") or ""])[-1]
         return [] if mode else ["UV_LINK_MODE=copy"]
 
     def check_more(self, run: Run, calls: list[Call], where: Location) -> None:
         for call in calls:
-            env = _environment(run.state, call)
+            env = run_env(run.state, call.invocation)
             if "UV_LINK_MODE" in env and env["UV_LINK_MODE"] is None:
                 raise NotAdded("UV_LINK_MODE is set to a value that is not known")
             mode = (call.values("--link-mode") or [env.get("UV_LINK_MODE") or ""])[-1]
@@ -658,7 +650,7 @@ class CondaCacheMount(PythonToolCache):
         return call.subcommand == "clean"
 
     def _location(self, run: Run, call: Call) -> Location:
-        env = _environment(run.state, call)
+        env = run_env(run.state, call.invocation)
         user = run_user(run.state)
         base = image_slug(external_base(run.doc, run.stage))
         if run.state.user is None and _MICROMAMBA.match(base):
