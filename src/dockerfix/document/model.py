@@ -96,11 +96,14 @@ class Instruction:
 
     @cached_property
     def script(self) -> Script:
-        """A RUN's commands, shell or exec form; heredoc RUNs are opaque."""
+        """A RUN's commands, shell or exec form; heredoc RUNs are opaque. As in Docker, text that
+        is not a JSON string array is shell form, even where it starts with `[` (`[ -f x ] && ...`)."""
         if self.heredocs:
             return Script((), opaque="the command is a heredoc")
         if self.args.lstrip().startswith("["):
-            return exec_script(self.args)
+            script = exec_script(self.args)
+            if script.opaque is None:
+                return script
         return parse_shell(self.args)
 
     @cached_property

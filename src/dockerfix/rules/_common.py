@@ -147,6 +147,25 @@ def remove_json_element(editor: InstructionEditor, inst: Instruction, start: int
     editor.remove_span(base + start, base + end)
 
 
+def remove_run_word(editor: InstructionEditor, inst: Instruction, word: ShellWord) -> None:
+    """Remove one word of a RUN the way the RUN is written: an exec-form element with its comma,
+    a shell word with the blanks next to it."""
+    if inst.script.exec_form:
+        remove_json_element(editor, inst, word.start, word.end)
+    else:
+        editor.remove_word(inst.args_start + word.start, inst.args_start + word.end)
+
+
+def insert_run_words(editor: InstructionEditor, inst: Instruction, word: ShellWord, values: Sequence[str]) -> None:
+    """Insert words right after ``word`` of a RUN, as exec-form elements or as shell words."""
+    if inst.script.exec_form:
+        sep = json_separator(inst.args)
+        text = "".join(f"{sep}{json.dumps(v)}" for v in values)
+    else:
+        text = "".join(" " + v for v in values)
+    editor.insert_after(inst.args_start + word.end, text)
+
+
 def run_with(
     editor: InstructionEditor,
     inst: Instruction,
@@ -167,11 +186,7 @@ def run_with(
         prefix.append("env")
     options = [w for name in unset for w in ("-u", name)]
     if options and env_word is not None:
-        if exec_form:
-            sep = json_separator(inst.args)
-            editor.insert_after(base + env_word.end, "".join(f"{sep}{json.dumps(o)}" for o in options))
-        else:
-            editor.insert_after(base + env_word.end, "".join(" " + o for o in options))
+        insert_run_words(editor, inst, env_word, options)
     elif options:
         prefix += options
     prefix += assignments

@@ -26,9 +26,9 @@ from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.packages import Call, Grammar, read_call, runs_tool
 from dockerfix.rules._common import (
     flags_end,
-    json_separator,
+    insert_run_words,
     platform_problem,
-    remove_json_element,
+    remove_run_word,
     run_user,
     run_with,
 )
@@ -233,12 +233,12 @@ class PackageCacheRule(Rule):
         editor = InstructionEditor(run.doc, inst)
         dropped = self._drop_cleanups(run, plan, guarded, editor)
         for word in plan.removals:
-            self._remove_word(run, editor, word)
+            remove_run_word(editor, run.inst, word)
         for word, text in plan.replacements:
             base = inst.args_start
             editor.replace(base + word.start, base + word.end, f'"{text}"' if run.exec_form else text)
         for word, values in plan.inserts:
-            self._insert_after(run, editor, word, values)
+            insert_run_words(editor, inst, word, values)
         for call, assignments in plan.prefixes:
             run_with(editor, inst, call.invocation, call.tool, assignments=assignments)
         if not new and not editor.changes:
@@ -338,7 +338,7 @@ class PackageCacheRule(Rule):
                     dropped.append(text)
                 elif drop:
                     for k in drop:
-                        self._remove_word(run, editor, inv.argv[k])
+                        remove_run_word(editor, run.inst, inv.argv[k])
                     dropped.append("rm " + " ".join(values[k] for k in drop))
                 continue
             if read_call(cmd, self.grammar) is not None:
@@ -354,18 +354,3 @@ class PackageCacheRule(Rule):
             editor.remove_commands(run.script, doomed)
         return dropped
 
-    def _remove_word(self, run: Run, editor: InstructionEditor, word: ShellWord) -> None:
-        base = run.inst.args_start
-        if run.exec_form:
-            remove_json_element(editor, run.inst, word.start, word.end)
-        else:
-            editor.remove_word(base + word.start, base + word.end)
-
-    def _insert_after(self, run: Run, editor: InstructionEditor, word: ShellWord, values: list[str]) -> None:
-        base = run.inst.args_start
-        if run.exec_form:
-            sep = json_separator(run.inst.args)
-            text = "".join(f'{sep}"{v}"' for v in values)
-        else:
-            text = "".join(" " + v for v in values)
-        editor.insert_after(base + word.end, text)

@@ -29,7 +29,7 @@ from dockerfix.ecosystems.pip import (
 )
 from dockerfix.ecosystems.dependencies import declared_dependencies, named_files
 from dockerfix.ecosystems import pip_stub
-from dockerfix.rules._common import copied_files, json_separator, windows_image
+from dockerfix.rules._common import copied_files, insert_run_words, json_separator, remove_run_word, windows_image
 from dockerfix.rules.base import Applicability, Example, Finding, Fix, Rule, RuleContext
 from dockerfix.edits import Edit
 
@@ -972,8 +972,6 @@ class DependenciesFirst(Rule):
             return None  # DFX101's case, or nothing to do
         _check_named_files(read, cwd, dest_abs, build)
         editor = InstructionEditor(doc, run)
-        base = run.args_start
-        exec_form = run.script.exec_form
         reads = _Reads()
         what: str | None = None
         for cmd in run.script.commands:
@@ -991,11 +989,7 @@ class DependenciesFirst(Rule):
                 word = project.call.subcommand_word
                 assert word is not None
                 options = project.deps_only
-                if exec_form:
-                    sep = json_separator(run.args)
-                    editor.insert_after(base + word.end, "".join(f'{sep}"{o}"' for o in options))
-                else:
-                    editor.insert_after(base + word.end, "".join(" " + o for o in options))
+                insert_run_words(editor, run, word, options)
                 for name in project.files + project.optional:
                     rel = _relative(posixpath.normpath(posixpath.join(cwd, name)), dest_abs)
                     if rel is None or (name in project.optional and not _context_has(build, rel)):
@@ -1084,9 +1078,8 @@ class DependenciesFirst(Rule):
             editor.replace(base + local[0].start, base + local[0].end, " ".join(shlex.quote(w) for w in words))
         for option in call.options:
             if option.name == "editable":
-                first = option.words[0]
                 if len(option.words) > 1:
-                    editor.remove_word(base + first.start, base + first.end)
+                    remove_run_word(editor, run, option.words[0])
                 else:
                     raise _Skip("the install uses -e. without a space")
         how = " (through a stub wheel that requires them, uninstalled after)" if stub else ""

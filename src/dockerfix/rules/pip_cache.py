@@ -27,7 +27,7 @@ from dockerfix.rules._common import (
     stage_chain,
     flags_end,
     platform_problem,
-    remove_json_element,
+    remove_run_word,
     run_user,
     run_with,
 )
@@ -402,21 +402,12 @@ def _neutralise(
 ) -> list[str]:
     """Edit one pip command so that it uses the cache; return notes for the message."""
     notes: list[str] = []
-    base = inst.args_start
-    exec_form = inst.args.lstrip().startswith("[")
-
-    def remove(start: int, end: int) -> None:
-        if exec_form:
-            remove_json_element(editor, inst, start, end)
-        else:
-            editor.remove_word(base + start, base + end)
-
     for w in call.no_cache_words:
-        remove(w.start, w.end)
+        remove_run_word(editor, inst, w)
         notes.append("drops --no-cache-dir, which keeps pip from using the cache")
     for w in call.invocation.command.words:
         if w.value.startswith(NO_CACHE_VAR + "="):
-            remove(w.start, w.end)
+            remove_run_word(editor, inst, w)
             notes.append(f"drops the inline {NO_CACHE_VAR}, which disables pip's cache")
     unset = NO_CACHE_VAR in state.env and NO_CACHE_VAR not in call.invocation.unset
     if unset:
