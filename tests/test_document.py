@@ -517,6 +517,20 @@ def test_users_and_groups_created_by_run() -> None:
     assert state.users["carol"].gid == 2000
 
 
+def test_account_options_in_every_spelling() -> None:
+    doc = parse_text(
+        "FROM debian\n"
+        "RUN useradd -rm -u1004 -d /srv/dave dave\n"
+        "RUN useradd --uid=1005 --home-dir /opt/erin --gid 2000 erin\n"
+        "RUN adduser -S -h /var/lib/svc -u 1006 svc\n"
+        "USER dave\n"
+    )
+    state = doc.state(only(doc, "USER"))
+    assert (state.users["dave"].uid, state.users["dave"].home) == (1004, "/srv/dave")
+    assert (state.users["erin"].uid, state.users["erin"].gid, state.users["erin"].home) == (1005, 2000, "/opt/erin")
+    assert (state.users["svc"].uid, state.users["svc"].home) == (1006, "/var/lib/svc")
+
+
 def test_a_stage_built_from_another_inherits_its_state() -> None:
     doc = parse_text(
         "FROM python:3.12 AS build\n"

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from dockerfix.document.model import Document, Instruction
+from dockerfix.document.options import split_options
+from dockerfix.document.shell import ShellWord
 from dockerfix.document.words import UnknownVariable, expand, parse_assignments
 
 IMAGE_WORKDIR = "/<image-workdir>"  # the base image's WORKDIR, not known statically
@@ -115,11 +117,10 @@ def _accounts(state: State, inst: Instruction) -> State:
     users = dict(state.users)
     groups = dict(state.groups)
     for cmd in inst.script.commands:
-        argv = [w.value for w in cmd.argv]
-        if not argv:
+        if not cmd.argv:
             continue
-        tool = posixpath.basename(argv[0])
-        opts, operands = _options(argv[1:])
+        tool = posixpath.basename(cmd.argv[0].value)
+        opts, operands = _options(cmd.argv[1:])
         if tool in ("groupadd", "addgroup") and operands:
             gid = _int(opts.get("-g") or opts.get("--gid"))
             if gid is not None:
@@ -148,26 +149,10 @@ _VALUE_OPTS = frozenset(
     "-u --uid -g --gid -d --home-dir --home -h -s --shell -c --comment -G --groups --ingroup --gecos "
     "-k --skel -e --expiredate -f --inactive -K --key -p --password -k --firstuid --lastuid".split()
 )
+_VALUE_LETTERS = frozenset(o[1] for o in _VALUE_OPTS if not o.startswith("--"))
 
 
-def _options(args: list[str]) -> tuple[dict[str, str | None], list[str]]:
-    opts: dict[str, str | None] = {}
-    operands: list[str] = []
-    k = 0
-    while k < len(args):
-        a = args[k]
-        if a.startswith("--") and "=" in a:
-            name, _, value = a.partition("=")
-            opts[name] = value
-        elif a in _VALUE_OPTS and k + 1 < len(args):
-            opts[a] = args[k + 1]
-            k += 1
-        elif a.startswith("-") and len(a) > 2 and not a.startswith("--") and a[:2] in _VALUE_OPTS:
-            opts[a[:2]] = a[2:]
-        elif a.startswith("-"):
-            for letter in a[1:] if not a.startswith("--") else [a]:
-                opts[letter if letter.startswith("--") else "-" + letter] = None
-        else:
-            operands.append(a)
-        k += 1
-    return opts, operands
+def _options(words: tuple[ShellWord, ...]) -> tuple[dict[str, str | None], list[str]]:
+    """useradd/adduser/groupadd/addgroup options by name ("-u", "--uid"), and the operands."""
+    options, operands = split_options(words, _VALUE_OPTS, _VALUE_LETTERS, group_flags=False)
+    return {o.name: o.value for o in options}, [w.value for w in operands]

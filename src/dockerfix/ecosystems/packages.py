@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 from dockerfix.document.shell import Command, ShellWord
-from dockerfix.ecosystems.commands import Invocation, Option, split_options, unwrap
+from dockerfix.document.options import Option, split_options
+from dockerfix.ecosystems.commands import Invocation, unwrap
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 
 from dockerfix.document.shell import Command, ShellWord
-from dockerfix.ecosystems.commands import PYTHON, Invocation, Option, split_options, unwrap
+from dockerfix.document.options import Option, split_options
+from dockerfix.ecosystems.commands import PYTHON, Invocation, unwrap
 
 _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)*)?$")
 _PYTHON_VALUE_FLAGS = frozenset({"-W", "-X"})
