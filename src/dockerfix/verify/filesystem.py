@@ -174,16 +174,12 @@ def compare(
         if _volatile(path):
             ignored.append(f"{path} (differs between any two builds)")
             continue
-        if a is None:
-            if _stub(path, rewritten, mounts):
+        if a is None or b is None:
+            side, files = ("rewritten", rewritten) if a is None else ("original", original)
+            if _stub(path, files, mounts):
                 ignored.append(f"{path} (empty mount point)")
-                continue
-            differences.append(f"{path}: only in the rewritten image")
-        elif b is None:
-            if _stub(path, original, mounts):
-                ignored.append(f"{path} (empty mount point)")
-                continue
-            differences.append(f"{path}: only in the original image")
+            else:
+                differences.append(f"{path}: only in the {side} image")
         else:
             differences.append(f"{path}: {_describe(a, b)}")
     return Comparison(tuple(differences), tuple(ignored))
