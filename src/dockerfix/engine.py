@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dockerfix.document.model import Document
 from dockerfix.document.parse import ParseError, parse
@@ -125,10 +125,12 @@ def verify(before: Document, after: Document, edits: Sequence[Edit], moved: dict
 
 def run_rules(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> list[Finding]:
     """Every rule's findings, less those that an inline `# dockerfix: ignore` suppresses."""
+    quiet = suppressions(doc)
+    ctx = replace(ctx, suppressions=quiet)
     findings: list[Finding] = []
     for rule in rules:
         findings.extend(rule.check(doc, ctx))
-    return suppressions(doc).filter(findings)
+    return quiet.filter(findings)
 
 
 def fix_document(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> FixResult:

@@ -154,9 +154,7 @@ class PackageCacheRule(Rule):
         return False
 
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
-        from dockerfix.suppressions import suppressions
-
-        quiet = suppressions(doc)
+        quiet = ctx.suppressions
         mounted: dict[int, list[str]] = {}  # RUNs fixed in this pass, with their new mounts
         used = _tools_used(doc)
         for stage in doc.stages:
@@ -166,7 +164,7 @@ class PackageCacheRule(Rule):
                     continue
                 finding = self._check_instruction(doc, stage, inst, ctx, mounted)
                 if finding is not None:
-                    if quiet.suppresses(finding):
+                    if quiet is not None and quiet.suppresses(finding):
                         mounted.pop(inst.index, None)  # a suppressed fix is never applied
                     yield finding
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from dockerfix.context.build_context import BuildContext
     from dockerfix.document.model import Document
     from dockerfix.settings import Settings
+    from dockerfix.suppressions import Suppressions
 
 
 class Applicability(enum.Enum):
@@ -53,6 +54,9 @@ class RuleContext:
 
     build: BuildContext | None  # None when the build context is unknown (stdin without --context)
     settings: Settings
+    # the document's inline `# dockerfix: ignore` comments, handed in by the engine for each pass
+    # (a rule that reports one finding in place of another asks them first); None: none read
+    suppressions: Suppressions | None = None
 
 
 @dataclass(frozen=True)

@@ -192,9 +192,7 @@ class PipCacheMount(Rule):
     )
 
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
-        from dockerfix.suppressions import suppressions
-
-        quiet = suppressions(doc)
+        quiet = ctx.suppressions
         sources: list[Instruction] | None = None
         mounted: dict[int, list[str]] = {}  # RUNs that get a mount in this pass
         for stage in doc.stages:
@@ -229,7 +227,7 @@ class PipCacheMount(Rule):
                 except _NotAdded as why:
                     finding = self.finding(inst.start, f"pip cache mount not added: {why}")
                 if finding is not None:
-                    if quiet.suppresses(finding):
+                    if quiet is not None and quiet.suppresses(finding):
                         mounted.pop(inst.index, None)  # a suppressed fix is never applied
                     yield finding
 
