@@ -18,6 +18,7 @@ class BuildContext(Protocol):
     def is_dir(self, path: str) -> bool: ...
     def read_text(self, path: str) -> str | None: ...
     def is_ignored(self, path: str) -> bool: ...
+    def entries(self, path: str) -> list[str] | None: ...
 
 
 def clean(path: str) -> str | None:
@@ -64,6 +65,13 @@ class DirectoryContext:
         p = clean(path)
         return p is None or self.ignore.is_ignored(p)
 
+    def entries(self, path: str) -> list[str] | None:
+        p = self._path(path)
+        try:
+            return sorted(e.name for e in p.iterdir()) if p is not None and p.is_dir() else None
+        except OSError:
+            return None
+
 
 class MemoryContext:
     """A build context from a mapping of relative paths to file contents (for tests)."""
@@ -87,3 +95,37 @@ class MemoryContext:
     def is_ignored(self, path: str) -> bool:
         p = clean(path)
         return p is None or self.ignore.is_ignored(p)
+
+    def entries(self, path: str) -> list[str] | None:
+        p = clean(path)
+        if p is None or not self.is_dir(p):
+            return None
+        prefix = "" if p == "." else p + "/"
+        return sorted({k[len(prefix) :].split("/")[0] for k in self.files if k.startswith(prefix)})
+
+
+class FolderContext:
+    """The view of one folder of a build context that a `COPY folder dest` copies: paths are
+    relative to the folder, .dockerignore is matched against the full path."""
+
+    def __init__(self, build: BuildContext, folder: str) -> None:
+        self.build = build
+        self.folder = folder
+
+    def full(self, path: str) -> str:
+        return posixpath.normpath(posixpath.join(self.folder, path.lstrip("/")))
+
+    def is_file(self, path: str) -> bool:
+        return self.build.is_file(self.full(path))
+
+    def is_dir(self, path: str) -> bool:
+        return self.build.is_dir(self.full(path))
+
+    def read_text(self, path: str) -> str | None:
+        return self.build.read_text(self.full(path))
+
+    def is_ignored(self, path: str) -> bool:
+        return self.build.is_ignored(self.full(path))
+
+    def entries(self, path: str) -> list[str] | None:
+        return self.build.entries(self.full(path))

@@ -10,14 +10,26 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from dockerfix.context.build_context import BuildContext
+from dockerfix.context.build_context import BuildContext, FolderContext
+from dockerfix.document.effects import (
+    NOTHING,
+    RUN_READS,
+    Effects,
+    Paths,
+    chown_reads,
+    conflict,
+    copy_effects,
+    instruction_effects,
+    plan_order,
+)
 from dockerfix.document.flags import mounts
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.edit import CannotEdit, InstructionEditor
 from dockerfix.document.shell import Command, Script, ShellWord
 from dockerfix.document.state import State, is_known_dir, unknown_dir
 from dockerfix.document.words import Word, parse_assignments
-from dockerfix.ecosystems.commands import context_free, run_env
+from dockerfix.ecosystems.commands import run_env
+from dockerfix.ecosystems.command_effects import command_effects, run_effects
 from dockerfix.ecosystems.projects import ProjectInstall, context_free_tool, project_install, uv_pip_command
 from dockerfix.ecosystems.pip import (
     PipCall,
@@ -147,8 +159,8 @@ class CopyAllBeforeInstall(Rule):
         Example(
             """
             FROM python:3.12
-            COPY . /app
             RUN pip install flask
+            COPY . /app
             """,
         ),
     )
@@ -196,26 +208,45 @@ class CopyAllBeforeInstall(Rule):
             files={"requirements.txt": "-e .\n"},
             message="needs the source",
         ),
+        Example(
+            """
+            FROM python:3.12
+            WORKDIR /app
+            COPY . .
+            USER nobody
+            RUN chmod +x entrypoint.sh
+            RUN pip install --user flask
+            """,
+            """
+            FROM python:3.12
+            WORKDIR /app
+            USER nobody
+            RUN pip install --user flask
+            COPY . .
+            RUN chmod +x entrypoint.sh
+            """,
+            files={"entrypoint.sh": "#!/bin/sh\n"},
+        ),
     )
 
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         for stage in doc.stages:
             for k, inst in enumerate(stage.instructions):
-                dest = _whole_context_dest(inst)
-                if dest is None and _hash_in_sources(inst):
+                tree = _tree_copy(inst, ctx.build)
+                if tree is None and _hash_in_sources(inst):
                     yield self.finding(
                         inst.start,
                         f"{inst.kind} at line {inst.line_no} is left in place: `#` after an instruction is not a "
                         "comment, so this copies files named after the words that follow it",
                     )
                     continue
-                if dest is None:
+                if tree is None:
                     if inst.kind == "ONBUILD" and _onbuild_whole_copy(inst):
                         if any(mentions_install(i.args) for i in stage.instructions[k + 1 :] if i.kind == "ONBUILD"):
                             yield self.finding(inst.start, "the copy and the install are under ONBUILD, which is never rewritten")
                     continue
                 try:
-                    finding = self._split(doc, ctx, stage, k, inst, dest)
+                    finding = self._split(doc, ctx, stage, k, inst, tree)
                 except _Skip as why:
                     reason = str(why)
                     if isinstance(why, _Missing) and ctx.settings.context is None:
@@ -224,12 +255,12 @@ class CopyAllBeforeInstall(Rule):
                 if finding is not None:
                     yield finding
 
-    def _split(
-        self, doc: Document, ctx: RuleContext, stage: Stage, k: int, copy: Instruction, dest: Word
-    ) -> Finding | None:
+    def _split(self, doc: Document, ctx: RuleContext, stage: Stage, k: int, copy: Instruction, tree: _Tree) -> Finding | None:
+        dest = tree.dest
         copy_state = doc.state(copy)
         dest_abs = copy_state.resolve(dest.value)
-        run, blocker = _find_install(doc, stage, k, copy, dest, dest_abs, ctx.build)
+        build = _view(ctx.build, tree)
+        run, blocker = _find_install(doc, stage, k, copy, dest_abs, build)
         if run is None:
             return None
         if windows_image(doc, stage):
@@ -245,9 +276,10 @@ class CopyAllBeforeInstall(Rule):
                 raise _Skip(f"--{flag.name} is not supported by the split")
             if flag.name not in _KEPT_FLAGS + _ADD_ONLY_FLAGS:
                 raise _Skip(f"unknown flag --{flag.name}")
-        if ctx.build is None:
+        if build is None:
             raise _Skip("the build context is unknown (give --context)")
-        reads = _install_reads(doc, run, dest_abs, ctx.build)
+        reads = _install_reads(doc, copy, run, dest_abs, build)
+        ad_hoc = not (reads.files or reads.dirs or reads.outside)
         bound = _bind_targets(run, doc.state(run))
         for path in sorted(reads.outside):
             if path in bound:
@@ -257,79 +289,137 @@ class CopyAllBeforeInstall(Rule):
                 f"the install at line {run.line_no} reads {', '.join(reads.outside)}, which this COPY "
                 "does not provide: the requirement files are already copied first, nothing to do"
             )
-        if not reads.files and not reads.dirs:
+        if ad_hoc and not _installs_by_name(run):
             raise _Skip(f"the install at line {run.line_no} reads no requirement file from the build context")
         for rel in sorted(reads.files):
             if posixpath.normpath(posixpath.join(dest_abs, rel)) in bound:
                 raise _Skip(f"{rel} is bind-mounted into the install: nothing to do")
-        last = _further_installs(doc, stage, copy, dest, dest_abs, ctx.build, run, reads)
+        installs = _installs(doc, stage, k, copy, tree, dest_abs, build, run, reads)
         earlier = _copied_earlier(doc, stage, k, dest_abs, reads.files)
         if earlier:
             raise _Skip(f"{earlier[0]} is already copied at line {earlier[1]}: nothing to do")
-        lines = _manifest_copies(doc, copy, dest, reads)
+        plan = _plan_moves(doc, stage, k, copy, tree, installs, reads, dest_abs, build)
+        if plan.clash is not None:
+            raise _Skip(plan.clash)
+        last = installs[-1]
+        lines = _manifest_copies(doc, copy, tree, plan.manifests) if plan.manifests.files or plan.manifests.dirs else []
         before = copy.comment_start
         moved = list(doc.lines[before : copy.end])
         if before > 0 and not doc.lines[before - 1].strip():
             moved.insert(0, "")
-        fix = Fix(
-            "copy the requirement files first and the rest after the install",
-            (Edit(before, copy.end, tuple(lines)), Edit(last.end, last.end, tuple(moved))),
-        )
-        files = ", ".join(sorted(reads.files | {d + "/" for d in reads.dirs}))
+        edits = [Edit(before, copy.end, tuple(lines))]
+        for inst in plan.after:
+            start = _unit_start(doc, stage, inst)
+            edits.append(Edit(start, inst.end, ()))
+            moved += ([""] if start < inst.comment_start else []) + list(doc.lines[inst.comment_start : inst.end])
+        edits.append(Edit(last.end, last.end, tuple(moved)))
+        fix = Fix("copy the requirement files first and the rest after the install", tuple(edits))
+        what = "the whole context" if tree.source == "." else f"the folder {tree.source}"
         where = f"line {run.line_no}" if last is run else f"lines {run.line_no}-{last.line_no}"
+        also = ""
+        if plan.after:
+            also = " (with " + ", ".join(f"the {i.kind} at line {i.line_no}" for i in plan.after) + ", which must stay after it)"
+        if ad_hoc and not lines:
+            return self.finding(
+                copy.start,
+                f"{copy.kind} at line {copy.line_no} copies {what} before the install at {where}, which reads "
+                f"nothing from it, so any code change reinstalls the packages: move the copy after the install{also}",
+                fix,
+            )
+        files = ", ".join(sorted(plan.manifests.files | {d + "/" for d in plan.manifests.dirs})) or "nothing"
+        first = f"copy {files} first and the rest after the install" if lines else "move the copy after the install"
         return self.finding(
             copy.start,
-            f"{copy.kind} at line {copy.line_no} copies the whole context before the install at {where}, "
-            f"so any code change reinstalls every dependency: copy {files} first and the rest after "
-            "the install",
+            f"{copy.kind} at line {copy.line_no} copies {what} before the install at {where}, "
+            f"so any code change reinstalls every dependency: {first}{also}",
             fix,
         )
 
 
-def _further_installs(
+def _installs(
     doc: Document,
     stage: Stage,
+    k: int,
     copy: Instruction,
-    dest: Word,
+    tree: _Tree,
     dest_abs: str,
     build: BuildContext,
     run: Instruction,
     reads: _Reads,
-) -> Instruction:
-    """The last of a run of installs that can all go before the full copy (adding what they read
-    to ``reads``): `pip install -r requirements.txt` then `pip install -r requirements-dev.txt`."""
-    last = run
+) -> list[Instruction]:
+    """The installs that go before the full copy: ``run`` and those after it that can go too
+    (adding what they read to ``reads``): `pip install -r requirements.txt` then
+    `pip install -r requirements-dev.txt`."""
+    installs = [run]
+    if not (reads.files or reads.dirs):
+        return installs  # an install of named packages moves alone
     while True:
-        nxt, blocker = _find_install(doc, stage, stage.instructions.index(last), copy, dest, dest_abs, build)
+        nxt, blocker = _search_install(doc, stage, stage.instructions.index(installs[-1]), installs[-1], dest_abs, build)
         if nxt is None or blocker or nxt.kind != "RUN" or nxt.heredocs:
-            return last
+            return installs
         try:
-            more = _install_reads(doc, nxt, dest_abs, build)
+            more = _install_reads(doc, copy, nxt, dest_abs, build)
         except _Skip:
-            return last
-        reads.files |= more.files
-        reads.dirs |= more.dirs
-        reads.outside += more.outside
-        last = nxt
+            return installs
+        if not (more.files or more.dirs):
+            return installs
+        merged = _Reads(reads.files | more.files, reads.dirs | more.dirs, reads.outside + more.outside)
+        if _plan_moves(doc, stage, k, copy, tree, installs + [nxt], merged, dest_abs, build).clash is not None:
+            return installs
+        reads.files, reads.dirs, reads.outside = merged.files, merged.dirs, merged.outside
+        installs.append(nxt)
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """A COPY/ADD of a folder of the build context (`.` for all of it) to a destination."""
+
+    source: str  # context-relative and normalised; "." for the whole context
+    dest: Word
 
 
 def _context_copy_words(inst: Instruction) -> list[Word] | None:
-    """The words of a COPY/ADD from the build context whose first source is the whole context."""
+    """The words of a COPY/ADD from the build context."""
     if inst.kind not in ("COPY", "ADD") or inst.heredocs or inst.flag("from") is not None:
         return None
-    words = inst.words
-    return words if words and words[0].value in (".", "./") else None
+    return inst.words or None
+
+
+def _tree_copy(inst: Instruction, build: BuildContext | None) -> _Tree | None:
+    """The copy of the whole context or of one of its folders that ``inst`` makes, if it does."""
+    words = _context_copy_words(inst)
+    if words is None or len(words) != 2:
+        return None
+    source = words[0].value
+    if source in (".", "./"):
+        return _Tree(".", words[1])
+    if build is None or not _PLAIN_PATH.match(source.lstrip("/")) or inst.kind == "ADD":
+        return None
+    folder = posixpath.normpath(source.lstrip("/"))
+    if folder.startswith("..") or not build.is_dir(folder) or build.is_ignored(folder):
+        return None
+    return _Tree(folder, words[1])
 
 
 def _whole_context_dest(inst: Instruction) -> Word | None:
     words = _context_copy_words(inst)
-    return words[1] if words is not None and len(words) == 2 else None
+    return words[1] if words is not None and len(words) == 2 and words[0].value in (".", "./") else None
+
+
+def _view(build: BuildContext | None, tree: _Tree) -> BuildContext | None:
+    """The build context as the copy's destination holds it."""
+    if build is None or tree.source == ".":
+        return build
+    return FolderContext(build, tree.source)
 
 
 def _hash_in_sources(inst: Instruction) -> bool:
     """`COPY . . # comment`: the `#` words are sources, not a comment."""
     words = _context_copy_words(inst)
-    return words is not None and len(words) > 2 and any(w.raw.startswith("#") for w in words[1:])
+    return (
+        words is not None and len(words) > 2 and words[0].value in (".", "./")
+        and any(w.raw.startswith("#") for w in words[1:])
+    )  # fmt: skip
 
 
 def _onbuild_whole_copy(inst: Instruction) -> bool:
@@ -387,15 +477,12 @@ def _find_install(
     stage: Stage,
     k: int,
     copy: Instruction,
-    dest: Word,
     dest_abs: str | None,
     build: BuildContext | None,
 ) -> tuple[Instruction | None, str | None]:
-    """The first install after the copy and why the instructions in between may not move (see
-    _search_install); DFX101 and DFX102 ask the same question of the same document."""
-    return doc.memo(
-        ("install after", copy.index, k), lambda: _search_install(doc, stage, k, copy, dest, dest_abs, build)
-    )
+    """The install after the copy, and why it cannot be rewritten at all (see _search_install);
+    DFX101 and DFX102 ask the same question of the same document."""
+    return doc.memo(("install after", copy.index, k), lambda: _search_install(doc, stage, k, copy, dest_abs, build))
 
 
 def _search_install(
@@ -403,71 +490,40 @@ def _search_install(
     stage: Stage,
     k: int,
     copy: Instruction,
-    dest: Word,
     dest_abs: str | None,
     build: BuildContext | None,
 ) -> tuple[Instruction | None, str | None]:
-    """The first RUN after the copy that installs with pip, and the first reason (if any) why the
-    instructions in between may not be moved across."""
-    blocker: str | None = None
-
-    def block(reason: str) -> None:
-        nonlocal blocker
-        if blocker is None:
-            blocker = reason
-
-    relative_dest = not dest.value.startswith("/") and not dest.value.startswith("$")
-    used_vars = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", copy.args + " ".join(f.raw for f in copy.flags)))
+    """The first RUN after the copy that installs from requirement files or a project's
+    manifests; failing that, the first that installs packages by name. With a reason when it
+    is one that is never rewritten (under ONBUILD)."""
+    by_name: Instruction | None = None
     for inst in stage.instructions[k + 1 :]:
-        kind = inst.kind
-        if kind == "RUN":
+        if inst.kind == "RUN":
             script = inst.script
             if inst.heredocs:
                 if mentions_install("\n".join(doc.lines[inst.start : inst.end])):
-                    return inst, blocker
-                block(f"the RUN at line {inst.line_no} is a heredoc, which is not analysed")
+                    return inst, None
                 continue
             if script.opaque:
-                block(f"cannot read the RUN at line {inst.line_no} ({script.opaque})")
                 continue
             state = doc.state(inst)
             calls = [_pip(c) for c in script.commands]
             if any(c is not None and c.subcommand in _INSTALLS and _reads_files(c, state) for c in calls):
-                return inst, blocker
+                return inst, None
             if any(project_install(c, _nothing) is not None for c in script.commands):
-                return inst, blocker
-            in_tree = _in_tree(state, state.workdir, dest_abs, build)
-            for cmd, call in zip(script.commands, calls):
-                if call is not None:
-                    writes = [v for name in _WRITE_OPTIONS for v in call.values(name) if in_tree(v) is not False]
-                    if writes:
-                        block(f"the RUN at line {inst.line_no} has pip write to {writes[0]}, where the full copy lands")
-                        break
-                    continue
-                if cmd.name == "cd":
-                    block(f"the RUN at line {inst.line_no} changes directory")
-                    break
-                if context_free_tool(cmd):
-                    continue
-                reason = context_free(cmd, in_tree)
-                if reason:
-                    block(f"the RUN at line {inst.line_no} may touch the copied files: {reason}")
-                    break
-        elif kind == "ONBUILD":
-            if mentions_install(inst.args):
-                block(f"the install at line {inst.line_no} is under ONBUILD")
-                return inst, blocker
-            block(f"ONBUILD at line {inst.line_no} is between the copy and the install")
-        elif kind in ("ENV", "ARG"):
-            names = {n for n, _ in _assigned(inst)}
-            if names & used_vars:
-                block(f"{kind} at line {inst.line_no} changes a variable the copy uses")
-        elif kind == "WORKDIR":
-            if relative_dest:
-                block(f"WORKDIR at line {inst.line_no} changes where the relative destination points")
-        elif kind not in _HARMLESS:
-            block(f"{kind} at line {inst.line_no} is between the copy and the install")
-    return None, None
+                return inst, None
+            if by_name is None and any(c is not None and c.subcommand == "install" for c in calls):
+                by_name = inst
+        elif inst.kind == "ONBUILD" and mentions_install(inst.args):
+            return inst, f"the install at line {inst.line_no} is under ONBUILD"
+    return by_name, None
+
+
+def _installs_by_name(run: Instruction) -> bool:
+    """Whether the RUN installs packages by name with pip (or uv's pip interface)."""
+    return any(
+        (call := _pip(c)) is not None and call.subcommand == "install" and call.positionals for c in run.script.commands
+    )
 
 
 def _assigned(inst: Instruction) -> list[tuple[str, str]]:
@@ -526,11 +582,14 @@ def _pip_option_reads(
     return sub
 
 
-def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildContext) -> _Reads:
+def _install_reads(doc: Document, copy: Instruction, run: Instruction, dest_abs: str, build: BuildContext) -> _Reads:
+    """What the install RUN reads from the copied tree (to be copied first); stops where it, or
+    another command of the RUN, reads or writes the rest of the tree."""
     state = doc.state(run)
     script = run.script
     reads = _Reads()
     probes: list[tuple[str, str]] = []  # (file a test command looks at, the command)
+    checks: list[tuple[Command, str]] = []  # commands whose effects must stay clear of the tree
     cwd = state.workdir
     for cmd in script.commands:
         if cmd.name == "cd" and len(cmd.argv) == 2:
@@ -547,12 +606,8 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
         if call is None and cmd.name in _TESTS and not cmd.redirects:
             probes.extend(_test_operands(cmd, state, cwd, dest_abs, run))
             continue
-        if call is None:
-            reason = context_free(cmd, in_tree)
-            if reason:
-                raise _Skip(f"in the install RUN at line {run.line_no}, {reason}")
-            continue
-        if call.subcommand not in _INSTALLS:
+        checks.append((cmd, cwd))
+        if call is None or call.subcommand not in _INSTALLS:
             continue
         sub = _pip_option_reads(call, state, cwd, in_tree, dest_abs, build, reads)
         for value in call.values("editable"):
@@ -567,7 +622,38 @@ def _install_reads(doc: Document, run: Instruction, dest_abs: str, build: BuildC
         # is copied first, or is not in the context at all
         if rel not in reads.files and _context_has(build, rel):
             raise _Skip(f"`{text}` in the install RUN looks at {rel}, which would not be copied yet")
+    tree = _tree_effects(doc, copy, dest_abs, build, reads.files, creates_dest=False)
+    full = _tree_effects(doc, copy, dest_abs, build, set(), creates_dest=False)
+    for cmd, where in checks:
+        # the requirement files are copied first: what else the command reads must not come
+        # from the copy (a smoke test's `python -c "import app"` with app/ in the tree)
+        effects = command_effects(cmd, state, where, NOTHING)
+        text = " ".join(w.value for w in cmd.argv)
+        if effects.unknown:
+            raise _Skip(f"in the install RUN at line {run.line_no}, {effects.unknown}")
+        hit = effects.reads.meets(tree.writes) or effects.writes.meets(full.writes)
+        if hit is not None:
+            raise _Skip(f"in the install RUN at line {run.line_no}, `{text}` reads or writes {hit}, which the copy brings in")
     return reads
+
+
+def _tree_effects(
+    doc: Document, copy: Instruction, dest_abs: str, build: BuildContext, manifests: set[str], creates_dest: bool
+) -> Effects:
+    """What the full copy does once it has moved below the install: it writes what the copied
+    folder holds (less the manifests, which the copy at its old place brought in with the same
+    content), and creates the destination if nothing else has."""
+    own = copy_effects(doc, copy)
+    written = []
+    for entry in build.entries(".") or []:
+        if entry in manifests and build.is_file(entry):
+            continue
+        if build.is_ignored(entry) and not build.is_dir(entry):
+            continue
+        written.append(posixpath.join(dest_abs, entry))
+    return Effects(
+        reads=chown_reads(copy), writes=Paths.of(*written), dirs=(dest_abs,) if creates_dest else (), uses=own.uses
+    )
 
 
 def _pip(command: Command) -> PipCall | None:
@@ -746,7 +832,9 @@ def _copied_earlier(doc: Document, stage: Stage, k: int, dest_abs: str, files: s
     return None
 
 
-def _manifest_copies(doc: Document, copy: Instruction, dest: Word, reads: _Reads) -> list[str]:
+def _manifest_copies(doc: Document, copy: Instruction, tree: _Tree, reads: _Reads) -> list[str]:
+    dest = tree.dest
+    source = "" if tree.source == "." else tree.source.rstrip("/") + "/"
     if copy.exec_form is not None:
         raise _Skip("the JSON form of COPY is not rewritten")
     for rel in reads.files | reads.dirs:
@@ -762,10 +850,147 @@ def _manifest_copies(doc: Document, copy: Instruction, dest: Word, reads: _Reads
     indent = doc.lines[copy.start][: len(doc.lines[copy.start]) - len(doc.lines[copy.start].lstrip(" \t"))]
     for folder in sorted(groups, key=lambda d: (d != "", d)):
         target = base + (folder + "/" if folder else "")
-        lines.append(f"{indent}{keyword} {flags}{' '.join(groups[folder])} {target}")
+        lines.append(f"{indent}{keyword} {flags}{' '.join(source + f for f in groups[folder])} {target}")
     for folder in sorted(reads.dirs):
-        lines.append(f"{indent}{keyword} {flags}{folder}/ {base}{folder}/")
+        lines.append(f"{indent}{keyword} {flags}{source}{folder}/ {base}{folder}/")
     return lines
+
+
+@dataclass
+class _Plan:
+    manifests: _Reads  # what the copy at the old place brings in
+    after: list[Instruction] = field(default_factory=list)  # instructions that move down with the copy
+    clash: str | None = None
+
+
+def _plan_moves(
+    doc: Document,
+    stage: Stage,
+    k: int,
+    copy: Instruction,
+    tree: _Tree,
+    installs: list[Instruction],
+    reads: _Reads,
+    dest_abs: str,
+    build: BuildContext,
+) -> _Plan:
+    """Plan the split on the instructions' effects: the full copy moves below the installs, and
+    every instruction between that does not commute with it moves down with it; the installs,
+    and everything they depend on, stay above. A requirement file that a COPY between puts where
+    the full copy would (same file, same flags) comes from that COPY, not from a new one."""
+    region = list(stage.instructions[k : stage.instructions.index(installs[-1]) + 1])
+    overlays = {i for i, inst in enumerate(region) if i and _same_files(doc, copy, inst, tree, dest_abs)}
+    first_install = region.index(installs[0])
+    provided = {
+        rel for rel in reads.files for i in overlays
+        if i < first_install and _writes_file(doc, region[i], posixpath.join(dest_abs, rel))
+    }  # fmt: skip
+    manifests = _Reads(reads.files - provided, set(reads.dirs), list(reads.outside))
+    existing = _existing_dirs(doc, stage, k, dest_abs)
+    if manifests.files or manifests.dirs:
+        existing |= {dest_abs}
+    creates = dest_abs not in existing
+    # readers see the requirement files as the copy at the old place left them; a writer of one
+    # would have its change undone by the moved copy
+    tree_effects = _tree_effects(doc, copy, dest_abs, build, set(), creates_dest=creates)
+    readable = _tree_effects(doc, copy, dest_abs, build, reads.files, creates_dest=creates)
+    known = Paths.of(
+        *(posixpath.join(dest_abs, f) for f in reads.files), *(posixpath.join(dest_abs, d) for d in reads.dirs), *reads.outside
+    )
+    effects: list[Effects] = []
+    for inst in region:
+        if inst is copy:
+            effects.append(tree_effects)
+        elif inst in installs:
+            effects.append(run_effects(inst, doc.state(inst), known) | Effects(reads=RUN_READS))
+        else:
+            effects.append(instruction_effects(doc, inst, run_effects, build.build if isinstance(build, FolderContext) else build))
+    frozen = frozenset(existing)
+    positions = {region.index(i) for i in installs}
+
+    def clash(i: int, j: int) -> str | None:
+        if (i == 0 and j in overlays) or (j == 0 and i in overlays):
+            return None  # it writes the same files as the full copy does
+        if (i == 0 and j in positions) or (j == 0 and i in positions):
+            return None  # what the install reads of the copy is copied first (_install_reads)
+        if 0 in (i, j):
+            other = effects[i or j]
+            hit = other.writes.meets(tree_effects.writes)
+            if hit is not None:
+                return f"both write {hit}"
+            return conflict(readable, other, frozen)
+        return conflict(effects[i], effects[j], frozen)
+
+    names = [f"the {inst.kind} at line {inst.line_no}" for inst in region]
+    order = plan_order(names, clash, {0}, positions)
+    if order.clash is not None:
+        return _Plan(manifests, clash=order.clash)
+    return _Plan(manifests, [region[i] for i in order.after])
+
+
+def _same_files(doc: Document, copy: Instruction, inst: Instruction, tree: _Tree, dest_abs: str) -> bool:
+    """Whether a COPY puts only files of the copied folder where the full copy puts them, with
+    the same ownership and mode: then it commutes with the full copy."""
+    if inst.kind != "COPY" or inst.heredocs or inst.flag("from") is not None or inst.exec_form is not None:
+        return False
+    if any(f.name not in _KEPT_FLAGS for f in inst.flags):
+        return False
+    for name in ("chown", "chmod"):
+        mine, theirs = copy.flag(name), inst.flag(name)
+        if (mine.value if mine else None) != (theirs.value if theirs else None):
+            return False
+    pairs = copied_files(doc, inst)
+    targets: dict[str, set[str]] = {}
+    for source, target in pairs:
+        targets.setdefault(source, set()).add(target)
+    if not targets:
+        return False
+    for source, places in targets.items():
+        rel = posixpath.normpath(source.lstrip("/"))
+        if any(c in source for c in "*?[$") or rel.startswith("..") or rel == ".":
+            return False
+        if tree.source != ".":
+            if not rel.startswith(tree.source + "/"):
+                return False
+            rel = rel[len(tree.source) + 1 :]
+        if posixpath.join(dest_abs, rel) not in places:
+            return False
+    return True
+
+
+def _writes_file(doc: Document, inst: Instruction, path: str) -> bool:
+    return any(t == path for _, t in copied_files(doc, inst))
+
+
+def _existing_dirs(doc: Document, stage: Stage, k: int, dest_abs: str) -> set[str]:
+    """Folders known to exist before the copy: the root, and the WORKDIRs before it in the
+    stage (and theirs parents)."""
+    out = {"/"}
+    for inst in stage.instructions[:k]:
+        if inst.kind == "WORKDIR":
+            state = doc.state(inst)
+            words = inst.words
+            path = state.resolve(words[0].value) if words else None
+            while path and is_known_dir(path) and path not in out:
+                out.add(path)
+                path = posixpath.dirname(path)
+    parent = posixpath.dirname(dest_abs)
+    while parent not in out and parent != "/":
+        # the destination's parents are there once a copy has been made to it
+        out.add(parent)
+        parent = posixpath.dirname(parent)
+    return out
+
+
+def _unit_start(doc: Document, stage: Stage, inst: Instruction) -> int:
+    """The first line of what moves with an instruction: its comments, and the blank lines
+    before them (down to the end of the instruction before)."""
+    k = stage.instructions.index(inst)
+    floor = stage.instructions[k - 1].end if k > 0 else stage.from_.end
+    start = inst.comment_start
+    while start > floor and not doc.lines[start - 1].strip():
+        start -= 1
+    return start
 
 
 def _same_case(word: str, like: str) -> str:
@@ -947,7 +1172,7 @@ class DependenciesFirst(Rule):
                 if dest is None:
                     continue
                 dest_abs = doc.state(copy).resolve(dest.value)
-                run, blocker = _find_install(doc, stage, k, copy, dest, dest_abs, ctx.build)
+                run, blocker = _find_install(doc, stage, k, copy, dest_abs, ctx.build)
                 if run is None or blocker or run.heredocs or dest_abs is None or run.script.opaque:
                     continue
                 if any(f.name not in _KEPT_FLAGS + _ADD_ONLY_FLAGS for f in copy.flags):
@@ -1012,12 +1237,13 @@ class DependenciesFirst(Rule):
             raise _Skip(f"`{' '.join(w.value for w in cmd.argv)}` in the install RUN would run twice")
         if what is None:
             return None
+        _check_between(doc, stage, k, run, Paths.of(*(posixpath.join(dest_abs, f) for f in reads.files)))
         new_run = [part for line in editor.edit().lines for part in line.split("\n")]  # edits may break lines
         done = _signature(_run_script(new_run, doc.escape))
         for earlier_inst in stage.instructions[:k]:
             if earlier_inst.kind == "RUN" and not earlier_inst.heredocs and _signature(earlier_inst.script) & done:
                 return None  # the dependencies are installed first already (other rules may have edited that RUN)
-        lines = (_manifest_copies(doc, copy, dest, reads) if reads.files or reads.dirs else []) + new_run
+        lines = (_manifest_copies(doc, copy, _Tree(".", dest), reads) if reads.files or reads.dirs else []) + new_run
         fix = Fix(
             "install the dependencies before the full copy, the project after it",
             (Edit(copy.comment_start, copy.comment_start, tuple(lines)),),
@@ -1084,6 +1310,16 @@ class DependenciesFirst(Rule):
                     raise _Skip("the install uses -e. without a space")
         how = " (through a stub wheel that requires them, uninstalled after)" if stub else ""
         return f"`pip install` of what {declared.source} declares{how}"
+
+
+def _check_between(doc: Document, stage: Stage, k: int, run: Instruction, manifests: Paths) -> None:
+    """The dependencies-only install runs where the copy was: every instruction between the copy
+    and the install must commute with it."""
+    deps = run_effects(run, doc.state(run), manifests) | Effects(reads=RUN_READS)
+    for inst in stage.instructions[k + 1 : stage.instructions.index(run)]:
+        why = conflict(instruction_effects(doc, inst, run_effects), deps)
+        if why is not None:
+            raise _Skip(f"the {inst.kind} at line {inst.line_no} would come after it ({why})")
 
 
 # options of pip install that also apply to pip uninstall and decide whether it can run
