@@ -39,6 +39,19 @@ class Area:
         return self.path if not self.names else f"{self.path.rstrip('/')}/**/{{{','.join(self.names)}}}"
 
 
+# folders that are links to others in current images (merged /usr, /var/run)
+_LINKED = {"/bin": "/usr/bin", "/sbin": "/usr/sbin", "/lib": "/usr/lib", "/lib32": "/usr/lib32",
+           "/lib64": "/usr/lib64", "/libx32": "/usr/libx32", "/var/run": "/run", "/var/lock": "/run/lock"}  # fmt: skip
+
+
+def aliases(path: str) -> tuple[str, ...]:
+    """A path, and the same path through the folder it may be a link to."""
+    for link, real in _LINKED.items():
+        if path == link or path.startswith(link + "/"):
+            return (path, real + path[len(link) :])
+    return (path,)
+
+
 def _related(a: str, b: str) -> bool:
     """Whether one path is the other or below it."""
     return a == b or b.startswith(a.rstrip("/") + "/") or a.startswith(b.rstrip("/") + "/")
@@ -94,8 +107,8 @@ class Paths:
     anything: bool = False
 
     @staticmethod
-    def of(*paths: str, names: tuple[str, ...] = ()) -> Paths:
-        return Paths(tuple(Area(posixpath.normpath(p), names) for p in paths))
+    def of(*paths: str, names: tuple[str, ...] = (), shallow: bool = False) -> Paths:
+        return Paths(tuple(Area(a, names, shallow) for p in paths for a in aliases(posixpath.normpath(p))))
 
     def __or__(self, other: Paths) -> Paths:
         return Paths(self.areas + other.areas, self.anything or other.anything)
@@ -303,7 +316,7 @@ def copy_effects(doc: Document, inst: Instruction, files: ContextFiles | None = 
         if inst.kind == "ADD" and not from_other:
             writes.append(dest)  # an archive unpacks, a URL or repository lands under dest
         elif plain and folder and not from_other and files is not None and files.is_file(source.lstrip("/")):
-            exact.append(Area(dest, (posixpath.basename(source),), shallow=True))
+            exact += Paths.of(dest, names=(posixpath.basename(source),), shallow=True).areas
         elif plain and folder and source not in (".", "./", "/"):
             writes.append(posixpath.join(dest, posixpath.basename(source.rstrip("/"))))
         else:

@@ -14,7 +14,7 @@ import posixpath
 import re
 from collections.abc import Sequence
 
-from dockerfix.document.effects import ALL_ENV, Area, ANYTHING, NOTHING, Effects, Paths, anything, union
+from dockerfix.document.effects import ALL_ENV, ANYTHING, NOTHING, Effects, Paths, anything, union
 from dockerfix.document.model import Instruction
 from dockerfix.document.shell import Command, ShellWord, parse_shell
 from dockerfix.document.state import State, is_known_dir
@@ -423,7 +423,7 @@ def module_paths(module: str, folders: Sequence[str]) -> Paths:
     out = NOTHING
     for folder in folders:
         out = out | Paths.of(posixpath.join(folder, module), posixpath.join(folder, module + ".py"))
-        out = out | Paths((Area(folder, (f"{module}.*",), shallow=True),))
+        out = out | Paths.of(folder, names=(f"{module}.*",), shallow=True)
     return out
 
 

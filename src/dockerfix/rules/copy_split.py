@@ -72,10 +72,12 @@ class CopyAllBeforeInstall(Rule):
     """
     ## What it does
     Finds a `COPY` (or `ADD`) of the whole build context (`COPY . .`, `COPY . /app`,
-    `ADD . $APP_HOME`, with any flags) that comes before a `RUN` in the same stage whose install
-    reads only dependency manifests: `pip install -r` (and `uv pip install -r`), `uv sync`,
-    `poetry install`, `pipenv install`/`sync`, `pdm install`/`sync`, `conda`/`mamba`/`micromamba`
-    with an environment file.
+    `ADD . $APP_HOME`, with any flags), or a `COPY` of one of its folders (`COPY services/api
+    /srv/api`), that comes before a `RUN` in the same stage whose install reads only dependency
+    manifests: `pip install -r` (and `uv pip install -r`), `uv sync`, `poetry install`,
+    `pipenv install`/`sync`, `pdm install`/`sync`, `conda`/`mamba`/`micromamba` with an
+    environment file; or, when there is none, an install of named packages (`pip install flask
+    gunicorn`, `uv pip install flask`), which reads nothing from the copy.
 
     ## Why is this bad?
     Any edit to any file in the context changes the layer of the whole-context copy, and every
@@ -101,10 +103,12 @@ class CopyAllBeforeInstall(Rule):
     ## The fix
     At the place of the original copy, a `COPY` of exactly the files the install reads, with the
     original's `--chown`, `--chmod` and `--link`, to the same destination written with a
-    trailing slash (files in subdirectories keep their layout: one `COPY` per directory). The
-    original copy, with the comments above it, moves to just below the install; when several
-    installs follow one another (`-r requirements.txt`, then `-r requirements-dev.txt`), the files
-    of all of them are copied first and the full copy moves below the last. The files are
+    trailing slash (files in subdirectories keep their layout: one `COPY` per directory; for a
+    folder copy, the files are named inside the folder). The original copy, with the comments
+    above it, moves to just below the install; when several installs follow one another (`-r
+    requirements.txt`, then `-r requirements-dev.txt`), the files of all of them are copied first
+    and the full copy moves below the last. An install of named packages needs no files: the
+    copy just moves below it. The files are
     found by following `-r`/`-c`/`--requirement`/`--constraint` recursively (relative to the
     including file), local `--find-links` directories, paths relative to `WORKDIR` or to a `cd`,
     absolute paths and paths through variables the stage sets with `ENV`, for every spelling of
@@ -121,6 +125,31 @@ class CopyAllBeforeInstall(Rule):
     `pdm.lock`, `pdm.toml`, `.pdm-python`; conda the `-f` environment file. A lock file the
     command requires (`uv sync --locked`, `pipenv install --deploy`) must be there.
 
+    ## What may stand between the copy and the install
+    The split is planned on what each instruction reads and writes (the effects model, see
+    docs/architecture.md). Two instructions may swap when neither writes a path the other reads
+    or writes and neither sets build state (USER, WORKDIR, SHELL, a variable) the other uses.
+    Every instruction between that does not commute with the full copy moves down with it, in
+    its order; everything the install depends on stays above it. So:
+
+    - a `USER` stays where it is (a `COPY` ignores `USER`: ownership comes from `--chown`);
+    - a `COPY --from` another stage or image to another path (the uv image's binaries, an
+      entrypoint) stays where it is;
+    - a read-only step (`flake8 .`, `grep`, `test -f`, `cat`, `ls`) stays after the full copy,
+      and the install, with the copy of its requirements, moves above both;
+    - a step that changes copied files but not what the install reads (`chmod +x
+      entrypoint.sh`) stays after the full copy;
+    - a `COPY` that puts a file over one of the full copy (`COPY config/prod.py settings.py`)
+      moves down with it and keeps its overlay order;
+    - a `COPY` of a requirement file to the place where the full copy puts it (`COPY
+      requirements.txt .` after `COPY . .`) provides the file and moves up with the install;
+    - `ENV`, `ARG`, `LABEL`, `EXPOSE`, `WORKDIR` and package installs (`apt-get install`) stay
+      where they are unless the copy depends on them.
+
+    Commands in the install `RUN` beside the install may stay when they read nothing from the
+    copy: `python -c "import click"` is fine when no `click.py`, `click/` or extension module
+    of the copy is on the import path (the working folder, `PYTHONPATH`).
+
     ## When it leaves the COPY alone
     The install needs the sources (`.`, `-e`, local paths inside a requirements file; `uv sync`,
     `poetry install` and `pdm install` that install the project itself, unless it is a virtual
@@ -129,7 +158,12 @@ class CopyAllBeforeInstall(Rule):
     `__pypackages__` that `.dockerignore` does not exclude (the moved copy would put it over the
     environment the install creates), a
     requirement file is missing from the context or excluded by `.dockerignore`, an
-    instruction between the copy and the install could read or change the copied files, the
+    instruction between the copy and the install must stay after the copy and before the
+    install (the message names it and both clashes: a `sed -i requirements.txt`, a lint that
+    loads plugins the install brings, a `COPY` of another file over a requirement file, a
+    `useradd` that a `--chown` needs, a command whose effects are not known, such as a script
+    or `pytest`), a command in the install `RUN` reads or writes the copied files (`python
+    manage.py collectstatic`, an import of a module of the copy), the
     install is under `ONBUILD` or in a heredoc, a path depends on a variable whose value is not
     known, the build context is unknown, the image is a Windows image, or the requirement files
     are already copied or bind-mounted before the install (then there is nothing to do). Each
@@ -137,8 +171,8 @@ class CopyAllBeforeInstall(Rule):
 
     ## Fix safety
     Safe: the image ends up with the same files; only the layer boundaries change (the
-    requirement files are stored in two layers). Instructions between the copy and the install
-    are left where they are only when they provably do not touch the copied files.
+    requirement files are stored in two layers). Instructions are reordered only where the
+    effects model proves that the order of every pair that does not commute is kept.
     """
 
     code = "DFX101"
