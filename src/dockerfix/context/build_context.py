@@ -35,6 +35,7 @@ class DirectoryContext:
     def __init__(self, root: Path, ignore: DockerIgnore) -> None:
         self.root = root
         self.ignore = ignore
+        self._entries: dict[str, list[str] | None] = {}
 
     @classmethod
     def load(cls, root: Path, dockerfile: Path | None) -> DirectoryContext:
@@ -66,11 +67,13 @@ class DirectoryContext:
         return p is None or self.ignore.is_ignored(p)
 
     def entries(self, path: str) -> list[str] | None:
-        p = self._path(path)
-        try:
-            return sorted(e.name for e in p.iterdir()) if p is not None and p.is_dir() else None
-        except OSError:
-            return None
+        if path not in self._entries:
+            p = self._path(path)
+            try:
+                self._entries[path] = sorted(e.name for e in p.iterdir()) if p is not None and p.is_dir() else None
+            except OSError:
+                self._entries[path] = None
+        return self._entries[path]
 
 
 class MemoryContext:

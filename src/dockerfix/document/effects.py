@@ -18,6 +18,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 from dockerfix.document.model import Document, Instruction
@@ -46,6 +47,8 @@ _LINKED = {"/bin": "/usr/bin", "/sbin": "/usr/sbin", "/lib": "/usr/lib", "/lib32
 
 def aliases(path: str) -> tuple[str, ...]:
     """A path, and the same path through the folder it may be a link to."""
+    if not path.startswith(("/bin", "/sbin", "/lib", "/var/")):
+        return (path,)
     for link, real in _LINKED.items():
         if path == link or path.startswith(link + "/"):
             return (path, real + path[len(link) :])
@@ -116,14 +119,31 @@ class Paths:
     def __bool__(self) -> bool:
         return self.anything or bool(self.areas)
 
+    @cached_property
+    def _by_top(self) -> dict[str, list[Area]]:
+        """The areas by the first folder of their path ("" for the root): only areas under the
+        same first folder, or the root, can meet."""
+        out: dict[str, list[Area]] = {}
+        for a in self.areas:
+            out.setdefault(a.path.split("/", 2)[1], []).append(a)
+        return out
+
     def meets(self, other: Paths) -> str | None:
         """A path both sets may hold, or None when they are apart."""
         if (self.anything and other) or (other.anything and self):
             example = next((a.path for a in (self.areas or other.areas)), None)
             return example or "any path"
-        for a in self.areas:
-            for b in other.areas:
-                hit = _areas_meet(a, b)
+        mine, theirs = self._by_top, other._by_top
+        for top, areas in mine.items():
+            candidates = theirs.get(top, []) + (theirs.get("", []) if top else [b for v in theirs.values() for b in v])
+            for a in areas:
+                for b in candidates:
+                    hit = _areas_meet(a, b)
+                    if hit is not None:
+                        return hit
+        for a in theirs.get("", []):
+            for b in self.areas:
+                hit = _areas_meet(b, a)
                 if hit is not None:
                     return hit
         return None

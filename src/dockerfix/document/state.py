@@ -44,6 +44,7 @@ class State:
     shell: tuple[str, ...] | None = None  # None: the default /bin/sh -c
     users: Mapping[str, UserInfo] = field(default_factory=dict)
     groups: Mapping[str, int] = field(default_factory=dict)
+    raw_env: Mapping[str, str] = field(default_factory=dict)  # each ENV value as written
 
     def expand(self, value: str, escape: str = "\\") -> str | None:
         try:
@@ -82,7 +83,9 @@ def _step(state: State, inst: Instruction) -> State:
     if kind in ("ENV", "ARG"):
         env = dict(state.env)
         lines = dict(state.env_line)
+        raws = dict(state.raw_env)
         for name, raw in parse_assignments(inst.args, inst.escape):
+            raws[name] = raw
             if kind == "ARG":
                 env[name] = None  # a build argument can always be overridden
             else:
@@ -91,7 +94,7 @@ def _step(state: State, inst: Instruction) -> State:
                     # expansion failed: unknown value
                     env[name] = None
             lines[name] = inst.start
-        return replace(state, env=env, env_line=lines)
+        return replace(state, env=env, env_line=lines, raw_env=raws)
     if kind == "WORKDIR":
         words = inst.words
         target = state.resolve(words[0].value) if words else None

@@ -9,7 +9,7 @@ and writes anything.
 
 from __future__ import annotations
 
-import ast
+import functools
 import posixpath
 import re
 from collections.abc import Sequence
@@ -88,9 +88,25 @@ def homes(state: State) -> tuple[str, ...] | None:
     if name in ("root", "0"):
         return ("/root",)
     info = state.users.get(name)
+    if info is None and name.isdigit():
+        info = next((u for u in state.users.values() if u.uid == int(name)), None)
     if info is not None:
         return (info.home,) if info.home is not None else None
     return _SYSTEM_HOMES.get(name)
+
+
+# where a user's home folder is taken to be when the Dockerfile does not show it: useradd and
+# adduser put homes under /home, root's is /root (the base image's accounts follow the same rule)
+_ANY_HOME = ("/home", "/root")
+
+
+def home_paths(state: State, *names: str) -> Paths:
+    """Folders in the home folder of a RUN's user; where that home is not known, every home
+    folder."""
+    found = homes(state)
+    if found is None:
+        return Paths.of(*_ANY_HOME)
+    return Paths.of(*(posixpath.join(h, n) for h in found for n in names))
 
 
 def home(state: State) -> str | None:
@@ -99,20 +115,37 @@ def home(state: State) -> str | None:
     return found[0] if found is not None and len(found) == 1 else None
 
 
+_ENV_KEYS = ("PATH", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONUSERBASE", "PYTHONHOME", "PYTHONPATH")
+
+
 def python_env(state: State, tool: str = "") -> Paths:
     """Where the Python environments a command may use live: the system's, every prefix on PATH,
     a virtualenv, the user site. Installers write there, interpreters and linters read there."""
-    env = state.env
+    env = dict(state.env)
+    if env.get("PATH", "") is None and "PATH" in state.raw_env:
+        # PATH extends the base image's: keep the entries the Dockerfile writes out
+        parts = [state.expand(p) for p in state.raw_env["PATH"].strip('"').split(":") if "$PATH" not in p and "${PATH}" not in p]
+        env["PATH"] = ":".join(p for p in parts if p) if all(p is not None for p in parts) else None
+        env["PATH"] = env["PATH"] + ":<base>" if env["PATH"] is not None else None
+    key = tuple((k, env[k]) for k in _ENV_KEYS if k in env)
+    tool = state.expand(tool) or tool
+    prefix = posixpath.dirname(posixpath.dirname(tool)) if tool.startswith("/") and "/bin/" in tool else ""
+    return _python_env(key, tool_prefix=prefix) | home_paths(state, ".local")
+
+
+@functools.lru_cache(maxsize=256)
+def _python_env(key: tuple[tuple[str, str | None], ...], tool_prefix: str) -> Paths:
+    env = dict(key)
     prefixes = ["/usr", "/usr/local"]
     roots: list[str] = []
-    if tool.startswith("/") and "/bin/" in tool:
-        prefixes.append(posixpath.dirname(posixpath.dirname(tool)))
+    if tool_prefix:
+        prefixes.append(tool_prefix)
     path = env.get("PATH") if "PATH" in env else "/usr/local/bin:/usr/bin:/bin"
     if path is None:
-        # extended from the base image's PATH: its prefixes are the system's, /usr/local's or
-        # a tool's under /opt (conda, a virtualenv)
-        path = "/usr/local/bin:/usr/bin:/bin"
-        roots.append("/opt")
+        return ANYTHING
+    if path.endswith(":<base>"):
+        # the base image's PATH: the system's prefixes, /usr/local, or a tool's under /opt
+        path = path[: -len(":<base>")] + ":/usr/local/bin:/usr/bin:/bin:/opt/conda/bin:/opt/venv/bin"
     for entry in path.split(":"):
         if entry.endswith("/bin") and entry.startswith("/"):
             prefix = posixpath.dirname(entry)
@@ -128,10 +161,6 @@ def python_env(state: State, tool: str = "") -> Paths:
         if value is None:
             return ANYTHING
         roots += [p for p in value.split(":") if p.startswith("/")]
-    user_homes = homes(state)
-    if user_homes is None:
-        return ANYTHING
-    roots += [posixpath.join(h, ".local") for h in user_homes]
     for prefix in prefixes:
         # a prefix's own folders (not /usr/src, where an application may live)
         roots += [posixpath.join(prefix, d) for d in _PREFIX_DIRS + ("pyvenv.cfg", "conda-meta", "envs", "pkgs")]
@@ -139,12 +168,7 @@ def python_env(state: State, tool: str = "") -> Paths:
 
 
 def pip_config(state: State) -> Paths:
-    user_homes = homes(state)
-    if user_homes is None:
-        return ANYTHING
-    out = Paths.of("/etc/pip.conf", "/etc/xdg/pip")
-    for h in user_homes:
-        out = out | Paths.of(posixpath.join(h, ".config/pip"), posixpath.join(h, ".pip"))
+    out = Paths.of("/etc/pip.conf", "/etc/xdg/pip") | home_paths(state, ".config/pip", ".pip")
     config = state.env.get("PIP_CONFIG_FILE") if "PIP_CONFIG_FILE" in state.env else "/dev/null"
     return out | (ANYTHING if config is None else Paths.of(config) if not config.startswith("/dev/") else NOTHING)
 
@@ -319,8 +343,7 @@ def _known(argv: Sequence[ShellWord], walker: _Walker, cmd: Command, known_reads
     if project is not None:
         return _project(project.files + project.optional, walker, known_reads)
     if context_free_tool(cmd):
-        user_home = home(state)
-        return Effects(writes=ANYTHING if user_home is None else Paths.of(user_home))
+        return Effects(writes=home_paths(state, ".cache", ".config", ".local", ".conda"))
     if name in ("sh", "bash", "dash") and len(args) >= 2 and args[0].value == "-c":
         inner = parse_shell(args[1].value)
         if inner.opaque:
@@ -402,6 +425,8 @@ _PYTHON_VALUE_FLAGS = frozenset({"-W", "-X", "-Q"})
 
 def imported_modules(code: str) -> list[str] | None:
     """The top-level modules a `python -c` program imports, when importing is all it does."""
+    import ast  # only for a `python -c`
+
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -464,6 +489,20 @@ def _python(argv: Sequence[ShellWord], walker: _Walker, cmd: Command, known_read
             operands = [v for v in values[k + 2 :] if not v.startswith("-")]
             if len(operands) == 1:
                 return Effects(reads=python_env(walker.state, values[0]), writes=walker.paths(operands))
+        if module == "compileall":
+            # compiles the folders it is given into __pycache__ folders beside the sources
+            rest, skip = values[k + 2 :], False
+            operands = []
+            for v in rest:
+                if skip:
+                    skip = False
+                elif v in ("-d", "-x", "-i", "-o", "-r", "-s", "-p", "-e", "-j", "--invalidation-mode"):
+                    skip = True
+                elif not v.startswith("-"):
+                    operands.append(v)
+            if operands:
+                places = walker.paths(operands)
+                return Effects(reads=places | python_env(walker.state, values[0]), writes=places)
         if module in _LINTERS:
             effects = _linter(module, argv[k + 2 :], walker)
             return effects | Effects(reads=module_paths(module, import_path(walker.state, walker.cwd)))
@@ -530,9 +569,7 @@ def _project(files: Sequence[str], walker: _Walker, known_reads: Paths | None) -
     environment (in the project's folder, under the home folder or in a system prefix) and
     may write the lock file beside the manifests."""
     state = walker.state
-    user_home = home(state)
-    own_homes = (".cache", ".local", ".conda", ".config", ".virtualenvs")
-    env = python_env(state) | (ANYTHING if user_home is None else Paths.of(*(posixpath.join(user_home, d) for d in own_homes)))
+    env = python_env(state) | home_paths(state, ".cache", ".local", ".conda", ".config", ".virtualenvs")
     manifests = known_reads if known_reads is not None else walker.paths(list(files))
     own = Paths.of(*(posixpath.join(walker.cwd, n) for n in (".venv", "__pypackages__", *files)))
     return Effects(reads=env | manifests | _uv_settings(walker).reads, writes=env | own)

@@ -677,17 +677,25 @@ def _tree_effects(
     """What the full copy does once it has moved below the install: it writes what the copied
     folder holds (less the manifests, which the copy at its old place brought in with the same
     content), and creates the destination if nothing else has."""
+    key = ("tree effects", copy.index, dest_abs, frozenset(manifests), creates_dest)
+    return doc.memo(key, lambda: _compute_tree_effects(doc, copy, dest_abs, build, manifests, creates_dest))
+
+
+def _compute_tree_effects(
+    doc: Document, copy: Instruction, dest_abs: str, build: BuildContext, manifests: set[str], creates_dest: bool
+) -> Effects:
     own = copy_effects(doc, copy)
-    written = []
-    for entry in build.entries(".") or []:
-        if entry in manifests and build.is_file(entry):
-            continue
-        if build.is_ignored(entry) and not build.is_dir(entry):
-            continue
-        written.append(posixpath.join(dest_abs, entry))
+    entries = doc.memo(("tree entries", copy.index), lambda: _tree_entries(build))
+    written = [posixpath.join(dest_abs, e) for e in entries if not (e in manifests and build.is_file(e))]
     return Effects(
         reads=chown_reads(copy), writes=Paths.of(*written), dirs=(dest_abs,) if creates_dest else (), uses=own.uses
     )
+
+
+def _tree_entries(build: BuildContext) -> list[str]:
+    """What the copied folder holds at its top (a folder that .dockerignore excludes may still
+    have files it lets in)."""
+    return [e for e in build.entries(".") or [] if not build.is_ignored(e) or build.is_dir(e)]
 
 
 def _pip(command: Command) -> PipCall | None:
