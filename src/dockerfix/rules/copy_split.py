@@ -27,7 +27,7 @@ from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.edit import CannotEdit, InstructionEditor
 from dockerfix.document.shell import Command, Script, ShellWord
 from dockerfix.document.state import State, is_known_dir, unknown_dir
-from dockerfix.document.words import Word, parse_assignments
+from dockerfix.document.words import Word
 from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.command_effects import command_effects, run_effects
 from dockerfix.ecosystems.projects import ProjectInstall, context_free_tool, project_install, uv_pip_command
@@ -47,7 +47,6 @@ from dockerfix.edits import Edit
 
 _KEPT_FLAGS = ("chown", "chmod", "link")
 _ADD_ONLY_FLAGS = ("checksum", "keep-git-dir", "unpack")
-_HARMLESS = frozenset({"LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER"})
 _PLAIN_PATH = re.compile(r"^[A-Za-z0-9._+@%=,:-][A-Za-z0-9._+@%=,:/-]*$")
 _WRITE_OPTIONS = ("target", "prefix", "root", "wheel-dir", "dest", "src")
 _INSTALLS = ("install", "wheel", "download")
@@ -427,7 +426,7 @@ def _tree_copy(inst: Instruction, build: BuildContext | None) -> _Tree | None:
     source = words[0].value
     if source in (".", "./"):
         return _Tree(".", words[1])
-    if build is None or not _PLAIN_PATH.match(source.lstrip("/")) or inst.kind == "ADD":
+    if build is None or not _PLAIN_PATH.match(source.lstrip("/")):
         return None
     folder = posixpath.normpath(source.lstrip("/"))
     if folder.startswith("..") or not build.is_dir(folder) or build.is_ignored(folder):
@@ -558,10 +557,6 @@ def _installs_by_name(run: Instruction) -> bool:
     return any(
         (call := _pip(c)) is not None and call.subcommand == "install" and call.positionals for c in run.script.commands
     )
-
-
-def _assigned(inst: Instruction) -> list[tuple[str, str]]:
-    return parse_assignments(inst.args, inst.escape)
 
 
 def _reads_files(call: PipCall, state: State) -> bool:
