@@ -5,7 +5,8 @@ from __future__ import annotations
 from dockerfix.rules.apk_cache import ApkCacheMount
 from dockerfix.rules.apt_cache import AptCacheMount
 from dockerfix.rules.base import Rule
-from dockerfix.rules.copy_split import CopyAllBeforeInstall, DependenciesFirst
+from dockerfix.rules.copy_split import CopyAllBeforeInstall
+from dockerfix.rules.deps_first import DependenciesFirst
 from dockerfix.rules.pip_cache import PipCacheMount
 from dockerfix.rules.python_cache import (
     CondaCacheMount,

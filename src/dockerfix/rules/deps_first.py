@@ -1,0 +1,435 @@
+"""DFX102: dependencies first, then the project, where the install needs the project's source."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import posixpath
+import re
+from collections.abc import Callable, Iterator
+
+from dockerfix.context.build_context import BuildContext
+from dockerfix.document.effects import RUN_READS, Effects, Paths, conflict, instruction_effects
+from dockerfix.document.model import Document, Instruction, Stage
+from dockerfix.document.edit import CannotEdit, InstructionEditor
+from dockerfix.document.shell import Command, Script, ShellWord
+from dockerfix.document.state import State
+from dockerfix.document.words import Word
+from dockerfix.ecosystems.command_effects import run_effects
+from dockerfix.ecosystems.projects import context_free_tool, project_install, uv_pip_command
+from dockerfix.ecosystems.pip import PipCall, is_local_reference
+from dockerfix.ecosystems.dependencies import declared_dependencies, named_files
+from dockerfix.ecosystems import pip_stub
+from dockerfix.rules._common import insert_run_words, json_separator, remove_run_word, windows_image
+from dockerfix.rules.base import Applicability, Example, Finding, Fix, Rule, RuleContext
+from dockerfix.edits import Edit
+from dockerfix.rules._split_reads import (
+    ADD_ONLY_FLAGS,
+    KEPT_FLAGS,
+    Reads,
+    Skip,
+    Tree,
+    add_file,
+    check_context,
+    check_environments,
+    context_has,
+    find_install,
+    pip_command,
+    pip_option_reads,
+    read_nothing,
+    relative_to,
+    tree_predicate,
+    tree_reader,
+    whole_context_dest,
+)
+from dockerfix.rules._split_plan import manifest_copies
+
+
+
+def _needs_source(cmd: Command, read: Callable[[str], str | None]) -> bool:
+    """Whether the command installs the project from its source (a local path for pip)."""
+    project = project_install(cmd, read)
+    if project is not None:
+        return project.source is not None
+    call = pip_command(cmd)
+    if call is None or call.subcommand != "install":
+        return False
+    return bool(call.values("editable")) or any(is_local_reference(w.value) for w in call.positionals)
+
+
+def _check_named_files(read: Callable[[str], str | None], cwd: str, dest_abs: str, build: BuildContext) -> None:
+    """Stop where pyproject.toml names a readme or license file that the copy does not bring in:
+    installing the project fails then, before or after any rewrite."""
+    text = read("pyproject.toml")
+    for key, name in named_files(text) if text is not None else []:
+        rel = relative_to(posixpath.normpath(posixpath.join(cwd, name)), dest_abs)
+        if rel is None or context_has(build, rel):
+            continue
+        where = "is excluded by .dockerignore" if build.is_file(rel) else "is not in the build context"
+        raise Skip(
+            f"pyproject.toml names {name} ({key}), which {where}, so installing the project fails "
+            "with or without this fix"
+        )
+
+
+# commands that may run a second time in the dependencies-only RUN without harm
+_REPEATABLE = frozenset({"set", ":", "true", "echo", "export"})
+
+
+class DependenciesFirst(Rule):
+    """
+    ## What it does
+    Finds a whole-context `COPY` before an install that needs the project's source: `pip install
+    .` (or `-e .`, `.[extra]`), `poetry install` with the root package, `uv sync` that installs
+    the project, `pdm install` with the project itself. DFX101 cannot split those.
+
+    ## Why is this bad?
+    Every code edit re-runs the install, which downloads and installs every dependency again,
+    although only the project itself changed.
+
+    ## Example
+    ```dockerfile
+    FROM python:3.12-slim
+    WORKDIR /app
+    COPY . .
+    RUN poetry install
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM python:3.12-slim
+    WORKDIR /app
+    COPY poetry.lock pyproject.toml ./
+    RUN poetry install --no-root
+    COPY . .
+    RUN poetry install
+    ```
+
+    ## The fix
+    Before the full copy, it copies the manifests the tool reads and installs only the
+    dependencies: `poetry install --no-root`, `uv sync --no-install-project`, `pdm install
+    --no-self`, or, for pip, an install of the dependencies the project declares statically
+    (the `[project]` table of pyproject.toml, `install_requires` in setup.cfg, or a literal
+    `install_requires` in setup.py, read with libcst without running it; a requirements file that
+    setup.py opens is copied and read at build time; a local `--find-links` folder is copied
+    too). The dependencies-only `RUN` is the original `RUN` with that one change (for pip, the
+    stub's commands around the install), flags included. Then the full copy and the original install
+    follow, unchanged, so the image still contains the project, installed as before.
+
+    pip marks the packages it installs on request (a `REQUESTED` file in the `.dist-info`),
+    and not the ones it installs for another package. So that the dependencies are marked as
+    the project's own install marks them, pip installs them through a stub: a one-line Python
+    script writes a wheel, `dockerfix-deps`, that only requires them; pip installs it, then
+    uninstalls it, and the wheel file is removed. Nothing of the stub stays in the image. uv
+    marks every package it installs as requested, so `uv pip install .` gets the dependencies
+    by name.
+
+    ## When it leaves the COPY alone
+    Dependencies that cannot be read statically (`dynamic`, computed in setup.py), local path
+    dependencies, an install with `--no-deps`, other commands in the `RUN` that should not run
+    twice, a `cd` in the `RUN`, a readme or license file that pyproject.toml names and the
+    copy does not bring in (installing the project fails then, with or without the fix), and
+    everything that stops DFX101. For pip also: an exec-form
+    `RUN` (the stub needs a shell), `--target`, `--prefix` or `--root` (where `pip uninstall`
+    cannot remove the stub), `--require-hashes`, and a pip install in a pipeline or after `||`.
+    `pipenv install -e .` too: pipenv has no dependencies-only mode, and installing the Pipfile
+    first, then the project, would lock twice, with the versions of the first step open to
+    change in the second.
+
+    For uv, Poetry and PDM, a `.venv` or `__pypackages__` in the context stops it, as it stops
+    DFX101. A stale `*.egg-info` does not: no dependencies-only install writes one into the
+    project's folder, and the full copy brings it in before the same install in both versions,
+    which writes it again.
+
+    ## Fix safety
+    Unsafe (applied with `--unsafe-fixes`, shown otherwise): it adds an install step and relies
+    on the tool installing the same dependencies in both steps. For pip, the dependency list is
+    written into the Dockerfile, so it must be kept in step with the project's metadata (a stale
+    list only costs cache hits: the final install still installs what the project declares).
+    Poetry 1.7 exits 0 when the root package fails to install; check the build log once.
+    `dockerfix verify` builds both versions and compares their files.
+    """
+
+    code = "DFX102"
+    name = "install-needs-source"
+    summary = "an install that needs the source reinstalls every dependency on each code change"
+
+    VALID = (
+        Example(
+            """
+            FROM python:3.12
+            WORKDIR /app
+            COPY poetry.lock pyproject.toml ./
+            RUN poetry install --no-root
+            COPY . .
+            RUN poetry install
+            """,
+            files={"pyproject.toml": "[tool.poetry]\nname = 'a'\n", "poetry.lock": ""},
+        ),
+        Example(
+            """
+            FROM python:3.12
+            COPY . /app
+            RUN pip install flask
+            """,
+        ),
+    )
+    INVALID = (
+        Example(
+            """
+            FROM python:3.12
+            WORKDIR /app
+            COPY . .
+            RUN pip install --no-cache-dir .
+            """,
+            f"""
+            FROM python:3.12
+            WORKDIR /app
+            RUN {pip_stub.write_command("python3", ["flask==3.0.3", "'gunicorn>=22'"])} \\
+                && pip install --no-cache-dir {pip_stub.WHEEL} \\
+                && pip uninstall -y {pip_stub.NAME} && rm -f {pip_stub.WHEEL}
+            COPY . .
+            RUN pip install --no-cache-dir .
+            """,
+            files={"pyproject.toml": "[project]\nname = 'a'\nversion = '1'\ndependencies = ['flask==3.0.3', 'gunicorn>=22']\n"},
+        ),
+        Example(
+            """
+            FROM python:3.12
+            WORKDIR /app
+            COPY . .
+            RUN pip install .
+            """,
+            None,
+            files={"pyproject.toml": "[project]\nname = 'a'\ndynamic = ['dependencies', 'version']\n"},
+            message="dynamic",
+        ),
+    )
+
+    def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+        if ctx.build is None:
+            return
+        for stage in doc.stages:
+            if windows_image(doc, stage):
+                continue
+            for k, copy in enumerate(stage.instructions):
+                dest = whole_context_dest(copy)
+                if dest is None:
+                    continue
+                dest_abs = doc.state(copy).resolve(dest.value)
+                run, blocker = find_install(doc, stage, k, copy, dest_abs, ctx.build)
+                if run is None or blocker or run.heredocs or dest_abs is None or run.script.opaque:
+                    continue
+                if any(f.name not in KEPT_FLAGS + ADD_ONLY_FLAGS for f in copy.flags):
+                    continue
+                try:
+                    finding = self._plan(doc, stage, k, copy, dest, dest_abs, run, ctx.build)
+                except (Skip, CannotEdit) as why:
+                    finding = self.finding(
+                        copy.start, f"{copy.kind} at line {copy.line_no}: dependencies cannot be installed first: {why}"
+                    )
+                if finding is not None:
+                    yield finding
+
+    def _plan(
+        self, doc: Document, stage: Stage, k: int, copy: Instruction, dest: Word, dest_abs: str,
+        run: Instruction, build: BuildContext,
+    ) -> Finding | None:  # fmt: skip
+        state = doc.state(run)
+        cwd = state.workdir
+        read = tree_reader(state, cwd, dest_abs, build)
+        if not any(_needs_source(cmd, read) for cmd in run.script.commands):
+            return None  # DFX101's case, or nothing to do
+        _check_named_files(read, cwd, dest_abs, build)
+        editor = InstructionEditor(doc, run)
+        reads = Reads()
+        what: str | None = None
+        for cmd in run.script.commands:
+            if cmd.name == "cd":
+                raise Skip(f"the install RUN at line {run.line_no} changes directory")
+            project = project_install(cmd, read)
+            if project is not None:
+                if project.problem:
+                    raise Skip(project.problem)
+                if not project.source:
+                    return None  # DFX101's case
+                if not project.deps_only or what is not None:
+                    raise Skip(f"{project.source}, and it has no dependencies-only mode here")
+                check_environments(project, cwd, dest_abs, build)
+                word = project.call.subcommand_word
+                assert word is not None
+                options = project.deps_only
+                insert_run_words(editor, run, word, options)
+                for name in project.files + project.optional:
+                    rel = relative_to(posixpath.normpath(posixpath.join(cwd, name)), dest_abs)
+                    if rel is None or (name in project.optional and not context_has(build, rel)):
+                        continue
+                    check_context(build, rel, "file")
+                    reads.files.add(rel)
+                what = f"`{project.text} {' '.join(options)}`"
+                continue
+            call = pip_command(cmd)
+            if call is not None and call.subcommand == "install":
+                local = [w for w in call.positionals if is_local_reference(w.value)] + [
+                    w for o in call.options if o.name == "editable" for w in o.words[1:]
+                ]
+                if not local and not call.values("requirement") and not call.values("constraint"):
+                    continue  # named packages: installing them twice is harmless
+                what = self._pip_variant(cmd, call, local, read, reads, editor, run, dest_abs, state, cwd, build, what)
+                continue
+            if context_free_tool(cmd) or cmd.name in _REPEATABLE:
+                continue
+            raise Skip(f"`{' '.join(w.value for w in cmd.argv)}` in the install RUN would run twice")
+        if what is None:
+            return None
+        _check_between(doc, stage, k, run, Paths.of(*(posixpath.join(dest_abs, f) for f in reads.files)))
+        new_run = [part for line in editor.edit().lines for part in line.split("\n")]  # edits may break lines
+        done = _signature(_run_script(new_run, doc.escape))
+        for earlier_inst in stage.instructions[:k]:
+            if earlier_inst.kind == "RUN" and not earlier_inst.heredocs and _signature(earlier_inst.script) & done:
+                return None  # the dependencies are installed first already (other rules may have edited that RUN)
+        lines = (manifest_copies(doc, copy, Tree(".", dest), reads) if reads.files or reads.dirs else []) + new_run
+        fix = Fix(
+            "install the dependencies before the full copy, the project after it",
+            (Edit(copy.comment_start, copy.comment_start, tuple(lines)),),
+            Applicability.UNSAFE,
+        )
+        return self.finding(
+            copy.start,
+            f"{copy.kind} at line {copy.line_no} comes before an install that needs the source (line "
+            f"{run.line_no}), so every code change reinstalls every dependency: run {what} before the copy "
+            "and keep the original install after it",
+            fix,
+        )
+
+    def _pip_variant(
+        self, cmd: Command, call: PipCall, local: list[ShellWord], read: Callable[[str], str | None], reads: Reads,
+        editor: InstructionEditor, run: Instruction, dest_abs: str, state: State, cwd: str, build: BuildContext,
+        what: str | None,
+    ) -> str:  # fmt: skip
+        if what is not None:
+            raise Skip("the RUN installs more than one project")
+        if any(o.name == "no-deps" for o in call.options):
+            raise Skip("the install uses --no-deps")
+        if call.values("requirement") or call.values("constraint"):
+            raise Skip("the install also reads requirement files")
+        if len(local) != 1:
+            raise Skip("the install names more than one local path")
+        m = re.fullmatch(r"\./?(?:\[([A-Za-z0-9_,.-]+)\])?", local[0].value)
+        if not m:
+            raise Skip(f"the install reads {local[0].value}, not the project in its folder")
+        # uv marks every package it installs as requested, so installing the dependencies by name
+        # records them as the project's install does; pip needs them installed as dependencies
+        stub = uv_pip_command(cmd) is None
+        if stub:
+            _check_stub(cmd, call, run)
+        # the dependencies-only install runs before the full copy: what else it reads comes first
+        pip_option_reads(call, state, cwd, tree_predicate(state, cwd, dest_abs, build), dest_abs, build, reads)
+        extras = [e for e in (m.group(1) or "").split(",") if e]
+        declared = declared_dependencies(read, extras)
+        if declared.unknown:
+            raise Skip(declared.unknown)
+        words: list[str] = []
+        for name in declared.files:
+            rel = relative_to(posixpath.normpath(posixpath.join(cwd, name)), dest_abs)
+            if rel is None:
+                raise Skip(f"{declared.source} reads {name} from outside the copy")
+            add_file(reads, posixpath.normpath(posixpath.join(cwd, name)), dest_abs, build, set())
+            words += [f'"$(cat {shlex.quote(name)})"'] if stub else ["-r", name]
+        words += [shlex.quote(w) for w in declared.requirements] if stub else declared.requirements
+        if not words:
+            raise Skip(f"{declared.source} declares no dependencies")
+        base = run.args_start
+        if stub:
+            _install_stub(cmd, call, local[0], words, editor, run)
+        elif run.script.exec_form:
+            sep = json_separator(run.args)
+            editor.replace(base + local[0].start, base + local[0].end, sep.join(json.dumps(w) for w in words))
+        else:
+            editor.replace(base + local[0].start, base + local[0].end, " ".join(shlex.quote(w) for w in words))
+        for option in call.options:
+            if option.name == "editable":
+                if len(option.words) > 1:
+                    remove_run_word(editor, run, option.words[0])
+                else:
+                    raise Skip("the install uses -e. without a space")
+        how = " (through a stub wheel that requires them, uninstalled after)" if stub else ""
+        return f"`pip install` of what {declared.source} declares{how}"
+
+
+def _check_between(doc: Document, stage: Stage, k: int, run: Instruction, manifests: Paths) -> None:
+    """The dependencies-only install runs where the copy was: every instruction between the copy
+    and the install must commute with it."""
+    deps = run_effects(run, doc.state(run), manifests) | Effects(reads=RUN_READS)
+    for inst in stage.instructions[k + 1 : stage.instructions.index(run)]:
+        why = conflict(instruction_effects(doc, inst, run_effects), deps)
+        if why is not None:
+            raise Skip(f"the {inst.kind} at line {inst.line_no} would come after it ({why})")
+
+
+# options of pip install that also apply to pip uninstall and decide whether it can run
+_UNINSTALL_OPTIONS = frozenset({"isolated", "require-virtualenv", "python", "break-system-packages", "root-user-action"})
+
+
+_STUB_BEFORE = frozenset({"", "&&", ";", "\n", "("})
+
+
+_STUB_AFTER = frozenset({"", "&&", ";", "\n", ")", "||"})
+
+
+def _check_stub(cmd: Command, call: PipCall, run: Instruction) -> None:
+    """Stop where the stub's install and uninstall cannot be chained around the pip command."""
+    if run.script.exec_form:
+        raise Skip("the install RUN is in exec form, and installing the dependencies alone needs a shell")
+    if any(o.name == "require-hashes" for o in call.options):
+        raise Skip("the install uses --require-hashes, and the stub wheel has no hash to check")
+    place = next((o.name for o in call.options if o.name in ("target", "prefix", "root")), None)
+    if place is not None:
+        raise Skip(f"the install uses --{place}, where pip uninstall cannot remove the stub it installs")
+    k = next(i for i, c in enumerate(run.script.commands) if c is cmd)
+    before, after = run.script.operators_around(k, k)
+    if (before[-1].text if before else "") not in _STUB_BEFORE or (after[0].text if after else "") not in _STUB_AFTER:
+        raise Skip("the pip install is part of a pipeline or an `||` list")
+
+
+def _install_stub(
+    cmd: Command, call: PipCall, local: ShellWord, words: list[str], editor: InstructionEditor, run: Instruction
+) -> None:
+    """Write the stub wheel, install it in place of the project, uninstall it, remove it."""
+    text = run.args
+    base = run.args_start
+    first = cmd.words[0]
+    sub = call.subcommand_word
+    assert sub is not None  # an install
+    carried = [w.raw for o in call.options if o.name in _UNINSTALL_OPTIONS for w in o.words]
+    uninstall = " ".join([text[first.start : sub.start].rstrip(), "uninstall", "-y", *carried, pip_stub.NAME])
+    python = pip_stub.python_for(call.tool.raw)
+    brk = f" {run.escape}\n    && "
+    editor.insert_before(base + first.start, pip_stub.write_command(python, words) + brk)
+    editor.replace(base + local.start, base + local.end, pip_stub.WHEEL)
+    editor.insert_after(base + cmd.end, f"{brk}{uninstall} && rm -f {pip_stub.WHEEL}")
+
+
+def _run_script(lines: list[str], escape: str) -> Script:
+    """The commands of the RUN that ``lines`` spell."""
+    from dockerfix.document.parse import parse_text
+
+    prefix = f"# escape={escape}\n" if escape != "\\" else ""
+    return parse_text(prefix + "FROM scratch\n" + "\n".join(lines) + "\n").instructions[-1].script
+
+
+def _signature(script: Script) -> set[str]:
+    """What a dependencies-only install looks like, whatever other rules did to its options:
+    the tool with its dependencies-only option, or pip with the requirements it installs."""
+    out: set[str] = set()
+    for cmd in script.commands:
+        project = project_install(cmd, read_nothing)
+        if project is not None and project.deps_only and project.call.has(*project.deps_only):
+            out.add(f"{project.tool} {project.call.subcommand} {' '.join(project.deps_only)}")
+            continue
+        call = pip_command(cmd)
+        if call is not None and call.subcommand == "install" and call.positionals:
+            out.add("pip " + " ".join(sorted(w.value for w in call.positionals)))
+        if call is not None and call.values("requirement"):
+            out.add("pip -r " + " ".join(sorted(call.values("requirement"))))
+    return out
