@@ -72,7 +72,11 @@ def plan_moves(
     manifests = Reads(reads.files - provided, set(reads.dirs), list(reads.outside))
     existing = existing_dirs(doc, stage, k, dest_abs)
     if manifests.files or manifests.dirs:
-        existing |= {dest_abs}
+        # the copy of the requirement files at the old place makes the destination and its parents
+        folder = dest_abs
+        while folder not in existing:
+            existing.add(folder)
+            folder = posixpath.dirname(folder)
     creates = dest_abs not in existing
     # readers see the requirement files as the copy at the old place left them; a writer of one
     # would have its change undone by the moved copy
@@ -158,11 +162,6 @@ def existing_dirs(doc: Document, stage: Stage, k: int, dest_abs: str) -> set[str
             while path and is_known_dir(path) and path not in out:
                 out.add(path)
                 path = posixpath.dirname(path)
-    parent = posixpath.dirname(dest_abs)
-    while parent not in out and parent != "/":
-        # the destination's parents are there once a copy has been made to it
-        out.add(parent)
-        parent = posixpath.dirname(parent)
     return out
 
 
