@@ -141,3 +141,34 @@ def test_plan_order_moves_what_must_follow_the_copy_and_names_a_clash() -> None:
     assert plan_order(names, clash, {0}, {3}).after == [1]
     clashes[(1, 2)] = "both write z"
     assert plan_order(names, clash, {0}, {3}).after == [1, 2]
+
+
+def test_build_contexts_list_a_folder_and_view_one_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dockerfix.context.build_context import DirectoryContext, FolderContext, MemoryContext
+    from dockerfix.context.dockerignore import DockerIgnore
+
+    files = {"services/api/requirements.txt": "flask\n", "services/api/main.py": "", "README.md": ""}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    for build in (MemoryContext(files, "services/api/*.md\n"), DirectoryContext(tmp_path, DockerIgnore.parse("services/api/*.md\n"))):
+        assert build.entries(".") == ["README.md", "services"]
+        assert build.entries("services/api") == ["main.py", "requirements.txt"]
+        assert build.entries("README.md") is None
+        api = FolderContext(build, "services/api")
+        assert api.entries(".") == ["main.py", "requirements.txt"]
+        assert api.read_text("requirements.txt") == "flask\n"
+        assert api.is_file("main.py") and not api.is_file("README.md")
+        assert api.is_ignored("notes.md")  # matched against the full path
+
+
+def test_a_user_s_home_is_found_by_name_or_uid_and_taken_to_be_under_home_otherwise() -> None:
+    from dockerfix.ecosystems.command_effects import home_paths, homes
+
+    doc = parse_text("FROM python:3.12\nRUN useradd -m -u 1001 app\nUSER 1001\nRUN a\nUSER nobody\nRUN b\nUSER ghost\nRUN c\n")
+    runs = [i for i in doc.instructions if i.kind == "RUN"][1:]
+    assert homes(doc.state(runs[0])) == ("/home/app",)
+    assert homes(doc.state(runs[1])) == ("/nonexistent", "/")
+    assert homes(doc.state(runs[2])) is None
+    assert home_paths(doc.state(runs[2]), ".local").meets(Paths.of("/home/ghost/.local")) is not None
+    assert home_paths(doc.state(runs[2]), ".local").meets(Paths.of("/app")) is None
