@@ -192,7 +192,7 @@ class _Walker:
             if user_home is None:
                 raise _Unknown(f"{value}: the home folder is not known")
             value = user_home + value[1:]
-        resolved = self.state.resolve(_glob_prefix(value), self.cwd)
+        resolved = self.state.resolve(glob_prefix(value), self.cwd)
         if resolved is None or not is_known_dir(resolved):
             raise _Unknown(f"the path {value} is not known")
         return resolved
@@ -201,7 +201,8 @@ class _Walker:
         return Paths.of(*(self.path(v) for v in values))
 
 
-def _glob_prefix(value: str) -> str:
+def glob_prefix(value: str) -> str:
+    """The part of a path before its first wildcard (the folder a glob looks in)."""
     parts = value.split("/")
     for i, part in enumerate(parts):
         if any(c in part for c in "*?["):

@@ -18,7 +18,7 @@ from dockerfix.document.shell import Command
 from dockerfix.document.state import State, is_known_dir, unknown_dir
 from dockerfix.document.words import Word
 from dockerfix.ecosystems.commands import run_env
-from dockerfix.ecosystems.command_effects import command_effects
+from dockerfix.ecosystems.command_effects import command_effects, glob_prefix
 from dockerfix.ecosystems.projects import ProjectInstall, context_free_tool, project_install, uv_pip_command
 from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, mentions_install, parse_requirements, pip_call
 from dockerfix.rules._common import copied_files
@@ -127,28 +127,16 @@ def tree_predicate(state: State, cwd: str, dest_abs: str | None, build: BuildCon
     return in_tree
 
 
-def glob_prefix(value: str) -> str:
-    parts = value.split("/")
-    for i, part in enumerate(parts):
-        if any(c in part for c in "*?["):
-            return "/".join(parts[:i]) or ("/" if value.startswith("/") else ".")
-    return value
-
-
 def context_has(build: BuildContext, rel: str) -> bool:
     if rel == ".":
         return True
     return (build.is_file(rel) or build.is_dir(rel)) and not build.is_ignored(rel)
 
 
-def find_install(
-    doc: Document,
-    stage: Stage,
-    k: int,
-    copy: Instruction,
-    dest_abs: str | None,
-    build: BuildContext | None,
-) -> tuple[Instruction | None, str | None]:
+Found = tuple[Instruction | None, str | None]  # the install, and why it is never rewritten
+
+
+def find_install(doc: Document, stage: Stage, k: int, copy: Instruction, dest_abs: str | None, build: BuildContext | None) -> Found:
     """The install after the copy, and why it cannot be rewritten at all (see search_install);
     DFX101 and DFX102 ask the same question of the same document."""
     return doc.memo(("install after", copy.index, k), lambda: search_install(doc, stage, k, copy, dest_abs, build))
