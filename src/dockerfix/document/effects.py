@@ -55,13 +55,17 @@ def aliases(path: str) -> tuple[str, ...]:
     return (path,)
 
 
-def _related(a: str, b: str) -> bool:
-    """Whether one path is the other or below it."""
-    return a == b or b.startswith(a.rstrip("/") + "/") or a.startswith(b.rstrip("/") + "/")
+def _below(path: str, top: str) -> bool:
+    return path.startswith(top.rstrip("/") + "/")
 
 
 def _below_or_at(path: str, top: str) -> bool:
-    return path == top or path.startswith(top.rstrip("/") + "/")
+    return path == top or _below(path, top)
+
+
+def _related(a: str, b: str) -> bool:
+    """Whether one path is the other or below it."""
+    return _below_or_at(a, b) or _below(b, a)
 
 
 def _names_meet(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -75,10 +79,6 @@ def _names_meet(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
             if x.startswith("*") and y.startswith("*") and (x.endswith(y[1:]) or y.endswith(x[1:])):
                 return True
     return False
-
-
-def _below(path: str, top: str) -> bool:
-    return path.startswith(top.rstrip("/") + "/")
 
 
 def _one_way(a: Area, b: Area) -> bool:
@@ -289,7 +289,7 @@ def _effects(doc: Document, inst: Instruction, run: RunEffects, files: ContextFi
         words = inst.words
         target = state.resolve(words[0].value) if words else None
         uses = variables(inst.args) | {"USER"}  # newer BuildKit creates it owned by USER
-        if not words[0].value.startswith("/"):
+        if not words or not words[0].value.startswith("/"):
             uses |= {"WORKDIR"}
         if target is None or not is_known_dir(target):
             return Effects(writes=ANYTHING, uses=uses, sets=frozenset({"WORKDIR"}))
@@ -325,7 +325,7 @@ def copy_effects(doc: Document, inst: Instruction, files: ContextFiles | None = 
         uses |= {"WORKDIR"}
     dest = state.resolve(dest_word)
     if dest is None or not is_known_dir(dest):
-        return Effects(writes=ANYTHING, uses=uses, unknown=None)
+        return Effects(writes=ANYTHING, uses=uses)
     sources = words[:-1]
     from_other = inst.flag("from") is not None
     folder = dest_word.endswith("/") or dest_word in (".", "..") or len(sources) > 1

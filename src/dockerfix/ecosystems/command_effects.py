@@ -13,9 +13,11 @@ import functools
 import posixpath
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from dockerfix.document.effects import ALL_ENV, ANYTHING, NOTHING, Effects, Paths, anything, union
 from dockerfix.document.model import Instruction
+from dockerfix.document.options import split_options
 from dockerfix.document.shell import Command, ShellWord, parse_shell
 from dockerfix.document.state import State, is_known_dir
 from dockerfix.ecosystems.commands import PYTHON, run_env, unwrap
@@ -56,6 +58,7 @@ _VALUE_OPTIONS = {
     "sed": {"-e", "-f", "-l"}, "chmod": {"--reference"}, "chown": {"--reference"}, "mkdir": {"-m", "--mode"},
     "touch": {"-d", "-t", "-r", "--reference", "--date"}, "useradd": set(), "install": {"-m", "-o", "-g", "--mode"},
     "ls": {"-I", "--ignore", "-w"}, "du": {"-d", "--max-depth"},
+    "compileall": {"-d", "-x", "-i", "-o", "-r", "-s", "-p", "-e", "-j", "--invalidation-mode"},
 }  # fmt: skip
 _SOURCE = ("*.py", "*.pyi")
 # Python linters that read the code and write nothing: the files they read and their configuration
@@ -124,9 +127,10 @@ def python_env(state: State, tool: str = "") -> Paths:
     env = dict(state.env)
     if env.get("PATH", "") is None and "PATH" in state.raw_env:
         # PATH extends the base image's: keep the entries the Dockerfile writes out
-        parts = [state.expand(p) for p in state.raw_env["PATH"].strip('"').split(":") if "$PATH" not in p and "${PATH}" not in p]
-        env["PATH"] = ":".join(p for p in parts if p) if all(p is not None for p in parts) else None
-        env["PATH"] = env["PATH"] + ":<base>" if env["PATH"] is not None else None
+        written = [p for p in state.raw_env["PATH"].strip('"').split(":") if "$PATH" not in p and "${PATH}" not in p]
+        parts = [state.expand(p) for p in written]
+        if all(p is not None for p in parts):
+            env["PATH"] = ":".join(p for p in parts if p) + ":<base>"
     key = tuple((k, env[k]) for k in _ENV_KEYS if k in env)
     tool = state.expand(tool) or tool
     prefix = posixpath.dirname(posixpath.dirname(tool)) if tool.startswith("/") and "/bin/" in tool else ""
@@ -211,24 +215,15 @@ def glob_prefix(value: str) -> str:
 
 
 def _operands(name: str, words: Sequence[ShellWord]) -> tuple[list[str], set[str]]:
-    """Operands and the option names given (an option's value is not an operand)."""
+    """Operands and the option names given (an option's value is not an operand); `test` and
+    `[` take every word as an operand."""
+    if name in ("test", "["):
+        return [w.value for w in words], set()
     takes = _VALUE_OPTIONS.get(name, set())
-    operands: list[str] = []
-    options: set[str] = set()
-    k = 0
-    ended = False
-    while k < len(words):
-        v = words[k].value
-        if not ended and v == "--":
-            ended = True
-        elif not ended and v.startswith("-") and v != "-" and name not in ("test", "["):
-            options.add(v.split("=", 1)[0])
-            if v in takes:
-                k += 1
-        else:
-            operands.append(v)
-        k += 1
-    return operands, options
+    long_values = {t for t in takes if t.startswith("--")}
+    short_values = {t[1] for t in takes if not t.startswith("--")}
+    options, operands = split_options(tuple(words), long_values, short_values, group_flags=True)
+    return [w.value for w in operands], {o.name for o in options}
 
 
 def run_effects(inst: Instruction, state: State, known: Paths | None = None) -> Effects:
@@ -290,7 +285,7 @@ def _command(cmd: Command, walker: _Walker, known_reads: Paths | None) -> Effect
     state = walker.state
     env = run_env(state, inv)
     if env != dict(state.env):
-        walker = _Walker(State(env=env, workdir=state.workdir, user=state.user, users=state.users), walker.cwd)
+        walker = _Walker(replace(state, env=env), walker.cwd)
     return base | _known(inv.argv, walker, cmd, known_reads)
 
 
@@ -492,15 +487,7 @@ def _python(argv: Sequence[ShellWord], walker: _Walker, cmd: Command, known_read
                 return Effects(reads=python_env(walker.state, values[0]), writes=walker.paths(operands))
         if module == "compileall":
             # compiles the folders it is given into __pycache__ folders beside the sources
-            rest, skip = values[k + 2 :], False
-            operands = []
-            for v in rest:
-                if skip:
-                    skip = False
-                elif v in ("-d", "-x", "-i", "-o", "-r", "-s", "-p", "-e", "-j", "--invalidation-mode"):
-                    skip = True
-                elif not v.startswith("-"):
-                    operands.append(v)
+            operands, _ = _operands("compileall", argv[k + 2 :])
             if operands:
                 places = walker.paths(operands)
                 return Effects(reads=places | python_env(walker.state, values[0]), writes=places)

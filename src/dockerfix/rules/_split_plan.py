@@ -15,7 +15,6 @@ from dockerfix.rules._common import copied_files
 from dockerfix.rules._split_reads import KEPT_FLAGS, PLAIN_PATH, Reads, Skip, Tree, moved_copy_effects
 
 
-
 def manifest_copies(doc: Document, copy: Instruction, tree: Tree, reads: Reads) -> list[str]:
     dest = tree.dest
     source = "" if tree.source == "." else tree.source.rstrip("/") + "/"
