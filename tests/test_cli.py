@@ -39,9 +39,9 @@ ANSI = re.compile(r"\x1b\[")
 
 UNMAPPABLE = {
     "unknown-instruction": b"FROM alpine\napt-get install x\n",
-    "empty-line-in-continuation": b"FROM alpine\nRUN echo a \\\n\n    b\n",
+    "unterminated-quoted-heredoc": b"FROM alpine\nRUN <<'EOF'\necho hi\n EOF\n",
     "unterminated-heredoc": b"FROM alpine\nRUN <<EOF\necho hi\n",
-    "ends-in-continuation": b"FROM alpine\nRUN echo a \\\n",
+    "dash-heredoc-indented-with-spaces": b"FROM alpine\nRUN <<-EOF\necho hi\n  EOF\n",
 }
 
 

@@ -91,28 +91,30 @@ def test_trailing_blanks_after_the_escape_still_continue() -> None:
     assert only(doc, "RUN").logical == "RUN a   b"
 
 
-def test_empty_line_inside_a_continuation_is_a_parse_error() -> None:
-    err = parse_error("FROM alpine\nRUN a \\\n\n  b\n")
-    assert err.line == 2
-    assert "empty line" in err.message
-    # a line of blanks counts as empty too
-    assert parse_error("FROM alpine\nRUN a \\\n   \n  b\n").line == 2
+def test_empty_lines_inside_a_continuation_are_skipped_as_buildkit_does() -> None:
+    doc = parse_text("FROM alpine\nRUN a \\\n\n   \n  b\nRUN c\n")
+    assert ranges(doc) == [("FROM", 0, 1), ("RUN", 1, 5), ("RUN", 5, 6)]
+    run = doc.instructions[1]
+    assert run.logical == "RUN a   b"
+    assert [s.line for s in run.segments] == [1, 4]
 
 
-def test_empty_line_inside_a_continuation_is_dfx901_through_the_runner() -> None:
-    data = b"FROM alpine\nRUN a \\\n\n  b\n"
+def test_empty_lines_inside_a_continuation_round_trip_through_the_runner() -> None:
+    data = b"FROM alpine\nRUN a \\\n\n# note\n  b\n"
     report = run_bytes(data)
-    assert [d.code for d in report.diagnostics] == ["DFX901"]
-    assert report.diagnostics[0].line == 2
-    assert report.output is None
-    assert report.original == data
-    assert report.error
+    assert report.diagnostics == ()
+    assert report.output == data
 
 
-def test_file_ending_inside_a_continuation_is_a_parse_error() -> None:
-    assert "ends inside" in parse_error("FROM alpine\nRUN a \\\n").message
-    assert "ends inside" in parse_error("FROM alpine\nRUN a \\").message
-    assert "ends inside" in parse_error("FROM alpine\nRUN a \\\n# only a comment\n").message
+def test_file_ending_inside_a_continuation_ends_the_instruction() -> None:
+    for text in ("FROM alpine\nRUN a \\\n", "FROM alpine\nRUN a \\", "FROM alpine\nRUN a \\\n# only a comment\n\n"):
+        doc = parse_text(text)
+        run = doc.instructions[1]
+        assert (run.kind, run.start, run.end) == ("RUN", 1, 2)
+        assert run.logical == "RUN a "  # the escape is not part of the command
+        assert run.script.commands[0].name == "a"
+    doc = parse_text("FROM alpine\nRUN a \\\n  b \\\n")
+    assert doc.instructions[1].logical == "RUN a   b "
 
 
 # --------------------------------------------------------------------------------------------
@@ -166,6 +168,62 @@ def test_heredoc_with_a_quoted_name_flags_and_a_program() -> None:
 def test_heredoc_with_crlf_line_endings() -> None:
     doc = parse(SourceText.from_bytes(b"FROM alpine\r\nRUN <<EOF\r\necho hi\r\nEOF\r\nUSER app\r\n"))
     assert ranges(doc) == [("FROM", 0, 1), ("RUN", 1, 4), ("USER", 4, 5)]
+
+
+def _script(text: str) -> tuple[list[list[str]], str | None]:
+    run = only(parse_text("FROM alpine\n" + text), "RUN")
+    return [[w.value for w in c.argv] for c in run.script.commands], run.script.opaque
+
+
+def test_a_lone_heredoc_is_the_script() -> None:
+    assert _script("RUN <<EOF\nset -e\napt-get update\napk add \\\n  curl\nEOF\n") == (
+        [["set", "-e"], ["apt-get", "update"], ["apk", "add", "curl"]],
+        None,
+    )
+    assert _script("RUN <<'EOF'\necho $HOME\nEOF\n") == ([["echo", "$HOME"]], None)
+    assert _script("RUN <<-EOF\n\techo a\n\tEOF\n") == ([["echo", "a"]], None)
+    assert _script("RUN <<EOF\n#!/bin/bash\necho a\nEOF\n") == ([["echo", "a"]], None)
+    assert _script("RUN <<EOF\n#!/usr/bin/env bash\necho a\nEOF\n") == ([["echo", "a"]], None)
+
+
+def test_a_heredoc_fed_to_a_posix_shell_is_the_script() -> None:
+    assert _script("RUN bash -eux <<'EOF'\necho $A\nEOF\n") == ([["echo", "$A"]], None)
+    assert _script("RUN sh <<EOF\necho a\nEOF\n") == ([["echo", "a"]], None)
+    # unquoted, /bin/sh expands the body before bash reads it
+    _, why = _script("RUN bash <<EOF\nA=1; echo $A\nEOF\n")
+    assert why is not None and "quote the delimiter" in why
+
+
+@pytest.mark.parametrize(
+    ("text", "program"),
+    [
+        ("RUN python3 <<EOF\nprint(1)\nEOF\n", "python3"),
+        ("RUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n", "python3"),
+        ("RUN <<-EOF\n\t#!/usr/bin/perl\n\tprint 1\n\tEOF\n", "perl"),
+        ("RUN node <<EOF\nconsole.log(1)\nEOF\n", "node"),
+    ],
+)
+def test_a_heredoc_run_by_another_interpreter_is_opaque(text: str, program: str) -> None:
+    commands, why = _script(text)
+    assert commands == []
+    assert why == f"the heredoc is run by {program}, not a POSIX shell"
+
+
+def test_heredocs_that_are_data_leave_the_command_line_readable() -> None:
+    commands, why = _script("RUN cat <<A > /a && cat <<-B > /b && pip install x\none\nA\n\ttwo\n\tB\n")
+    assert (commands, why) == ([["cat"], ["cat"], ["pip", "install", "x"]], None)
+    run = only(parse_text("FROM alpine\nRUN cat <<A > /a\none\nA\n"), "RUN")
+    assert [w.value for w in run.script.commands[0].redirects] == ["/a"]  # the delimiter is no file
+    _, why = _script("RUN python3 -u <<A && echo\nprint(1)\nA\n")
+    assert why == "a heredoc is input to python3, which is not analysed"
+
+
+def test_heredoc_body_offsets_map_to_body_lines() -> None:
+    run = only(parse_text("FROM alpine\nRUN <<EOF\nset -e\n  apk add curl\nEOF\n"), "RUN")
+    cmd = run.script.commands[1]
+    assert run.position(run.shell.base + cmd.start) == (3, 2)
+    assert run.position(run.shell.base + cmd.end) == (3, 14)
+    assert "apk add curl" in run.command_text
 
 
 def test_unterminated_heredoc_is_a_parse_error() -> None:
@@ -868,6 +926,23 @@ def _without(text: str, *names: str) -> str:
         ("RUN set -e; \\\n    rm -rf /x; \\\n    b\n", "RUN set -e; \\\n    b\n"),
         ("RUN a \\\n  && rm -rf /x \\\n  # note\n  && b\n", "RUN a \\\n  # note\n  && b\n"),
         ("RUN a && apt-get clean && rm -rf /x\n", "RUN a\n"),
+        # a shell comment after the removed command stays, on a line the RUN still reaches
+        ("RUN a && rm -rf /x # note\n", "RUN a # note\n"),
+        ("RUN a && \\\n    rm -rf /x # note\n", "RUN a # note\n"),
+        ("RUN a \\\n    && b \\\n    && rm -rf /x   # note\n", "RUN a \\\n    && b # note\n"),
+        ("RUN a; \\\n    rm -rf /x; # note\n", "RUN a; # note\n"),
+        ("RUN rm -rf /x && \\\n    a # note\n", "RUN \\\n    a # note\n"),
+        ("RUN a || b && \\\n    rm -rf /x\n", "RUN a || b\n"),
+        # the file ends inside the continuation
+        ("RUN a && \\\n    rm -rf /x \\\n", "RUN a\n"),
+        # heredoc bodies: a command on a line of its own goes with its line
+        ("RUN <<EOF\na\nrm -rf /x\nb\nEOF\n", "RUN <<EOF\na\nb\nEOF\n"),
+        ("RUN <<EOF\nset -e\na\n\n# tidy up\nrm -rf /x  # lists\nEOF\n", "RUN <<EOF\nset -e\na\n\n# tidy up\n  # lists\nEOF\n"),
+        ("RUN <<EOF\nrm -rf /x\na\nEOF\n", "RUN <<EOF\na\nEOF\n"),
+        ("RUN <<EOF\na && \\\n  rm -rf /x\nEOF\n", "RUN <<EOF\na\nEOF\n"),
+        ("RUN <<-EOF\n\ta\n\trm -rf /x\n\tEOF\n", "RUN <<-EOF\n\ta\n\tEOF\n"),
+        ("RUN bash <<'EOF'\na; rm -rf /x\nEOF\n", "RUN bash <<'EOF'\na\nEOF\n"),
+        ("RUN cat <<EOF > /etc/x && rm -rf /x\nbody\nEOF\n", "RUN cat <<EOF > /etc/x\nbody\nEOF\n"),
     ],
 )
 def test_remove_commands_keeps_the_rest_running_as_before(text: str, expected: str) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 CODES: dict[str, tuple[str, str]] = {
     # code: (name, what it means)
-    "DFX901": ("unmappable-file", "The file could not be mapped exactly (an unknown instruction, an empty line inside a continuation, an unterminated heredoc or continuation, or an index mismatch); it is left untouched."),
+    "DFX901": ("unmappable-file", "The file could not be mapped exactly (an unknown instruction, an unterminated heredoc, or an index mismatch); it is left untouched."),
     "DFX902": ("not-utf8", "The file is not valid UTF-8; it is left untouched."),
     "DFX903": ("fixes-did-not-converge", "Applying fixes did not reach a fixed point within the pass limit; the file is left untouched."),
     "DFX904": ("fix-failed-verification", "A fix produced a file that does not re-parse, moved the parser directives or changed an instruction outside its edits; the file is left untouched. Please report it."),

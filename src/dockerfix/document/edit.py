@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dockerfix.document.model import Document, Instruction
-from dockerfix.document.shell import Command, Script
+from dockerfix.document.shell import Command, Operator, Script
 from dockerfix.edits import Edit
 
 
@@ -71,13 +71,13 @@ class InstructionEditor:
     def remove_range(self, start: int, end: int) -> None:
         """Remove logical text that may run over line continuations. On every line but the
         last, the blanks before the continuation are kept."""
-        segments = self.inst.segments
+        segments = self.inst.segments_at(start)
         for k, seg in enumerate(segments):
             s0, s1 = seg.logical, seg.logical + seg.length
             if s1 <= start or s0 >= end:
                 continue
             a, b = max(start, s0), min(end, s1)
-            if b == s1 and end > s1 and k + 1 < len(segments):
+            if b == s1 and end > s1 and k + 1 < len(segments) and segments is self.inst.segments:
                 text = self.inst.logical[a:b]
                 b = a + len(text.rstrip(" \t")) if text.strip(" \t") else b
             if a < b:
@@ -87,7 +87,8 @@ class InstructionEditor:
     def remove_commands(self, script: Script, doomed: Sequence[Command]) -> None:
         """Take whole commands out of a shell list together with one operator next to them, so
         that the commands that stay run exactly as before."""
-        base = self.inst.args_start
+        shell = self.inst.shell
+        base = shell.base
         commands = list(script.commands)
         index = {id(c): k for k, c in enumerate(commands)}
         positions = sorted(index[id(c)] for c in doomed)
@@ -97,19 +98,20 @@ class InstructionEditor:
                 groups[-1].append(k)
             else:
                 groups.append([k])
-        text = self.inst.args
+        text = shell.text
         for group in groups:
             first, last = commands[group[0]], commands[group[-1]]
             words = " ".join(w.value for w in first.argv)
             if any(commands[k].compound for k in group):
                 raise CannotEdit(f"`{words}` is part of an if, loop or group")
             before, after = script.operators_around(group[0], group[-1])
-            prev = before[-1] if len(before) == 1 else None
-            nxt = after[0] if len(after) == 1 else None
+            prev = _nearest(before, -1)
+            nxt = _nearest(after, 0)
             if (group[0] > 0 and prev is None) or ((group[-1] + 1 < len(commands) or after) and nxt is None):
                 raise CannotEdit(f"cannot take `{words}` out of the shell list around it")
-            p = prev.text if prev else ""
-            n = nxt.text if nxt else ""
+            # a newline ends a command as `;` does
+            p = ";" if prev and prev.text == "\n" else prev.text if prev else ""
+            n = ";" if nxt and nxt.text == "\n" else nxt.text if nxt else ""
             drop_before = p in ("&&", ";") and (n in ("", ";", ")") or (p == "&&" and n in ("&&", "||")))
             drop_after = n in ("&&", ";") and (p in ("", ";", "(") or (p == "&&" and n == "&&"))
             if drop_before and drop_after:
@@ -154,12 +156,31 @@ class InstructionEditor:
             if k == 0 or ln not in by_line:
                 continue
             stripped = lines[ln].strip(" \t")
-            if stripped in ("", esc):
+            last = k == len(content) - 1
+            if stripped in ("", esc) or (last and stripped.startswith("#")):
                 dropped.add(ln)
-                if k == len(content) - 1:
-                    # the last line went away: the line before it must stop continuing
+                if last:
+                    # the last line went away: the line before it must stop continuing, and a
+                    # shell comment that followed the removed text moves up to it (on a line
+                    # of its own inside the continuation, it would be a Dockerfile comment)
                     prev = next(c for c in reversed(content[:k]) if c not in dropped)
                     body = lines[prev].rstrip(" \t")
-                    lines[prev] = body[:-1].rstrip(" \t") if body.endswith(esc) else body
+                    body = body[:-1].rstrip(" \t") if body.endswith(esc) else body
+                    lines[prev] = f"{body} {stripped}" if stripped.startswith("#") else body
+        for seg in inst.body_segments:
+            if seg.line in by_line and not lines[seg.line].strip(" \t"):
+                dropped.add(seg.line)  # a body line whose command was taken out
         kept = tuple(lines[ln] for ln in range(inst.start, inst.end) if ln not in dropped)
         return Edit(inst.start, inst.end, kept)
+
+
+def _nearest(operators: list[Operator], end: int) -> Operator | None:
+    """The one operator that joins a command to its neighbour: the only one that is not a
+    newline (a line break after `&&` is only a blank), or else the newline nearest the command;
+    None where two operators stand there."""
+    real = [o for o in operators if o.text != "\n"]
+    if len(real) == 1:
+        return real[0]
+    if not real and operators:
+        return operators[end]
+    return None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import bisect
 import json
+import posixpath
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from collections.abc import Callable, Hashable
@@ -51,6 +53,29 @@ class Heredoc:
     name: str
     body_start: int  # first body line
     end: int  # line after the terminator
+    lines: tuple[str, ...] = ()  # the body, without the terminator line
+    strip_tabs: bool = False  # <<-NAME
+    quoted: bool = False  # <<'NAME' or <<"NAME": the body is taken as written
+    word_start: int = 0  # the `<<NAME` word, offsets in Instruction.logical
+    word_end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ShellText:
+    """The text a RUN's shell reads, where it sits and why it cannot be read if it cannot.
+    ``base`` maps an offset in ``text`` to one that Instruction.position() understands: the
+    arguments of the instruction, or the body of the heredoc that is the script."""
+
+    text: str
+    base: int
+    opaque: str | None = None
+    heredoc: Heredoc | None = None  # the heredoc whose body is the script
+
+
+# Shells whose language is the POSIX shell's (what the shell reader reads).
+POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash"})
+_DATA_READERS = frozenset({"cat", "tee"})  # commands that take a heredoc as data, not as a program
+_SHELL_OPTION = re.compile(r"^-[euxvo]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +120,87 @@ class Instruction:
         return split_words(self.args, self.escape)
 
     @cached_property
+    def body_base(self) -> int:
+        """Offsets from here on name characters of heredoc bodies (see ``position``)."""
+        return len(self.logical) + 1
+
+    @cached_property
+    def body_segments(self) -> tuple[Segment, ...]:
+        """One segment for each line of each heredoc body, offsets from ``body_base`` on, the
+        bodies one after another with a newline between lines."""
+        out: list[Segment] = []
+        offset = self.body_base
+        for heredoc in self.heredocs:
+            for k, text in enumerate(heredoc.lines):
+                out.append(Segment(offset, heredoc.body_start + k, 0, len(text)))
+                offset += len(text) + 1
+        return tuple(out)
+
+    @cached_property
+    def shell(self) -> ShellText:
+        """What the shell reads for a RUN in shell form. A heredoc RUN runs its body as the
+        script when the heredoc is all there is (`RUN <<EOF`, without a shebang or with one that
+        names a POSIX shell) or is fed to a POSIX shell (`RUN bash <<'EOF'`); BuildKit writes
+        other heredocs below the command line, which the shell reads with its here-documents."""
+        if not self.heredocs:
+            return ShellText(self.args, self.args_start)
+        words = self.words
+        first = self.heredocs[0]
+        body = "\n".join(first.lines)
+        base = self.body_base
+        if len(words) == 1 and len(self.heredocs) == 1:
+            head = first.lines[0].lstrip("\t") if first.strip_tabs and first.lines else body
+            if head.startswith("#!"):
+                interpreter = _shebang(head.split("\n", 1)[0])
+                if interpreter not in POSIX_SHELLS:
+                    return ShellText(body, base, f"the heredoc is run by {interpreter}, not a POSIX shell", first)
+            return ShellText(body, base, None, first)
+        fed = self._heredoc_command(words)
+        if fed is not None and len(self.heredocs) == 1:
+            if fed not in POSIX_SHELLS:
+                return ShellText(body, base, f"the heredoc is run by {fed}, not a POSIX shell", first)
+            if not first.quoted and re.search(r"[$`\\]", body):
+                return ShellText(
+                    body,
+                    base,
+                    f"the body of `{fed} <<{first.name}` is expanded by the shell before {fed} reads it "
+                    f"(quote the delimiter, <<'{first.name}', to have it read)",
+                    first,
+                )
+            return ShellText(body, base, None, first)
+        return ShellText(self.args, self.args_start)
+
+    def _heredoc_command(self, words: list[Word]) -> str | None:
+        """The program a lone heredoc is fed to, in `RUN prog [-opts] <<EOF`; None otherwise."""
+        if len(words) < 2 or not words[-1].raw.lstrip("0").startswith("<<"):
+            return None
+        prog = posixpath.basename(words[0].value)
+        options = [w.value for w in words[1:-1]]
+        if prog in POSIX_SHELLS and not all(_SHELL_OPTION.match(o) or o == "pipefail" for o in options):
+            return None
+        return prog if prog in POSIX_SHELLS or not options else None
+
+    @cached_property
+    def command_text(self) -> str:
+        """The arguments and every heredoc body: text to search for a tool's name."""
+        return "\n".join([self.args, *("\n".join(h.lines) for h in self.heredocs)])
+
+    @cached_property
     def script(self) -> Script:
-        """A RUN's commands, shell or exec form; heredoc RUNs are opaque. As in Docker, text that
-        is not a JSON string array is shell form, even where it starts with `[` (`[ -f x ] && ...`)."""
+        """A RUN's commands, shell or exec form, or the shell script of its heredoc. As in
+        Docker, text that is not a JSON string array is shell form, even where it starts with `[`
+        (`[ -f x ] && ...`)."""
+        shell = self.shell
+        if shell.opaque is not None:
+            return Script((), opaque=shell.opaque)
+        if shell.heredoc is not None:
+            return parse_shell(shell.text)
         if self.heredocs:
-            return Script((), opaque="the command is a heredoc")
+            script = parse_shell(shell.text, heredocs=True)
+            fed = next((c.name for c in script.commands if c.heredoc and c.name not in _DATA_READERS), None)
+            if fed is not None:
+                return Script((), opaque=f"a heredoc is input to {posixpath.basename(fed)}, which is not analysed")
+            return script
         if self.args.lstrip().startswith("["):
             script = exec_script(self.args)
             if script.opaque is None:
@@ -128,10 +229,16 @@ class Instruction:
     def flags_named(self, name: str) -> list[Flag]:
         return [f for f in self.flags if f.name == name]
 
+    def segments_at(self, offset: int) -> tuple[Segment, ...]:
+        """The segments an offset belongs to: the instruction's lines or its heredoc bodies."""
+        return self.body_segments if offset >= self.body_base and self.heredocs else self.segments
+
     def position(self, offset: int) -> tuple[int, int]:
-        """Map an offset in ``logical`` (or its end) to (physical line, column)."""
-        i = bisect.bisect_right(self.segments, offset, key=lambda s: s.logical) - 1
-        seg = self.segments[max(i, 0)]
+        """Map an offset in ``logical`` (or its end), or in the heredoc bodies from
+        ``body_base`` on, to (physical line, column)."""
+        segments = self.segments_at(offset)
+        i = bisect.bisect_right(segments, offset, key=lambda s: s.logical) - 1
+        seg = segments[max(i, 0)]
         return seg.line, seg.col + (offset - seg.logical)
 
 
@@ -196,3 +303,15 @@ class Document:
             if s.name == lowered:
                 return s
         return None
+
+
+def _shebang(line: str) -> str:
+    """The program a `#!` line names (through env(1) the one env runs)."""
+    words = line[2:].split()
+    if not words:
+        return "the shebang line"
+    prog = posixpath.basename(words[0])
+    if prog == "env":
+        rest = [w for w in words[1:] if not w.startswith("-")]
+        return posixpath.basename(rest[0]) if rest else "env"
+    return prog

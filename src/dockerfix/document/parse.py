@@ -102,13 +102,14 @@ def _scan(lines: tuple[str, ...], first: int, escape: str) -> list[_Raw]:
         start = i
         content = [i]
         while _continues(lines[i], escape):
-            i += 1
-            while i < n and _is_comment(lines[i]):
-                i += 1
-            if i >= n:
-                raise ParseError(start, "the file ends inside a line continuation")
-            if not lines[i].strip():
-                raise ParseError(i, "empty line inside a line continuation")
+            k = i + 1
+            # BuildKit skips comment lines and (with a warning) empty lines inside a
+            # continuation, and ends an instruction where the file ends
+            while k < n and (_is_comment(lines[k]) or not lines[k].strip()):
+                k += 1
+            if k >= n:
+                break
+            i = k
             content.append(i)
         raw = _Raw(start, i, i + 1, content)
         keyword = lines[start].split(None, 1)[0].upper()
@@ -120,15 +121,25 @@ def _scan(lines: tuple[str, ...], first: int, escape: str) -> list[_Raw]:
     return raws
 
 
-def _heredoc_names(text: str, escape: str) -> list[tuple[str, bool]]:
-    names: list[tuple[str, bool]] = []
+@dataclass(frozen=True, slots=True)
+class _HeredocWord:
+    name: str
+    strip_tabs: bool
+    quoted: bool
+    start: int  # offsets in the text given
+    end: int
+
+
+def _heredoc_names(text: str, escape: str) -> list[_HeredocWord]:
+    names: list[_HeredocWord] = []
     for w in split_words(text, escape):
         m = _HEREDOC_WORD.match(w.raw)
         if m and m.group(3):
             name = m.group(3)
-            if len(name) >= 2 and name[0] == name[-1] and name[0] in "'\"":
+            quoted = len(name) >= 2 and name[0] == name[-1] and name[0] in "'\""
+            if quoted:
                 name = name[1:-1]
-            names.append((name, m.group(2) == "-"))
+            names.append(_HeredocWord(name, m.group(2) == "-", quoted, w.start, w.end))
     return names
 
 
@@ -139,7 +150,7 @@ def _logical(lines: tuple[str, ...], raw: _Raw, escape: str) -> tuple[str, list[
     last = raw.content_lines[-1]
     for ln in raw.content_lines:
         text = lines[ln]
-        if ln != last:
+        if ln != last or _continues(text, escape):  # the last line continues where the file ends
             text = text.rstrip(" \t")[:-1]
         segments.append(Segment(offset, ln, 0, len(text)))
         parts.append(text)
@@ -165,13 +176,13 @@ def _heredoc_end(lines: tuple[str, ...], raw: _Raw, escape: str) -> int:
     if "<<" not in rest:
         return raw.end
     i = raw.end
-    for name, strip_tabs in _heredoc_names(rest, escape):
+    for word in _heredoc_names(rest, escape):
         while True:
             if i >= len(lines):
-                raise ParseError(raw.start, f"heredoc {name!r} is never terminated")
-            line = lines[i].lstrip("\t") if strip_tabs else lines[i]
+                raise ParseError(raw.start, f"heredoc {word.name!r} is never terminated")
+            line = lines[i].lstrip("\t") if word.strip_tabs else lines[i]
             i += 1
-            if line == name:
+            if line == word.name:
                 break
     return i
 
@@ -188,6 +199,11 @@ def _cross_check(
     if directives:
         masked[0] = f"# escape={escape}"
     for raw in raws:
+        for ln in range(raw.start, raw.last + 1):
+            if not masked[ln].strip():
+                masked[ln] = "#"  # an empty line inside a continuation, which BuildKit skips
+        if _continues(masked[raw.last], escape):
+            masked[raw.last] = masked[raw.last].rstrip(" \t")[:-1]  # the file ends here
         for ln in range(raw.last + 1, raw.end):
             masked[ln] = ""
     data = ("\n".join(masked) + "\n").encode("utf-8")
@@ -257,12 +273,23 @@ def _build(
         heredocs: list[Heredoc] = []
         if raw.end > raw.last + 1:
             i = raw.last + 1
-            for name, strip_tabs in _heredoc_names(logical[args_start:], escape):
+            for word in _heredoc_names(logical[args_start:], escape):
                 body = i
-                while (lines[i].lstrip("\t") if strip_tabs else lines[i]) != name:
+                while (lines[i].lstrip("\t") if word.strip_tabs else lines[i]) != word.name:
                     i += 1
                 i += 1
-                heredocs.append(Heredoc(name, body, i))
+                heredocs.append(
+                    Heredoc(
+                        word.name,
+                        body,
+                        i,
+                        lines[body : i - 1],
+                        word.strip_tabs,
+                        word.quoted,
+                        args_start + word.start,
+                        args_start + word.end,
+                    )
+                )
         comment_start = raw.start
         while comment_start - 1 >= prev_end and _is_comment(lines[comment_start - 1]):
             comment_start -= 1

@@ -40,6 +40,7 @@ class Command:
     start: int = 0  # extent in the text: from its first token (keywords such as `then`
     end: int = 0  # included) to the end of its last word or redirect
     compound: bool = False  # a keyword of a compound command (if, then, fi, do ...) was taken off
+    heredoc: bool = False  # reads a here-document (`cat <<EOF`); its body is not in the text
 
     @property
     def words(self) -> tuple[ShellWord, ...]:
@@ -144,7 +145,7 @@ def _read_word(text: str, i: int) -> tuple[ShellWord, int]:
         if c == "(":
             raise _Opaque("unexpected '('")
         if c == "\\":
-            if i + 1 < n:
+            if i + 1 < n and text[i + 1] != "\n":  # a backslash-newline joins lines
                 value.append(text[i + 1])
             i += 2
             continue
@@ -158,7 +159,7 @@ def _read_word(text: str, i: int) -> tuple[ShellWord, int]:
             inner = text[i + 1 : j - 1]
             if "$" in inner or "`" in inner:
                 expands = True
-            value.append(re.sub(r'\\([\\"$`])', r"\1", inner))
+            value.append(re.sub(r'\\([\\"$`\n])', _unescape, inner))
             i = j
             continue
         if c == "$":
@@ -184,17 +185,23 @@ def _read_word(text: str, i: int) -> tuple[ShellWord, int]:
     return ShellWord(text[start:i], "".join(value), start, i, expands), i
 
 
+def _unescape(m: re.Match[str]) -> str:
+    """Inside double quotes a backslash escapes \\ " $ ` and joins lines."""
+    return "" if m.group(1) == "\n" else m.group(1)
+
+
 @functools.lru_cache(maxsize=4096)
-def parse_shell(text: str) -> Script:
+def parse_shell(text: str, heredocs: bool = False) -> Script:
     """The commands of a shell text (cached: each pass of the engine reads the same RUNs again,
-    and a Script is immutable)."""
+    and a Script is immutable). With ``heredocs``, `<<NAME` reads a here-document whose body is
+    not part of the text (a heredoc RUN's command line); otherwise it makes the text opaque."""
     try:
-        return _parse(text)
+        return _parse(text, heredocs)
     except _Opaque as exc:
         return Script((), opaque=str(exc))
 
 
-def _parse(text: str) -> Script:
+def _parse(text: str, heredocs: bool = False) -> Script:
     commands: list[Command] = []
     separators: list[str] = []
     operators: list[Operator] = []
@@ -202,6 +209,7 @@ def _parse(text: str) -> Script:
     redirects: list[ShellWord] = []
     separator = ""
     extent: list[int] = []  # start and end of the tokens of the command being read
+    heredoc = False
     i = 0
     n = len(text)
 
@@ -211,9 +219,10 @@ def _parse(text: str) -> Script:
         extent[1] = end
 
     def flush(next_sep: str) -> None:
-        nonlocal words, separator, redirects
-        command = _command(words, separator, tuple(redirects), extent) if words else None
+        nonlocal words, separator, redirects, heredoc
+        command = _command(words, separator, tuple(redirects), extent, heredoc) if words else None
         redirects = []
+        heredoc = False
         extent.clear()
         if command is not None and command.words:
             commands.append(command)
@@ -224,6 +233,9 @@ def _parse(text: str) -> Script:
 
     while i < n:
         c = text[i]
+        if c == "\\" and text.startswith("\\\n", i):  # a line continuation
+            i += 2
+            continue
         if c in " \t\n":
             if c == "\n":
                 operators.append(Operator("\n", i, i + 1))
@@ -245,10 +257,14 @@ def _parse(text: str) -> Script:
             continue
         m = _REDIRECT.match(text, i)
         if m:
+            end = m.end()
             if text.startswith("<<", i):
-                raise _Opaque("here-document inside the shell command")
-            token(i, m.end())
-            i = m.end()
+                if not heredocs or text.startswith("<<<", i):
+                    raise _Opaque("here-document inside the shell command")
+                heredoc = True
+                end = i + (3 if text.startswith("<<-", i) else 2)
+            token(i, end)
+            i = end
             while i < n and text[i] in " \t":
                 i += 1
             if m.group(0).endswith("&") and i < n and (text[i].isdigit() or text[i] == "-"):
@@ -257,7 +273,8 @@ def _parse(text: str) -> Script:
                 continue
             target, i = _read_word(text, i)  # the redirect target is not an argument
             token(target.start, target.end)
-            redirects.append(target)
+            if not text.startswith("<<", m.start()):  # a heredoc's delimiter names no file
+                redirects.append(target)
             continue
         word, i = _read_word(text, i)
         token(word.start, word.end)
@@ -266,7 +283,9 @@ def _parse(text: str) -> Script:
     return Script(tuple(commands), separators=tuple(separators), operators=tuple(operators))
 
 
-def _command(words: list[ShellWord], separator: str, redirects: tuple[ShellWord, ...], extent: list[int]) -> Command:
+def _command(
+    words: list[ShellWord], separator: str, redirects: tuple[ShellWord, ...], extent: list[int], heredoc: bool = False
+) -> Command:
     count = len(words)
     while words and words[0].raw in _PREFIX_WORDS:
         words = words[1:]
@@ -279,7 +298,7 @@ def _command(words: list[ShellWord], separator: str, redirects: tuple[ShellWord,
         assignments.append(words[k])
         k += 1
     start, end = extent if extent else (0, 0)
-    return Command(tuple(assignments), tuple(words[k:]), separator, redirects, start, end, compound)
+    return Command(tuple(assignments), tuple(words[k:]), separator, redirects, start, end, compound, heredoc)
 
 
 def exec_script(args: str) -> Script:

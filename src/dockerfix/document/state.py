@@ -106,8 +106,8 @@ def _step(state: State, inst: Instruction) -> State:
     if kind == "SHELL":
         form = inst.exec_form
         return replace(state, shell=tuple(form) if form else ("<unknown>",))
-    if kind == "RUN" and not inst.heredocs and inst.exec_form is None:
-        if re.search(r"\b(useradd|adduser|groupadd|addgroup)\b", inst.args):
+    if kind == "RUN" and inst.exec_form is None:
+        if re.search(r"\b(useradd|adduser|groupadd|addgroup)\b", inst.command_text):
             return _accounts(state, inst)
     return state
 

@@ -230,8 +230,6 @@ def run_effects(inst: Instruction, state: State, known: Paths | None = None) -> 
     """What a RUN reads and writes. ``known`` may give what its installs read exactly (their
     requirement files as the rule followed them) in place of the table's guess."""
     script = inst.script
-    if inst.heredocs:
-        return anything(f"the RUN at line {inst.line_no} is a heredoc, which is not analysed")
     if script.opaque:
         return anything(f"the RUN at line {inst.line_no} cannot be read ({script.opaque})")
     if state.shell is not None and posixpath.basename(state.shell[0]) not in ("sh", "bash", "dash", "ash"):

@@ -153,7 +153,7 @@ def remove_run_word(editor: InstructionEditor, inst: Instruction, word: ShellWor
     if inst.script.exec_form:
         remove_json_element(editor, inst, word.start, word.end)
     else:
-        editor.remove_word(inst.args_start + word.start, inst.args_start + word.end)
+        editor.remove_word(inst.shell.base + word.start, inst.shell.base + word.end)
 
 
 def insert_run_words(editor: InstructionEditor, inst: Instruction, word: ShellWord, values: Sequence[str]) -> None:
@@ -163,7 +163,7 @@ def insert_run_words(editor: InstructionEditor, inst: Instruction, word: ShellWo
         text = "".join(f"{sep}{json.dumps(v)}" for v in values)
     else:
         text = "".join(" " + v for v in values)
-    editor.insert_after(inst.args_start + word.end, text)
+    editor.insert_after(inst.shell.base + word.end, text)
 
 
 def run_with(
@@ -178,7 +178,7 @@ def run_with(
     way the RUN is: `VAR=value tool` where an assignment can stand first, else through env(1)
     (exec form, after sudo); options go after an env(1) the command already has, assignments
     right before the tool, after everything env(1) already takes."""
-    base = inst.args_start
+    base = inst.shell.base
     exec_form = inst.script.exec_form
     env_word = invocation.env_word
     prefix: list[str] = []

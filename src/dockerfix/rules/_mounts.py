@@ -168,7 +168,7 @@ def filled_by(
             return other
         if other.kind != "RUN":
             continue
-        text = "\n".join(doc.lines[other.start : other.end]) if other.heredocs else other.args
+        text = other.command_text
         if not mentions_tool(text) and not mentions_path(text, target):
             continue  # the quick answer for most RUNs
         if any(within(target, t) for t in mounted.get(other.index, ())):
@@ -176,7 +176,7 @@ def filled_by(
         m = covering(existing_mounts(other, doc.state(other)), target)
         if m is not None and m.type == "cache":
             continue
-        if other.heredocs or other.script.opaque:
+        if other.script.opaque:
             return other
         if fills(other):
             return other

@@ -108,7 +108,7 @@ def _tools_used(doc: Document) -> dict[int, frozenset[str]]:
     def compute() -> dict[int, frozenset[str]]:
         used: dict[int, frozenset[str]] = {}
         for inst in doc.instructions:
-            if inst.kind == "ONBUILD" or (inst.kind == "RUN" and (inst.heredocs or inst.script.opaque)):
+            if inst.kind == "ONBUILD" or (inst.kind == "RUN" and inst.script.opaque):
                 used[inst.index] = frozenset({"*"})
             elif inst.kind == "RUN":
                 used[inst.index] = frozenset(
@@ -177,11 +177,7 @@ class PackageCacheRule(Rule):
             return None
         if inst.kind != "RUN":
             return None
-        if inst.heredocs:
-            if runs_tool("\n".join(doc.lines[inst.start : inst.end]), self.grammar):
-                return self.finding(inst.start, f"{self.tool} inside a heredoc is left alone: its body is not analysed")
-            return None
-        if not runs_tool(inst.args, self.grammar):
+        if not runs_tool(inst.command_text, self.grammar):
             return None
         script = inst.script
         if script.opaque:
@@ -233,7 +229,7 @@ class PackageCacheRule(Rule):
         for word in plan.removals:
             remove_run_word(editor, run.inst, word)
         for word, text in plan.replacements:
-            base = inst.args_start
+            base = inst.shell.base
             editor.replace(base + word.start, base + word.end, f'"{text}"' if run.exec_form else text)
         for word, values in plan.inserts:
             insert_run_words(editor, inst, word, values)
@@ -301,12 +297,14 @@ class PackageCacheRule(Rule):
         folder holding a mount or uses a mounted path otherwise."""
         doomed: list[Command] = []
         dropped: list[str] = []
-        cleanup_ids = {id(c): target for c, target in plan.cleanups}
+        cleanup_ids: dict[int, list[str]] = {}
+        for c, target in plan.cleanups:  # a command may empty several caches
+            cleanup_ids.setdefault(id(c), []).append(target)
         relative_unknown = any(c.name == "cd" for c in run.script.commands)
         for cmd in run.script.commands:
             text = " ".join(w.value for w in cmd.argv)
             if id(cmd) in cleanup_ids:
-                if any(within(cleanup_ids[id(cmd)], g) for g in guarded):
+                if all(any(within(t, g) for g in guarded) for t in cleanup_ids[id(cmd)]):
                     doomed.append(cmd)
                     dropped.append(text)
                 continue

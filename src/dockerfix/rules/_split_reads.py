@@ -157,8 +157,8 @@ def search_install(
     for inst in stage.instructions[k + 1 :]:
         if inst.kind == "RUN":
             script = inst.script
-            if inst.heredocs:
-                if mentions_install("\n".join(doc.lines[inst.start : inst.end])):
+            if inst.heredocs and script.opaque:
+                if mentions_install(inst.command_text):
                     return inst, None
                 continue
             if script.opaque:

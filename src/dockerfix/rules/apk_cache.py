@@ -58,7 +58,7 @@ class ApkCacheMount(PackageCacheRule):
     - `--cache-dir`, `--root` or `/etc/apk/cache` in the `RUN`; apk run as a user other than root;
     - a command removes a folder that holds the mount, or uses `/var/cache/apk` otherwise;
     - an earlier `RUN` left an index in `/var/cache/apk` that this `RUN`'s `rm` would have removed;
-    - ONBUILD, heredocs, Windows images and non-POSIX shells.
+    - ONBUILD, non-shell heredocs, Windows images and non-POSIX shells.
 
     ## Fix safety
     Safe for BuildKit builds and Podman/Buildah 4.0+. The image is the same: the index only ever

@@ -11,6 +11,7 @@ from dockerfix.rules.base import Example
 
 CACHE = "/var/cache/apt"
 LISTS = "/var/lib/apt/lists"
+DIST_CLEAN = ("dist-clean", "distclean")  # APT 3 (Debian 13): clean, and remove the lists
 ARCHIVES = "/var/cache/apt/debs/"  # inside the mount, where docker-clean's `rm` does not reach
 ARCHIVES_OPTION = f"Dir::Cache::Archives={ARCHIVES}"
 KEEP_OPTION = "APT::Keep-Downloaded-Packages=true"  # the `apt` binary deletes its downloads otherwise
@@ -58,11 +59,15 @@ class AptCacheMount(PackageCacheRule):
       docker-clean itself stays in the image. The `apt` binary also gets
       `-o APT::Keep-Downloaded-Packages=true`, since it deletes its downloads by default;
     - mounts `/var/lib/apt/lists` (also `sharing=locked`) when the `RUN` runs `apt-get update`
-      before installing and removes the lists at the end: the lists then never reached the image,
-      so mounting them changes nothing in it;
+      before installing and removes the lists at the end (`rm -rf /var/lib/apt/lists/*`, or
+      APT 3's `apt-get dist-clean` on Debian 13): the lists then never reached the image, so
+      mounting them changes nothing in it (`dist-clean` keeps the Release files of the lists;
+      with the mount, the lists folder holds what it held before the `RUN`);
     - drops, in that `RUN`, the cleanups that would only empty the mounts: `apt-get clean`,
-      `rm -rf /var/lib/apt/lists/*`, `rm -rf /var/cache/apt/*` (other operands of the same `rm`
-      stay);
+      `apt-get dist-clean` (when both folders are mounted), `rm -rf /var/lib/apt/lists/*`,
+      `rm -rf /var/cache/apt/*` (other operands of the same `rm` stay);
+    - reads heredoc `RUN`s (`RUN <<EOF`, `RUN bash <<'EOF'`) as the shell script they are, and
+      edits their bodies in place;
     - gives each mount an id made of what it caches and the base image
       (`apt-lists-debian-bookworm-slim`), so that images from different bases do not share lists.
 
@@ -84,7 +89,7 @@ class AptCacheMount(PackageCacheRule):
     - a command removes a folder that holds a mount (`rm -rf /var/lib/apt`, which would fail on
       the mount point) or uses a mounted path in another way (`dpkg -i /var/cache/apt/archives/*.deb`);
     - a cleanup sits inside an `if`, a loop or a `||` list where taking it out would change what
-      runs; ONBUILD, heredocs, Windows images and non-POSIX shells.
+      runs; ONBUILD, non-shell heredocs, Windows images and non-POSIX shells.
 
     The lists mount alone is left out, and the `rm` of the lists kept, when the `RUN` does not
     update, updates without removing the lists (later steps and child images may need them), or
@@ -167,8 +172,10 @@ class AptCacheMount(PackageCacheRule):
             else:
                 plan.notes.append("no mount at /var/lib/apt/lists: this RUN keeps the package lists in the image")
         for call in run.calls:
-            if call.subcommand == "clean":
+            if call.subcommand in ("clean", *DIST_CLEAN):
                 plan.cleanups.append((call.invocation.command, CACHE))
+            if call.subcommand in DIST_CLEAN:
+                plan.cleanups.append((call.invocation.command, LISTS))
         for call in downloads:
             options = call.values("-o", "--option")
             wanted = [] if ARCHIVES_OPTION in options else ["-o", ARCHIVES_OPTION]
@@ -195,6 +202,10 @@ class AptCacheMount(PackageCacheRule):
             raise NotAdded("APT_CONFIG points apt at a configuration the Dockerfile does not show")
 
     def _removes_lists(self, run: Run, after: int) -> bool:
+        """An `rm` of the lists, or APT 3's `apt-get dist-clean` (which removes them but for the
+        Release files), after the command at position ``after``."""
+        if any(c.subcommand in DIST_CLEAN and run.position(c) >= after for c in run.calls):
+            return True
         return any(within(path, LISTS) for k, path in removed_paths(run) if k > after)
 
     def leaves(self, prior: Run, target: str) -> bool:

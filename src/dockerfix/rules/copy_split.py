@@ -128,7 +128,7 @@ class CopyAllBeforeInstall(Rule):
     `useradd` that a `--chown` needs, a command whose effects are not known, such as a script
     or `pytest`), a command in the install `RUN` reads or writes the copied files (`python
     manage.py collectstatic`, an import of a module of the copy), the
-    install is under `ONBUILD` or in a heredoc, a path depends on a variable whose value is not
+    install is under `ONBUILD` or in a heredoc run by another program than a POSIX shell, a path depends on a variable whose value is not
     known, the build context is unknown, the image is a Windows image, or the requirement files
     are already copied or bind-mounted before the install (then there is nothing to do). Each
     case is reported.
@@ -265,8 +265,8 @@ class CopyAllBeforeInstall(Rule):
             raise Skip("this is a Windows image, which is not rewritten")
         if blocker:
             raise Skip(blocker)
-        if run.heredocs:
-            raise Skip(f"the install at line {run.line_no} is inside a heredoc")
+        if run.script.opaque:
+            raise Skip(f"the install at line {run.line_no} cannot be read ({run.script.opaque})")
         if dest_abs is None:
             raise Skip(f"the destination {dest.value} uses a variable whose value is not known")
         for flag in copy.flags:
@@ -353,7 +353,7 @@ def _installs(
         return installs  # an install of named packages moves alone
     while True:
         nxt, blocker = search_install(doc, stage, stage.instructions.index(installs[-1]), installs[-1], dest_abs, build)
-        if nxt is None or blocker or nxt.kind != "RUN" or nxt.heredocs:
+        if nxt is None or blocker or nxt.kind != "RUN" or nxt.script.opaque:
             return installs
         try:
             more = install_reads(doc, copy, nxt, dest_abs, build)

@@ -98,7 +98,7 @@ class PipCacheMount(Rule):
     set (NVIDIA's PyTorch images); `pip cache purge` or an `rm` of the
     cache in the same `RUN`; an earlier instruction that copies files into pip's cache folder or
     writes there with another command (the mount would hide them; what an earlier pip cached
-    there does not matter, as pip works with any cache); a heredoc or `ONBUILD`; a Windows image or a non-POSIX `SHELL`; a
+    there does not matter, as pip works with any cache); a heredoc run by another program than a POSIX shell or `ONBUILD`; a Windows image or a non-POSIX `SHELL`; a
     `# syntax=` pin to a frontend older than 1.2 (which has no `RUN --mount`); shell it cannot
     read. Each is reported with the reason.
 
@@ -207,14 +207,9 @@ class PipCacheMount(Rule):
                 if inst.kind != "RUN":
                     continue
                 state = doc.state(inst)
-                if inst.heredocs:
-                    body = "\n".join(doc.lines[inst.start : inst.end])
-                    if mentions_install(body):
-                        yield self.finding(inst.start, "pip inside a heredoc is left alone: its body is not analysed")
-                    continue
                 script = inst.script
                 if script.opaque:
-                    if mentions_install(inst.args):
+                    if mentions_install(inst.command_text):
                         yield self.finding(inst.start, f"this RUN is left alone: cannot read its shell ({script.opaque})")
                     continue
                 every = [c for c in (pip_call(cmd) for cmd in script.commands) if c is not None]
@@ -318,7 +313,7 @@ def _config_sources(doc: Document) -> list[Instruction]:
         if i.kind in ("COPY", "ADD"):
             out.append(i)
         elif i.kind == "RUN":
-            text = "\n".join(doc.lines[i.start : i.end]) if i.heredocs else i.args
+            text = i.command_text
             if sets_no_cache_by_command(text):
                 out.append(i)
     return out

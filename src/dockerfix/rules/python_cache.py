@@ -130,7 +130,7 @@ class PythonToolCache(PackageCacheRule):
 def _configured(run: Run, pattern: str) -> bool:
     """Whether this RUN or an earlier one of the stage runs a command matching ``pattern``
     (a `poetry config ...` or `pdm config ...`)."""
-    texts = [i.args for i in earlier(run.doc, run.inst) if i.kind == "RUN"] + [run.inst.args]
+    texts = [i.command_text for i in earlier(run.doc, run.inst) if i.kind == "RUN"] + [run.inst.command_text]
     return any(re.search(pattern, t) for t in texts)
 
 
@@ -170,7 +170,7 @@ class UvCacheMount(PythonToolCache):
     ## When it leaves the RUN alone
     `UV_NO_CACHE` set; a symlink link mode (`UV_LINK_MODE=symlink`, `--link-mode symlink`): the
     environment would point into the mount, which the image does not have; a non-root user
-    whose uid is not known; a cache path through an unknown variable; ONBUILD, heredocs,
+    whose uid is not known; a cache path through an unknown variable; ONBUILD, non-shell heredocs,
     Windows images and non-POSIX shells.
 
     ## Fix safety
@@ -285,7 +285,7 @@ class PoetryCacheMount(PythonToolCache):
     ## When it leaves the RUN alone
     A non-root user (Poetry's virtualenvs and caches live under the home, and a mount owned by
     another user would break them); an `rm` of the cache folder while only its parts can be
-    mounted; a cache path through an unknown variable; ONBUILD, heredocs, Windows images and
+    mounted; a cache path through an unknown variable; ONBUILD, non-shell heredocs, Windows images and
     non-POSIX shells.
 
     ## Fix safety
@@ -390,7 +390,7 @@ class PipenvCacheMount(PythonToolCache):
 
     ## When it leaves the RUN alone
     `PIP_NO_CACHE_DIR` set (pipenv's pip then caches nothing); a non-root user whose uid is not
-    known; a cache path through an unknown variable; ONBUILD, heredocs, Windows images and
+    known; a cache path through an unknown variable; ONBUILD, non-shell heredocs, Windows images and
     non-POSIX shells.
 
     ## Fix safety
@@ -475,7 +475,7 @@ class PdmCacheMount(PythonToolCache):
     ## When it leaves the RUN alone
     PDM's `install.cache` turned on (`pdm config install.cache on`, `PDM_INSTALL_CACHE`): the
     environment then links into the cache, which the image would not have; a non-root user whose
-    uid is not known; a cache path through an unknown variable; ONBUILD, heredocs, Windows
+    uid is not known; a cache path through an unknown variable; ONBUILD, non-shell heredocs, Windows
     images and non-POSIX shells.
 
     ## Fix safety
@@ -584,7 +584,7 @@ class CondaCacheMount(PythonToolCache):
     into a folder no variable names, an unknown base image); soft links into the package cache
     (`CONDA_ALWAYS_SOFTLINK`, `conda config --set always_softlink true`): the environment would
     point into the mount, which the image does not have; a non-root user whose uid is not known;
-    ONBUILD, heredocs, Windows images and non-POSIX shells.
+    ONBUILD, non-shell heredocs, Windows images and non-POSIX shells.
 
     ## Fix safety
     Safe for BuildKit builds and Podman/Buildah 4.0+. The base image's own `pkgs` folder is taken

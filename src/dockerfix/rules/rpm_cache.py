@@ -102,7 +102,7 @@ class RpmCacheMount(PackageCacheRule):
       `metadata_expire` of its own; dnf run as a user other than root;
     - a command removes a folder that holds the mount or uses the cache folder otherwise;
     - an earlier `RUN` left metadata in the cache folder that this `RUN`'s cleanup would have removed;
-    - ONBUILD, heredocs, Windows images and non-POSIX shells.
+    - ONBUILD, non-shell heredocs, Windows images and non-POSIX shells.
 
     ## Fix safety
     Safe for BuildKit builds and Podman/Buildah 4.0+. The image is the same: metadata and

@@ -58,7 +58,7 @@ class ZypperCacheMount(PackageCacheRule):
       zypper run as a user other than root;
     - a command removes a folder that holds the mount or uses `/var/cache/zypp` otherwise;
     - an earlier `RUN` left metadata in `/var/cache/zypp` that this `RUN`'s cleanup would have
-      removed; ONBUILD, heredocs, Windows images and non-POSIX shells.
+      removed; ONBUILD, non-shell heredocs, Windows images and non-POSIX shells.
 
     ## Fix safety
     Safe for BuildKit builds and Podman/Buildah 4.0+. The image is the same: the metadata only
