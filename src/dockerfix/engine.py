@@ -133,6 +133,24 @@ def run_rules(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> list[Fi
     return quiet.filter(findings)
 
 
+def _close_open_end(doc: Document, edits: list[Edit]) -> list[Edit]:
+    """Where the file ends inside a line continuation, BuildKit ends the last instruction there.
+    Once an edit puts anything after that line, or moves the instruction, the line must stop
+    continuing, or it would take in what now follows it."""
+    if not doc.instructions or not edits:
+        return edits
+    last = doc.instructions[-1]
+    line = last.segments[-1].line
+    text = doc.lines[line]
+    if not text.rstrip(" \t").endswith(doc.escape) or not any(e.end > line or e.start > line for e in edits):
+        return edits
+    closed = text.rstrip(" \t")[:-1].rstrip(" \t")
+    out = [Edit(e.start, e.end, tuple(closed if t == text else t for t in e.lines)) for e in edits]
+    if not any(e.start <= line < e.end for e in edits):
+        out.append(Edit(line, line + 1, (closed,)))
+    return out
+
+
 def fix_document(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> FixResult:
     """Run ``rules`` on ``doc`` to a fixed point. Raises VerificationError if a pass produced a
     file that does not verify (the caller then leaves the file untouched)."""
@@ -152,7 +170,7 @@ def fix_document(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> FixR
             # a fix deferred from an earlier pass was reported then already
             seen = {(f.code, f.message) for f in reported}
             reported.extend(f for f in chosen if (f.code, f.message) not in seen)
-        edits = [e for f in chosen if f.fix is not None for e in f.fix.edits]
+        edits = _close_open_end(current, [e for f in chosen if f.fix is not None for e in f.fix.edits])
         codes = sorted({f.code for f in chosen})
         output, moved = apply_edits(current.source, edits)
         try:

@@ -62,6 +62,23 @@ def stage_chain(doc: Document, inst: Instruction) -> frozenset[int]:
     return frozenset(chain)
 
 
+def heredoc_files(doc: Document, inst: Instruction) -> list[tuple[str | None, str]]:
+    """(absolute target or None where a variable hides it, content) of each file a
+    `COPY <<EOF dest` writes: the destination itself for one heredoc into a path without a
+    trailing slash, else a file named after the delimiter in that folder."""
+    words = [w.value for w in inst.words]
+    if inst.kind not in ("COPY", "ADD") or not inst.heredocs or not words:
+        return []
+    dest = doc.state(inst).resolve(words[-1])
+    single = len(inst.heredocs) == 1 and not words[-1].endswith("/")
+    out: list[tuple[str | None, str]] = []
+    for heredoc in inst.heredocs:
+        lines = [line.lstrip("\t") for line in heredoc.lines] if heredoc.strip_tabs else heredoc.lines
+        target = None if dest is None else dest if single else posixpath.join(dest, heredoc.name)
+        out.append((target, "\n".join(lines) + "\n"))
+    return out
+
+
 def copied_files(doc: Document, inst: Instruction) -> list[tuple[str, str]]:
     """(context source, absolute target) pairs for the sources of a COPY/ADD whose destination
     is known. A destination without a trailing slash may name the file itself or a folder that

@@ -24,6 +24,7 @@ from dockerfix.ecosystems.pip import (
 from dockerfix.rules._common import (
     RunUser,
     copied_files,
+    heredoc_files,
     stage_chain,
     flags_end,
     platform_problem,
@@ -337,6 +338,11 @@ def _config_problem(
             continue
         if earlier.kind == "RUN":
             return f"the RUN at line {earlier.line_no} configures pip with no-cache-dir, which turns the cache off"
+        for written, text in heredoc_files(doc, earlier):
+            if (written is None or written in watched) and config_disables_cache(text):
+                return f"the pip configuration written at line {earlier.line_no} sets no-cache-dir"
+            if written is not None:
+                provided.add(written)
         for source, target in copied_files(doc, earlier):
             if target not in watched:
                 continue
