@@ -957,6 +957,8 @@ def test_remove_commands_keeps_the_rest_running_as_before(text: str, expected: s
         "RUN a; rm -rf /x || true\n",  # `a || true` would hide a's failure
         "RUN a && rm -rf /x | tee log\n",  # feeds a pipe
         "RUN a && rm -rf /x & b\n",  # in the background
+        "RUN <<EOF\nif a; then\n  rm -rf /x\nfi\nEOF\n",  # the body of an if on lines of its own
+        "RUN <<EOF\nfor f in a b; do\n  rm -rf /x\ndone\nEOF\n",  # a loop's body
     ],
 )
 def test_remove_commands_refuses_where_meaning_would_change(text: str) -> None:

@@ -17,6 +17,7 @@ _OPERATORS = ("&&", "||", ";;", ";", "|", "&", "(", ")")
 _REDIRECT = re.compile(r"\d*(?:>>|>&|<&|&>>|&>|>\||<>|>|<)")
 _PREFIX_WORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "time"})
 _CLOSING_WORDS = frozenset({"fi", "done", "}", "esac"})
+_OPENING_WORDS = frozenset({"if", "while", "until", "{"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
@@ -210,6 +211,7 @@ def _parse(text: str, heredocs: bool = False) -> Script:
     separator = ""
     extent: list[int] = []  # start and end of the tokens of the command being read
     heredoc = False
+    depth = 0  # compound commands (if, loops, groups) open around the command being read
     i = 0
     n = len(text)
 
@@ -219,8 +221,9 @@ def _parse(text: str, heredocs: bool = False) -> Script:
         extent[1] = end
 
     def flush(next_sep: str) -> None:
-        nonlocal words, separator, redirects, heredoc
-        command = _command(words, separator, tuple(redirects), extent, heredoc) if words else None
+        nonlocal words, separator, redirects, heredoc, depth
+        depth, inside = _nesting(words, depth)
+        command = _command(words, separator, tuple(redirects), extent, heredoc, inside) if words else None
         redirects = []
         heredoc = False
         extent.clear()
@@ -283,15 +286,37 @@ def _parse(text: str, heredocs: bool = False) -> Script:
     return Script(tuple(commands), separators=tuple(separators), operators=tuple(operators))
 
 
+def _nesting(words: list[ShellWord], depth: int) -> tuple[int, bool]:
+    """The depth of compound commands after these words, and whether the command they make is
+    inside one (a script's `if ...; then` on one line and its body on the next)."""
+    raws = [w.raw for w in words]
+    k = 0
+    while k < len(raws) and raws[k] in _CLOSING_WORDS:
+        depth = max(depth - 1, 0)
+        k += 1
+    inside = depth > 0
+    while k < len(raws) and raws[k] in _PREFIX_WORDS:
+        depth += raws[k] in _OPENING_WORDS
+        k += 1
+    if k < len(raws) and raws[k] in ("for", "case", "select"):
+        depth += 1
+    return depth, inside
+
+
 def _command(
-    words: list[ShellWord], separator: str, redirects: tuple[ShellWord, ...], extent: list[int], heredoc: bool = False
+    words: list[ShellWord],
+    separator: str,
+    redirects: tuple[ShellWord, ...],
+    extent: list[int],
+    heredoc: bool = False,
+    inside: bool = False,
 ) -> Command:
     count = len(words)
     while words and words[0].raw in _PREFIX_WORDS:
         words = words[1:]
     if words and words[0].raw in _CLOSING_WORDS:
         words = words[1:]
-    compound = len(words) != count
+    compound = len(words) != count or inside
     assignments: list[ShellWord] = []
     k = 0
     while k < len(words) and _ASSIGNMENT.match(words[k].raw):
