@@ -103,26 +103,36 @@ def docker_builds(text: str, cwd: str | None, first_line: int, cwd_unknown: str 
                 cwd = posixpath.normpath(posixpath.join(cwd, target.value))
             continue
         skip = _is_build(argv)
-        if skip:
-            found.append(_read_build(argv[skip:], cwd, why_cwd, line))
+        build = _read_build(argv[skip:], cwd, why_cwd, line) if skip else None
+        if build is not None:
+            found.append(build)
     return found
 
 
-def _read_build(words: tuple[ShellWord, ...], cwd: str | None, why_cwd: str | None, line: int) -> DockerBuild:
+def _value_word(words: tuple[ShellWord, ...], value: str) -> ShellWord:
+    """The word that spells an option's value (`-f FILE`, `--file=FILE`, `-fFILE`)."""
+    w = words[-1]
+    if len(words) > 1:
+        return w
+    return ShellWord(value, value, w.end - len(value), w.end, w.expands)
+
+
+def _read_build(words: tuple[ShellWord, ...], cwd: str | None, why_cwd: str | None, line: int) -> DockerBuild | None:
+    """One `docker build`'s arguments (after `build`); None when it builds no local Dockerfile."""
     options, operands = split_options(words, _VALUE_OPTIONS, _SHORT_VALUES, group_flags=False)
     strange = [o.name for o in options if o.value is None and o.name not in _FLAG_OPTIONS and o.name[1:] not in _SHORT_FLAGS]
     files = [o for o in options if o.name in ("-f", "--file")]
-    file_word = files[-1].words[-1] if files else None
+    file_word = _value_word(files[-1].words, files[-1].value or "") if files else None
     if strange:
         return DockerBuild(line, None, "*", None, f"`docker build` has an option it cannot read ({strange[0]})")
     if len(operands) != 1 and any(_has_expansion(w) for w in operands):
         spelled = " ".join(w.raw for w in operands)
         return DockerBuild(line, None, "*", None, f"the arguments `{spelled}` of `docker build` are not known")
     if len(operands) != 1:
-        return DockerBuild(line, None, None, None)  # docker refuses it: it builds nothing
+        return None  # docker refuses it: it builds nothing
     context_word = operands[0]
     if context_word.value == "-" or _REMOTE.match(context_word.value) or (file_word is not None and file_word.value == "-"):
-        return DockerBuild(line, None, None, None)  # from standard input or a URL: no local files
+        return None  # from standard input or a URL: no local files
     if cwd is None:
         why = why_cwd or "the working folder is not known"
         pattern = "*/" + (_pattern(file_word) if file_word else "Dockerfile")

@@ -94,8 +94,8 @@ def discovered_contexts(dockerfile: Path, discovery: ContextDiscovery, root: Pat
             named.append(where)
     own = Path(os.path.abspath(dockerfile)).parent.as_posix()
     maybe_only = not any(exact for _, exact in refs)
-    if maybe_only:
-        folders.setdefault(own, [])
+    if maybe_only:  # no file surely builds it: the Dockerfile's folder comes first
+        folders = {own: folders.get(own, []), **folders}
     choices = [
         ContextChoice(Path(f), tuple(s), None, _label(Path(f), root), maybe_only and f == own)
         for f, s in folders.items()

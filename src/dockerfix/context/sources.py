@@ -228,32 +228,31 @@ def _bake(path: Path, targets: dict[str, list[_Target]]) -> list[Reference]:
 _BAKE_KEYS = ("context", "dockerfile", "dockerfile-inline")
 
 
+def _parents(items: Iterable[Value | Node]) -> list[str]:
+    return [i.text for i in items if i.text is not None]
+
+
 def bake_hcl_references(path: Path, text: str) -> list[Reference]:
     """`target` blocks of a docker-bake.hcl: `context` (relative to the file's folder) and
     `dockerfile` (relative to the context), through `inherits`."""
-    _, blocks = parse_hcl(text)
     targets: dict[str, list[_Target]] = {}
-    for block in blocks:
-        if block.type != "target" or len(block.labels) != 1:
-            continue
-        attrs = {key: _hcl_field(block.attributes[key]) for key in _BAKE_KEYS if key in block.attributes}
-        inherits = block.attributes.get("inherits")
-        parents = [i.text for i in inherits.items if i.text is not None] if inherits is not None else []
-        targets.setdefault(block.labels[0], []).append((block.line, attrs, parents))
+    for block in parse_hcl(text)[1]:
+        if block.type == "target" and len(block.labels) == 1:
+            attrs = {key: _hcl_field(block.attributes[key]) for key in _BAKE_KEYS if key in block.attributes}
+            inherits = block.attributes.get("inherits")
+            parents = _parents(inherits.items) if inherits is not None else []
+            targets.setdefault(block.labels[0], []).append((block.line, attrs, parents))
     return _bake(path, targets)
 
 
 def bake_json_references(path: Path, text: str) -> list[Reference]:
     """The same in a docker-bake.json (`{"target": {"api": {"context": ...}}}`)."""
-    doc = parse_jsonc(text)
-    targets: dict[str, list[_Target]] = {}
-    table = doc.get("target")
-    for name, node in table.mapping.items() if table is not None else ():
-        attrs = {key: _node_field(node.get(key), _compose_field) for key in _BAKE_KEYS if node.get(key) is not None}
-        inherits = node.get("inherits")
-        parents = [i.text for i in inherits.items if i.text is not None] if inherits is not None else []
-        targets.setdefault(name, []).append((node.line, attrs, parents))
-    return _bake(path, targets)
+    table = parse_jsonc(text).get("target") or Node({}, 1)
+    return _bake(path, {
+        name: [(node.line, {key: _node_field(node.get(key), _compose_field) for key in _BAKE_KEYS if node.get(key)},
+                _parents((node.get("inherits") or Node((), 1)).items))]
+        for name, node in table.mapping.items()
+    })  # fmt: skip
 
 
 _GHA = re.compile(r"\$\{\{(.*?)\}\}")

@@ -208,6 +208,8 @@ class _Flow:
             c = self.peek()
             if c == ",":
                 self.i += 1
+            elif not c:
+                raise YamlError(line, f"unterminated flow collection (no {close!r})")
             elif c != close:
                 raise YamlError(self.here(), f"expected ',' or {close!r}")
 
@@ -315,6 +317,8 @@ class _Reader:
         while (line := self.peek()) is not None and line.indent >= indent:
             if line.indent > indent:
                 raise YamlError(line.number, "unexpected indentation")
+            if line.indent == 0 and (line.text == "---" or line.text.startswith("--- ")):
+                break
             entry = _split_key(line.text, line.number)
             if entry is None:
                 raise YamlError(line.number, "expected `key: value`")
@@ -399,6 +403,8 @@ class _Reader:
     def folded_plain(self, first: str, parent: int) -> str:
         parts = [first]
         while (line := self.peek()) is not None and line.indent > parent and self.pending is None:
+            if _split_key(line.text, line.number) is not None or line.text.startswith("- "):
+                raise YamlError(line.number, "unexpected indentation")
             parts.append(line.text)
             self.advance(line)
         return " ".join(parts)
