@@ -26,6 +26,7 @@ app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions
 rules_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 verify_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 pr_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+contexts_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 
 
 def _codes(values: list[str] | None) -> tuple[str, ...]:
@@ -317,6 +318,42 @@ def pr(
     raise typer.Exit(EXIT_ERROR if result.failed else EXIT_CLEAN)
 
 
+@contexts_app.command(
+    help=(
+        "Name the build context(s) each Dockerfile under PATHS is built with, and where each "
+        "comes from: --context or the configuration, else the repository's compose, bake, "
+        "GitHub workflow, devcontainer and Makefile files (file and line), else the "
+        "Dockerfile's folder. A context a file names through a variable is unknown, with the "
+        "reason. Exit status: 0, or 2 when a path cannot be read."
+    )
+)
+def contexts(
+    paths: Annotated[Optional[list[str]], typer.Argument(help="Dockerfiles or folders to search (default: .)")] = None,
+    context: Annotated[Optional[Path], typer.Option("--context", help="The build context for every Dockerfile.")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Use this configuration file for every Dockerfile.")] = None,
+    isolated: Annotated[bool, typer.Option("--isolated", help="Ignore every configuration file.")] = False,
+    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    from dockerfix.render.contexts import contexts_json, contexts_text
+    from dockerfix.runner import list_contexts
+    from dockerfix.settings import Settings
+
+    if output_format not in ("text", "json"):
+        raise typer.BadParameter(f"{output_format!r} is not one of text, json", param_hint="--format")
+    if context is not None and not context.is_dir():
+        raise typer.BadParameter(f"{context} is not a directory", param_hint="--context")
+    if config is not None and not config.is_file():
+        raise typer.BadParameter(f"{config} is not a file", param_hint="--config")
+    report = list_contexts(paths or ["."], Settings(context=context, config=config, isolated=isolated))
+    if output_format == "json":
+        sys.stdout.write(contexts_json(report))
+    else:
+        for error in report.errors:
+            _err(f"error: {error}")
+        sys.stdout.write(contexts_text(report))
+    raise typer.Exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["rules"]:
@@ -325,6 +362,8 @@ def main(argv: list[str] | None = None) -> None:
         verify_app(args[1:], prog_name="dockerfix verify")
     elif args[:1] == ["pr"]:
         pr_app(args[1:], prog_name="dockerfix pr")
+    elif args[:1] == ["contexts"]:
+        contexts_app(args[1:], prog_name="dockerfix contexts")
     else:
         app(args, prog_name="dockerfix")
 

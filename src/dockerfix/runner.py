@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dockerfix.config import ConfigError, ConfigFinder
+from dockerfix.config import Config, ConfigError, ConfigFinder
+from dockerfix.context.choice import Contexts, contexts_for
 from dockerfix.context.build_context import BuildContext, DirectoryContext
 from dockerfix.context.dockerignore import DockerIgnoreError
 from dockerfix.diagnostics import Diagnostic
+from dockerfix.document.model import Document
 from dockerfix.document.parse import ParseError, parse
 from dockerfix.document.source import DecodeError, SourceText
 from dockerfix.engine import FixResult, VerificationError, fix_document
 from dockerfix.rules import ALL_RULES
 from dockerfix.rules.base import Finding, Rule, RuleContext
 from dockerfix.settings import Mode, Settings
+
+if TYPE_CHECKING:
+    from dockerfix.context.sources import ContextDiscovery
 
 STDIN = "-"
 
@@ -66,6 +72,10 @@ def selected_rules(settings: Settings) -> list[Rule]:
 
 def build_context_for(path: Path | None, settings: Settings) -> tuple[BuildContext | None, Diagnostic | None]:
     root = settings.context if settings.context is not None else (path.parent if path is not None else None)
+    return load_context(root, path)
+
+
+def load_context(root: Path | None, path: Path | None) -> tuple[BuildContext | None, Diagnostic | None]:
     if root is None:
         return None, None
     try:
@@ -77,9 +87,11 @@ def build_context_for(path: Path | None, settings: Settings) -> tuple[BuildConte
 
 
 def process_bytes(
-    data: bytes, display: str, path: Path | None, settings: Settings, rules: Sequence[Rule]
-) -> FileReport:
-    """The whole pipeline for one file's bytes: decode, parse, fix, verify."""
+    data: bytes, display: str, path: Path | None, settings: Settings, rules: Sequence[Rule],
+    contexts: Contexts | None = None,
+) -> FileReport:  # fmt: skip
+    """The whole pipeline for one file's bytes: decode, parse, fix, verify. ``contexts``: the
+    build contexts it is built with (default: `--context`, else the Dockerfile's folder)."""
     try:
         source = SourceText.from_bytes(data)
     except DecodeError as exc:
@@ -88,11 +100,11 @@ def process_bytes(
         doc = parse(source)
     except ParseError as exc:
         return FileReport(display, diagnostics=(Diagnostic.make("DFX901", exc.line, exc.message),), original=data)
-    build, problem = build_context_for(path, settings)
-    ctx = RuleContext(build, settings)
-    diagnostics: list[Diagnostic] = [problem] if problem else []
+    if contexts is None:
+        contexts = contexts_for(path, settings.context, None, None)
+    diagnostics: list[Diagnostic] = []
     try:
-        result: FixResult = fix_document(doc, rules, ctx)
+        result = fix_in_contexts(doc, rules, settings, contexts, path, diagnostics)
     except VerificationError as exc:
         diagnostics.append(Diagnostic.make("DFX904", 0, f"{exc} (rules {', '.join(exc.codes)}); file left unchanged"))
         return FileReport(display, diagnostics=tuple(diagnostics), original=data)
@@ -105,6 +117,42 @@ def process_bytes(
         )
         return FileReport(display, result.findings, tuple(diagnostics), original=data)
     return FileReport(display, result.findings, tuple(diagnostics), original=data, output=result.output.to_bytes())
+
+
+def fix_in_contexts(
+    doc: Document, rules: Sequence[Rule], settings: Settings, contexts: Contexts, path: Path | None,
+    diagnostics: list[Diagnostic],
+) -> FixResult:  # fmt: skip
+    """Fix ``doc`` for every build context it is built with. One context: as it is. Several:
+    each in turn, kept if they all give the same file; else the file is fixed once more without
+    a build context, so that what depends on it is left out, and the reason names them all."""
+    known = contexts.known
+    if contexts.unknown is not None or not known:
+        why = f"the build context is unknown ({contexts.unknown})" if contexts.unknown else None
+        return fix_document(doc, rules, RuleContext(None, settings, context_unknown=why))
+    origin = contexts.describe() if contexts.discovered else None
+    results: list[FixResult] = []
+    for choice in known:
+        build, problem = load_context(choice.folder, path)
+        if problem is not None and problem not in diagnostics:
+            diagnostics.append(problem)
+        results.append(fix_document(doc, rules, RuleContext(build, settings, context_origin=origin)))
+    outputs = {r.output.to_bytes() for r in results}
+    if len(outputs) == 1:
+        return _with_origin(results[0], rules, origin)
+    why = f"the {contexts.describe()} give different results, and a change must hold for each"
+    return fix_document(doc, rules, RuleContext(None, settings, context_unknown=why))
+
+
+def _with_origin(result: FixResult, rules: Sequence[Rule], origin: str | None) -> FixResult:
+    """The findings of the rules that read the build context, saying where it came from."""
+    if origin is None:
+        return result
+    readers = {r.code for r in rules if r.reads_context}
+    findings = tuple(
+        replace(f, message=f"{f.message} ({origin})") if f.code in readers else f for f in result.findings
+    )
+    return replace(result, findings=findings)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -129,13 +177,15 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def process_file(path: Path, display: str, settings: Settings, rules: Sequence[Rule]) -> FileReport:
+def process_file(
+    path: Path, display: str, settings: Settings, rules: Sequence[Rule], contexts: Contexts | None = None
+) -> FileReport:
     try:
         data = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return FileReport(display, diagnostics=(Diagnostic.make("DFX905", 0, f"cannot read: {reason}"),))
-    report = process_bytes(data, display, path, settings, rules)
+    report = process_bytes(data, display, path, settings, rules, contexts)
     if settings.mode is Mode.WRITE and report.changed and report.output is not None:
         try:
             write_atomic(path, report.output)
@@ -146,8 +196,39 @@ def process_file(path: Path, display: str, settings: Settings, rules: Sequence[R
     return report
 
 
-def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None) -> RunReport:
+def file_contexts(path: Path, settings: Settings, config: Config | None, discovery: ContextDiscovery) -> Contexts:
+    """The build contexts of a Dockerfile: the given one, else those its repository names."""
+    from dockerfix.context.sources import repository_root
+
+    root = repository_root(path, config.root if config is not None else None)
+    return contexts_for(path, settings.context, discovery, root)
+
+
+def _dockerfiles(named: Path, finder: ConfigFinder, seen: set[Path], errors: list[str]) -> Iterator[tuple[Path, Config | None]]:
+    """The Dockerfiles a path names, each once in a run, with its configuration; the problems
+    go to ``errors``."""
     from dockerfix.discovery import find_dockerfiles
+
+    found, problems = find_dockerfiles(named)
+    errors.extend(problems)
+    for path in found:
+        key = path.resolve()
+        if key in seen:  # named twice, or found through two arguments
+            continue
+        seen.add(key)
+        try:
+            config = finder.for_file(path)
+        except ConfigError as exc:
+            if str(exc) not in errors:
+                errors.append(str(exc))
+            continue
+        if config is not None and path != named and config.excludes(path):
+            continue  # excluded by the configuration (a file named on the command line is not)
+        yield path, config
+
+
+def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None) -> RunReport:
+    from dockerfix.context.sources import ContextDiscovery
 
     report = RunReport()
     finder = ConfigFinder(settings.config, settings.isolated)
@@ -158,6 +239,7 @@ def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None) ->
             rules[file_settings] = selected_rules(file_settings)
         return rules[file_settings]
 
+    discovery = ContextDiscovery()
     seen: set[Path] = set()
     for item in paths:
         if item == STDIN:
@@ -170,22 +252,30 @@ def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None) ->
             file_settings = settings.for_file(config, None)
             report.files.append(process_bytes(data, STDIN, None, file_settings, rules_for(file_settings)))
             continue
-        named = Path(item)
-        found, errors = find_dockerfiles(named)
-        report.errors.extend(errors)
-        for path in found:
-            key = path.resolve()
-            if key in seen:  # named twice, or found through two arguments
-                continue
-            seen.add(key)
-            try:
-                config = finder.for_file(path)
-            except ConfigError as exc:
-                if str(exc) not in report.errors:
-                    report.errors.append(str(exc))
-                continue
-            if config is not None and path != named and config.excludes(path):
-                continue  # excluded by the configuration (a file named on the command line is not)
+        for path, config in _dockerfiles(Path(item), finder, seen, report.errors):
             file_settings = settings.for_file(config, path)
-            report.files.append(process_file(path, str(path), file_settings, rules_for(file_settings)))
+            contexts = file_contexts(path, file_settings, config, discovery)
+            report.files.append(process_file(path, str(path), file_settings, rules_for(file_settings), contexts))
+    return report
+
+
+@dataclass
+class ContextsReport:
+    """`dockerfix contexts`: each Dockerfile found and its build contexts."""
+
+    files: list[tuple[str, Contexts]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def list_contexts(paths: Iterable[str], settings: Settings) -> ContextsReport:
+    from dockerfix.context.sources import ContextDiscovery
+
+    report = ContextsReport()
+    finder = ConfigFinder(settings.config, settings.isolated)
+    discovery = ContextDiscovery()
+    seen: set[Path] = set()
+    for item in paths:
+        for path, config in _dockerfiles(Path(item), finder, seen, report.errors):
+            file_settings = settings.for_file(config, path)
+            report.files.append((str(path), file_contexts(path, file_settings, config, discovery)))
     return report

@@ -57,6 +57,12 @@ class RuleContext:
     # the document's inline `# dockerfix: ignore` comments, handed in by the engine for each pass
     # (a rule that reports one finding in place of another asks them first); None: none read
     suppressions: Suppressions | None = None
+    # why the build context is not known, as a rule says it, when ``build`` is None for a
+    # reason worth naming (a variable in the file that names it, contexts that disagree)
+    context_unknown: str | None = None
+    # where the build context came from, when a file of the repository named it (the runner
+    # adds it to the findings of the rules that read the context)
+    context_origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class Rule:
     summary: ClassVar[str]
     VALID: ClassVar[tuple[Example, ...]] = ()
     INVALID: ClassVar[tuple[Example, ...]] = ()
+    reads_context: ClassVar[bool] = False  # its findings depend on the build context
 
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()

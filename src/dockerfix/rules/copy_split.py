@@ -79,9 +79,11 @@ class CopyAllBeforeInstall(Rule):
     pip (`pip`, `pip3`, `python -m pip`, a virtualenv's `bin/pip`). A `[ -f requirements.txt ]`
     test in the install is fine when the file it tests is one that is copied first. Files named
     through `PIP_REQUIREMENT`, `PIP_CONSTRAINT` and `PIP_FIND_LINKS` (set by `ENV` or inline) are
-    copied too. The build context is the
-    Dockerfile's directory unless `--context` says otherwise, and `.dockerignore` (or
-    `<Dockerfile>.dockerignore`) is applied with Docker's rules.
+    copied too. The build context is the one `--context` or the configuration names, else the
+    one(s) the repository's compose, bake, workflow, devcontainer and Makefile files build the
+    Dockerfile with (the split is made only if it holds for each of them; see docs/contexts.md),
+    else the Dockerfile's directory; `.dockerignore` (or `<Dockerfile>.dockerignore`) is applied
+    with Docker's rules.
 
     The project tools read fixed files in their folder, copied when they are in the context:
     uv `pyproject.toml`, `uv.lock`, `.python-version`, `uv.toml`; Poetry `pyproject.toml`,
@@ -142,6 +144,7 @@ class CopyAllBeforeInstall(Rule):
     code = "DFX101"
     name = "copy-all-before-install"
     summary = "the whole build context is copied before a dependency install"
+    reads_context = True
 
     VALID = (
         Example(
@@ -247,7 +250,7 @@ class CopyAllBeforeInstall(Rule):
                     finding = self._split(doc, ctx, stage, k, inst, tree)
                 except Skip as why:
                     reason = str(why)
-                    if isinstance(why, Missing) and ctx.settings.context is None:
+                    if isinstance(why, Missing) and ctx.settings.context is None and ctx.context_origin is None:
                         reason += " (taken to be the Dockerfile's folder; give --context if it is another)"
                     finding = self.finding(inst.start, f"{inst.kind} at line {inst.line_no} is left in place: {reason}")
                 if finding is not None:
@@ -275,7 +278,7 @@ class CopyAllBeforeInstall(Rule):
             if flag.name not in KEPT_FLAGS + ADD_ONLY_FLAGS:
                 raise Skip(f"unknown flag --{flag.name}")
         if build is None:
-            raise Skip("the build context is unknown (give --context)")
+            raise Skip(ctx.context_unknown or "the build context is unknown (give --context)")
         reads = install_reads(doc, copy, run, dest_abs, build)
         ad_hoc = not (reads.files or reads.dirs or reads.outside)
         bound = bind_targets(run, doc.state(run))

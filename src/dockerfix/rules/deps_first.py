@@ -153,6 +153,7 @@ class DependenciesFirst(Rule):
     code = "DFX102"
     name = "install-needs-source"
     summary = "an install that needs the source reinstalls every dependency on each code change"
+    reads_context = True
 
     VALID = (
         Example(

@@ -1,0 +1,191 @@
+"""Build contexts found in a repository: fixtures/contexts/<case>/ is a repository (a `.git`
+folder is made when it is copied) whose case.toml names the Dockerfile to check; expected.txt
+is that Dockerfile after `dockerfix` (DFX101 only), contexts.txt what `dockerfix contexts`
+prints, and `messages` what the findings must say. DOCKERFIX_UPDATE_FIXTURES=1 rewrites both
+expected files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from dockerfix.cli import main
+from dockerfix.render.contexts import contexts_text
+from dockerfix.runner import list_contexts, run
+from dockerfix.settings import Settings
+from helpers import FIXTURES
+
+CASES = sorted(p for p in (FIXTURES / "contexts").iterdir() if p.is_dir())
+UPDATE = os.environ.get("DOCKERFIX_UPDATE_FIXTURES") == "1"
+EXPECTED = ("expected.txt", "contexts.txt", "case.toml")
+
+
+def _repository(case: Path, tmp: Path) -> Path:
+    repo = tmp / "repo"
+    shutil.copytree(case, repo, ignore=lambda folder, names: [n for n in names if n in EXPECTED] if folder == str(case) else [])
+    (repo / ".git").mkdir()
+    return repo
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_context_fixture(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    meta = tomllib.loads((case / "case.toml").read_text())
+    repo = _repository(case, tmp_path)
+    monkeypatch.chdir(repo)
+    dockerfile = Path(meta["dockerfile"])
+    report = run([str(dockerfile)], Settings(select=("DFX101",)))
+    assert not report.errors
+    (file,) = report.files
+    assert file.output is not None
+    listing = contexts_text(list_contexts(["."], Settings()))
+    if UPDATE:
+        (case / "expected.txt").write_bytes(file.output)
+        (case / "contexts.txt").write_text(listing)
+    assert file.output.decode() == (case / "expected.txt").read_text()
+    assert listing == (case / "contexts.txt").read_text()
+    text = "\n".join(f.message for f in file.findings)
+    for message in meta["messages"]:
+        assert message in text, f"{message!r} not reported; got:\n{text}"
+    second = run([str(dockerfile)], Settings(select=("DFX101",)))
+    dockerfile.write_bytes(file.output)
+    again = run([str(dockerfile)], Settings(select=("DFX101",)))
+    assert again.files[0].output == file.output, "a second run changed the file"
+    assert second.files[0].output == file.output
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+DOCKERFILE = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
+
+
+def test_cli_diff_splits_a_dockerfile_in_a_subfolder_built_from_the_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, {
+        "docker/Dockerfile": DOCKERFILE, "requirements.txt": "flask\n", "app.py": "print(1)\n",
+        "compose.yaml": "services:\n  app:\n    build:\n      context: .\n      dockerfile: docker/Dockerfile\n",
+    })  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--diff", "--select", "DFX101"])
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 1
+    assert "+COPY requirements.txt ./" in out
+    assert "(build context `.` from compose.yaml line 4)" in err
+    assert (tmp_path / "docker/Dockerfile").read_text() == DOCKERFILE
+
+
+def test_cli_context_option_wins_over_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, {
+        "docker/Dockerfile": DOCKERFILE, "requirements.txt": "flask\n",
+        "compose.yaml": "services:\n  app:\n    build:\n      context: .\n      dockerfile: docker/Dockerfile\n",
+    })  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--diff", "--select", "DFX101", "--context", "docker"])
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 0
+    assert out == ""
+    assert "requirements.txt is missing from the build context" in err
+    assert "compose.yaml" not in err
+
+
+def test_cli_contexts_text_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, {
+        "docker/Dockerfile": DOCKERFILE, "web/Dockerfile": DOCKERFILE,
+        "compose.yaml": "services:\n  app:\n    build:\n      context: .\n      dockerfile: docker/Dockerfile\n",
+        "Makefile": "web:\n\tcd web && docker build -t web $(WEB_DIR)\n",
+    })  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["contexts"])
+    out, _ = capsys.readouterr()
+    assert exit_info.value.code == 0
+    # the Makefile's context is a variable: it may build either Dockerfile (`$(WEB_DIR)` may
+    # be `../docker`), so both are unknown, and web/Dockerfile may also be built from its folder
+    assert out == (
+        "docker/Dockerfile\n"
+        "  . (compose.yaml line 4)\n"
+        "  unknown (Makefile line 2: the context `$(WEB_DIR)` is not known)\n"
+        "web/Dockerfile\n"
+        "  web (the Dockerfile's folder)\n"
+        "  unknown (Makefile line 2: the context `$(WEB_DIR)` is not known)\n"
+    )
+    with pytest.raises(SystemExit):
+        main(["contexts", "--format", "json", "docker"])
+    data = json.loads(capsys.readouterr().out)
+    (entry,) = data["dockerfiles"]
+    assert entry["path"] == "docker/Dockerfile"
+    assert entry["chosen_by"] == "discovered"
+    assert entry["contexts"] == [
+        {"context": ".", "path": str(tmp_path), "sources": [{"file": "compose.yaml", "line": 4}],
+         "dockerfile_folder": False, "unknown": None},
+        {"context": None, "path": None, "sources": [{"file": "Makefile", "line": 2}],
+         "dockerfile_folder": False, "unknown": "the context `$(WEB_DIR)` is not known"},
+    ]  # fmt: skip
+
+
+def test_cli_contexts_of_a_dockerfile_no_file_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(tmp_path, {"Dockerfile": DOCKERFILE})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["contexts"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == "Dockerfile\n  . (the Dockerfile's folder: no file names another)\n"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["contexts", "--format", "yaml"])
+    assert exit_info.value.code == 2
+
+
+def test_a_file_that_may_build_the_dockerfile_keeps_its_folder_as_a_context(tmp_path: Path) -> None:
+    """`-f $(DOCKERFILE)`: any Dockerfile may be the one, built from the Makefile's folder;
+    its own folder stays a candidate, and the split must hold for both."""
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, {
+        "Makefile": "image:\n\tdocker build -f $(DOCKERFILE) .\n",
+        "svc/Dockerfile": DOCKERFILE, "svc/requirements.txt": "flask\n",
+    })  # fmt: skip
+    (listing,) = list_contexts([str(tmp_path / "svc")], Settings()).files
+    assert [(c.label, c.own_folder, c.sources) for c in listing[1].choices] == [
+        ("svc", True, ()), (".", False, (("Makefile", 2),))
+    ]  # fmt: skip
+    report = run([str(tmp_path / "svc")], Settings(select=("DFX101",)))
+    assert report.files[0].output == DOCKERFILE.encode()
+    assert "give different results" in report.files[0].findings[0].message
+
+
+def test_an_unreadable_compose_file_makes_the_context_unknown(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, {
+        "compose.yaml": "services:\n  app:\n    build: !reset null\n",
+        "Dockerfile": DOCKERFILE, "requirements.txt": "flask\n",
+    })  # fmt: skip
+    report = run([str(tmp_path)], Settings(select=("DFX101",)))
+    (file,) = report.files
+    assert file.output == DOCKERFILE.encode()
+    assert "compose.yaml line 3: the compose file cannot be read (tags are not read)" in file.findings[0].message
+
+
+def test_skipped_folders_are_not_read(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, {
+        "node_modules/pkg/compose.yaml": "services:\n  x:\n    build: ${X}\n",
+        "Dockerfile": DOCKERFILE, "requirements.txt": "flask\n",
+    })  # fmt: skip
+    report = run([str(tmp_path / "Dockerfile")], Settings(select=("DFX101",)))
+    assert report.files[0].output != DOCKERFILE.encode()
