@@ -371,6 +371,8 @@ def _cache_dir(state: State, call: PipCall, user: RunUser) -> tuple[str | None, 
             return None, f"--cache-dir {given[-1]} is not an absolute path the Dockerfile defines"
         return posixpath.normpath(path), None
     for var, suffix in (("PIP_CACHE_DIR", ""), ("XDG_CACHE_HOME", "pip"), ("HOME", ".cache/pip")):
+        if var == "HOME" and not user.root and var not in state.env_line and var not in call.invocation.env:
+            continue  # the base image's HOME: a mount there would leave a root-owned stub (below)
         if var in env:
             setting = env[var]
             if setting is None or not setting.startswith("/"):
