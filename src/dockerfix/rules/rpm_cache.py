@@ -90,8 +90,9 @@ class RpmCacheMount(PackageCacheRule):
 
     ## When it leaves the RUN alone
     - the base image is not one whose dnf is known (a `FROM` through a variable, a private
-      image): dnf 4 and dnf 5 keep their caches in different folders, and a mount on the wrong
-      one would cache nothing; CentOS 7 and Amazon Linux 2, whose `yum` is yum 3 (no `--refresh`);
+      image; `dockerfix explain` shows what the table of base images says): dnf 4 and dnf 5
+      keep their caches in different folders, and a mount on the wrong one would cache nothing;
+      CentOS 7, Oracle Linux 7 and Amazon Linux 2, whose `yum` is yum 3 (no `--refresh`);
     - `--cacheonly`/`-C`, `--installroot`, or a `--setopt` of `keepcache`, `cachedir` or
       `metadata_expire` of its own; dnf run as a user other than root;
     - a command removes a folder that holds the mount or uses the cache folder otherwise;
