@@ -1,9 +1,11 @@
-"""Write docs/rules/ from the rule classes. Run after changing a rule; a test fails if stale."""
+"""Write docs/rules/ from the rule classes and docs/base-images.md from the table of base images.
+Run after changing a rule or the table; a test fails if stale."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from dockerfix.render.base_images import table_page
 from dockerfix.render.rule_docs import pages
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "rules"
@@ -18,6 +20,8 @@ def main() -> None:
     for name, text in wanted.items():
         (OUT / name).write_text(text, encoding="utf-8")
     print(f"wrote {len(wanted)} pages to {OUT}")
+    (OUT.parent / "base-images.md").write_text(table_page(), encoding="utf-8")
+    print(f"wrote {OUT.parent / 'base-images.md'}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,14 @@ def test_rule_pages_are_current() -> None:
     assert on_disk == wanted, "docs/rules is stale: run python scripts/generate_docs.py"
 
 
+def test_base_images_page_is_current() -> None:
+    from dockerfix.render.base_images import table_page
+
+    page = (ROOT / "docs" / "base-images.md").read_text(encoding="utf-8")
+    assert page == table_page(), "docs/base-images.md is stale: run python scripts/generate_docs.py"
+    assert "| python-12 |" in page and "https://github.com/docker-library/python" in page
+
+
 def test_readme_example_diff_is_current(tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     shown = re.search(r"```diff\n(.*?)```", readme, re.S)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dockerfix.document.base_images import lookup, parse_reference
 from dockerfix.document.parse import parse_text
 from dockerfix.document.shell import parse_shell
 from dockerfix.ecosystems.commands import run_env, unwrap
@@ -92,7 +93,7 @@ def test_external_base_without_a_default_keeps_the_text() -> None:
 def test_dnf_flavour(command: str, base: str, flavour: str | None) -> None:
     call = _call(command, DNF)
     assert call is not None
-    assert dnf_flavour(call, base) == flavour
+    assert dnf_flavour(call, lookup(parse_reference(base)).facts) == flavour
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ rules_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exce
 verify_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 pr_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 contexts_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+explain_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 
 
 def _codes(values: list[str] | None) -> tuple[str, ...]:
@@ -220,6 +221,34 @@ def rules(code: Annotated[Optional[str], typer.Argument(help="A rule code such a
     raise typer.Exit(EXIT_ERROR)
 
 
+@explain_app.command(
+    help=(
+        "Print, for each stage of DOCKERFILE, its FROM image, the entry of the table of known base "
+        "images it matched (or why none did), the entry's source and the facts the rules take from "
+        "it: package manager, docker-clean, USER and users, WORKDIR, ENV, SHELL. Exit status: 0, "
+        "or 2 for a file that cannot be read or parsed."
+    )
+)
+def explain(
+    dockerfile: Annotated[Path, typer.Argument(help="The Dockerfile ('-' reads standard input).")] = Path("Dockerfile"),
+) -> None:
+    from dockerfix.document.parse import ParseError, parse
+    from dockerfix.document.source import DecodeError, SourceText
+    from dockerfix.render.base_images import explain as describe
+
+    try:
+        data = sys.stdin.buffer.read() if str(dockerfile) == "-" else dockerfile.read_bytes()
+    except OSError as exc:
+        _err(f"error: cannot read {dockerfile}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_ERROR) from None
+    try:
+        doc = parse(SourceText.from_bytes(data))
+    except (DecodeError, ParseError) as exc:
+        _err(f"error: {dockerfile}: {exc}")
+        raise typer.Exit(EXIT_ERROR) from None
+    sys.stdout.write(describe(doc))
+
+
 @verify_app.command(
     help=(
         "Build DOCKERFILE as it is and as dockerfix rewrites it, from copies of the build context "
@@ -364,6 +393,8 @@ def main(argv: list[str] | None = None) -> None:
         pr_app(args[1:], prog_name="dockerfix pr")
     elif args[:1] == ["contexts"]:
         contexts_app(args[1:], prog_name="dockerfix contexts")
+    elif args[:1] == ["explain"]:
+        explain_app(args[1:], prog_name="dockerfix explain")
     else:
         app(args, prog_name="dockerfix")
 

@@ -1,5 +1,6 @@
 """What each instruction runs with: ENV/ARG values, WORKDIR, USER, SHELL and the users that
-earlier RUNs created, followed through a stage and the stages it is built FROM."""
+earlier RUNs created, followed through a stage and the stages it is built FROM. A stage starts
+from what its base image is known to set (document/base_images.py), or from nothing known."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from dockerfix.document.base_images import BaseImage, ImageFacts, base_image
 from dockerfix.document.model import Document, Instruction
 from dockerfix.document.options import split_options
 from dockerfix.document.shell import ShellWord
@@ -45,6 +47,17 @@ class State:
     users: Mapping[str, UserInfo] = field(default_factory=dict)
     groups: Mapping[str, int] = field(default_factory=dict)
     raw_env: Mapping[str, str] = field(default_factory=dict)  # each ENV value as written
+    base: BaseImage | None = None  # the image the stage starts from (None: not looked up)
+
+    @property
+    def image(self) -> ImageFacts | None:
+        """What the base image is known to set, or None."""
+        return self.base.facts if self.base is not None else None
+
+    @property
+    def image_name(self) -> str:
+        """How messages name the base image."""
+        return f"the base image {self.base.label}" if self.base is not None else "the base image"
 
     def expand(self, value: str, escape: str = "\\") -> str | None:
         try:
@@ -66,8 +79,12 @@ def compute_states(doc: Document) -> dict[int, State]:
     states: dict[int, State] = {}
     end_of_stage: dict[int, State] = {}
     for stage in doc.stages:
+        base = base_image(doc, stage)
         parent = doc.stage_named(stage.base)
-        state = end_of_stage[parent.index] if parent is not None and parent.index < stage.index else State()
+        if base is None and parent is not None:
+            state = end_of_stage[parent.index]
+        else:
+            state = initial_state(base)
         states[stage.from_.index] = state
         for inst in stage.instructions:
             states[inst.index] = state
@@ -76,6 +93,33 @@ def compute_states(doc: Document) -> dict[int, State]:
     for inst in doc.instructions:
         states.setdefault(inst.index, State())
     return states
+
+
+def initial_state(base: BaseImage | None) -> State:
+    """The state a stage starts with: what its base image sets, where that is known."""
+    facts = base.facts if base is not None else None
+    if facts is None:
+        return State(base=base)
+    users = {u.name: UserInfo(u.name, u.uid, u.gid, u.home) for u in facts.users}
+    return State(
+        env=dict(facts.env),
+        workdir=facts.workdir if facts.workdir and facts.workdir.startswith("/") else IMAGE_WORKDIR,
+        user=None if facts.root in (True, None) else facts.user,
+        shell=facts.shell,
+        users=users,
+        base=base,
+    )
+
+
+def shell_program(state: State) -> str | None:
+    """The program a shell-form RUN runs through (its base name), None for the default /bin/sh;
+    for a SHELL of the base image that wraps a POSIX shell, that shell."""
+    if state.shell is None:
+        return None
+    facts = state.image
+    if facts is not None and facts.shell == state.shell and facts.shell_program:
+        return facts.shell_program
+    return posixpath.basename(state.shell[0]) if state.shell else ""
 
 
 def _step(state: State, inst: Instruction) -> State:

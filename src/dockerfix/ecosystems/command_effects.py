@@ -19,7 +19,7 @@ from dockerfix.document.effects import ALL_ENV, ANYTHING, NOTHING, Effects, Path
 from dockerfix.document.model import Instruction
 from dockerfix.document.options import split_options
 from dockerfix.document.shell import Command, ShellWord, parse_shell
-from dockerfix.document.state import State, is_known_dir
+from dockerfix.document.state import State, is_known_dir, shell_program
 from dockerfix.ecosystems.commands import PYTHON, run_env, unwrap
 from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, pip_call
 from dockerfix.ecosystems.projects import context_free_tool, project_install, uv_pip_command
@@ -118,7 +118,9 @@ def home(state: State) -> str | None:
     return found[0] if found is not None and len(found) == 1 else None
 
 
-_ENV_KEYS = ("PATH", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONUSERBASE", "PYTHONHOME", "PYTHONPATH")
+_ENV_KEYS = (
+    "PATH", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONUSERBASE", "PYTHONHOME", "PYTHONPATH", "CONDA_DIR", "MAMBA_ROOT_PREFIX",
+)  # fmt: skip
 
 
 def python_env(state: State, tool: str = "") -> Paths:
@@ -154,7 +156,7 @@ def _python_env(key: tuple[tuple[str, str | None], ...], tool_prefix: str) -> Pa
         if entry.endswith("/bin") and entry.startswith("/"):
             prefix = posixpath.dirname(entry)
             prefixes.append(_BIN_PREFIX.get(entry, prefix) if prefix != "/" else "/usr")
-    for var in ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONUSERBASE", "PYTHONHOME"):
+    for var in ("VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONUSERBASE", "PYTHONHOME", "CONDA_DIR", "MAMBA_ROOT_PREFIX"):
         if var in env:
             value = env[var]
             if value is None:
@@ -232,8 +234,8 @@ def run_effects(inst: Instruction, state: State, known: Paths | None = None) -> 
     script = inst.script
     if script.opaque:
         return anything(f"the RUN at line {inst.line_no} cannot be read ({script.opaque})")
-    if state.shell is not None and posixpath.basename(state.shell[0]) not in ("sh", "bash", "dash", "ash"):
-        return anything(f"the RUN at line {inst.line_no} runs through {state.shell[0]}")
+    if state.shell is not None and shell_program(state) not in ("sh", "bash", "dash", "ash"):
+        return anything(f"the RUN at line {inst.line_no} runs through {state.shell[0] if state.shell else 'SHELL'}")
     try:
         effects = _script_effects(script.commands, state, state.workdir, known, bool(set(script.separators) & {"(", ")"}))
     except _Unknown as why:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from dockerfix.document.edit import InstructionEditor
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import ShellWord
-from dockerfix.document.state import State
+from dockerfix.document.state import State, shell_program
 from dockerfix.ecosystems.commands import Invocation
 
 _WINDOWS = re.compile(r"(?i)(windows|nanoserver|servercore)")
@@ -39,15 +39,18 @@ def platform_problem(doc: Document, stage: Stage, state: State, inst: Instructio
         return frontend
     if windows_image(doc, stage):
         return "this is a Windows image; BuildKit cache mounts are not supported there"
-    if state.shell is not None and inst.exec_form is None:
-        tool = posixpath.basename(state.shell[0]) if state.shell else ""
-        if tool not in _POSIX_SHELLS:
-            return f"SHELL {list(state.shell)} is not a POSIX shell"
+    tool = shell_program(state)
+    if state.shell is not None and tool not in _POSIX_SHELLS and inst.exec_form is None:
+        return f"SHELL {list(state.shell)} is not a POSIX shell"
     return None
 
 
 def windows_image(doc: Document, stage: Stage) -> bool:
-    """A Windows base image, or a file written for one (the backtick escape)."""
+    """A Windows base image (known as one, or named like one), or a file written for one (the
+    backtick escape)."""
+    facts = doc.state(stage.from_).image
+    if facts is not None and facts.windows is not None:
+        return facts.windows or doc.escape == "`"
     return doc.escape == "`" or bool(_WINDOWS.search(stage.base))
 
 
@@ -119,7 +122,10 @@ class RunUser:
 
 def run_user(state: State) -> RunUser:
     user = state.user
-    line = f" (USER at line {state.user_line + 1})" if state.user_line is not None else ""
+    if state.user_line is not None:
+        line = f" (USER at line {state.user_line + 1})"
+    else:
+        line = f" (the USER of {state.image_name})" if user is not None else ""
     if user is None:
         return RunUser(True)
     if "<" in user or "$" in user:
@@ -128,6 +134,9 @@ def run_user(state: State) -> RunUser:
     if name in ("root", "0") and group in ("", "root", "0"):
         return RunUser(True)
     info = state.users.get(name)
+    if info is None and name.isdigit():
+        # a numeric USER runs with the primary group of the account that has that uid
+        info = next((u for u in state.users.values() if u.uid == int(name)), None)
     uid = int(name) if name.isdigit() else (info.uid if info else None)
     gid: int | None
     if group:

@@ -11,7 +11,8 @@ from dockerfix.document.flags import Mount, mounts
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import Command
 from dockerfix.document.state import State
-from dockerfix.document.words import UnknownVariable, expand, parse_assignments
+from dockerfix.document.base_images import global_args
+from dockerfix.document.words import UnknownVariable, expand
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.rules._common import copied_files, stage_chain
 
@@ -26,15 +27,8 @@ def external_base(doc: Document, stage: Stage) -> str:
         if parent is None or parent.index >= stage.index:
             break
         stage = parent
-    defaults: dict[str, str | None] = {}
-    for inst in doc.instructions:
-        if inst.stage >= 0:
-            break
-        if inst.kind == "ARG":
-            for name, raw in parse_assignments(inst.args, inst.escape):
-                defaults[name] = raw or None  # no default (an empty image name is no image)
     try:
-        return expand(stage.base, defaults, doc.escape)
+        return expand(stage.base, global_args(doc), doc.escape)
     except UnknownVariable:
         return stage.base
 
@@ -50,20 +44,12 @@ def image_slug(reference: str) -> str:
     return slug or "image"
 
 
-# Base images known to configure a tool so that a cache mount would do nothing: (pattern on the
-# image reference, tool, why). Sources: pypa/pip#12278 (NVIDIA's PyTorch images set
-# `no-cache-dir` in /etc/xdg/pip/pip.conf).
-KNOWN_BASES: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"^nvcr\.io/nvidia/pytorch(:|$)"), "pip", "the base image sets no-cache-dir in /etc/xdg/pip/pip.conf"),
-)
-
-
 def base_problem(doc: Document, stage: Stage, tool: str) -> str | None:
     """Why the base image keeps ``tool`` from using a cache, if it is known to."""
-    base = external_base(doc, stage).lower()
-    for pattern, name, why in KNOWN_BASES:
-        if name == tool and pattern.match(base):
-            return why
+    state = doc.state(stage.from_)
+    facts = state.image
+    if tool == "pip" and facts is not None and facts.pip_no_cache_config:
+        return f"{state.image_name} sets no-cache-dir in {facts.pip_no_cache_config}"
     return None
 
 

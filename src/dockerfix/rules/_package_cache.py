@@ -21,7 +21,7 @@ from dockerfix.document.edit import CannotEdit, InstructionEditor
 from dockerfix.document.flags import Mount, cache_mount_flag
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import Command, Script, ShellWord
-from dockerfix.document.state import State
+from dockerfix.document.state import State, is_known_dir
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.packages import Call, Grammar, read_call, runs_tool
 from dockerfix.rules._common import (
@@ -301,7 +301,14 @@ class PackageCacheRule(Rule):
         for c, target in plan.cleanups:  # a command may empty several caches
             cleanup_ids.setdefault(id(c), []).append(target)
         relative_unknown = any(c.name == "cd" for c in run.script.commands)
+        workdir_known = is_known_dir(run.state.workdir)
+        # a `cd` came before (or may have, in a loop): relative paths are then relative to a
+        # folder that is not followed
+        after_cd = relative_unknown and re.search(r"(^|[;&|(\s])(for|while|until)\s", run.inst.args) is not None
         for cmd in run.script.commands:
+            after_cd = after_cd or cmd.name == "cd"
+            # before any `cd`, relative paths are relative to the WORKDIR, where it is known
+            unknown_folder = after_cd or (relative_unknown and not workdir_known)
             text = " ".join(w.value for w in cmd.argv)
             if id(cmd) in cleanup_ids:
                 if all(any(within(t, g) for g in guarded) for t in cleanup_ids[id(cmd)]):
@@ -317,11 +324,12 @@ class PackageCacheRule(Rule):
                 drop: list[int] = []
                 for k, path, _glob in operands:
                     value = values[k]
-                    if path is None and not value.startswith(("/", "$", "~")) and not relative_unknown:
+                    if path is None and not value.startswith(("/", "$", "~")) and not unknown_folder:
                         path = run.state.resolve(value.removesuffix("/*"))
                     if path is None:
-                        if "$" in value or relative_unknown:
-                            raise NotAdded(f"`{text}` removes a path that is not known")
+                        if "$" in value or unknown_folder:
+                            why = "" if after_cd or "$" in value else " (relative to the base image's WORKDIR, which is not known)"
+                            raise NotAdded(f"`{text}` removes a path that is not known{why}")
                         continue
                     for g in guarded:
                         if within(path, g):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from dockerfix.ecosystems.packages import APT
-from dockerfix.rules._mounts import external_base, image_slug, within
+from dockerfix.rules._mounts import within
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run, removed_paths
 from dockerfix.rules.base import Example
 
@@ -16,13 +14,6 @@ ARCHIVES = "/var/cache/apt/debs/"  # inside the mount, where docker-clean's `rm`
 ARCHIVES_OPTION = f"Dir::Cache::Archives={ARCHIVES}"
 KEEP_OPTION = "APT::Keep-Downloaded-Packages=true"  # the `apt` binary deletes its downloads otherwise
 DOWNLOADS = frozenset({"install", "upgrade", "dist-upgrade", "full-upgrade", "reinstall", "build-dep", "satisfy"})
-# Official images built on Debian or Ubuntu: they keep docker-clean, so their apt runs leave no
-# packages behind in /var/cache/apt.
-_DOCKER_CLEAN = re.compile(
-    r"^(debian|ubuntu|python|node|golang|ruby|php|perl|rust|openjdk|eclipse-temurin|buildpack-deps|"
-    r"httpd|nginx|postgres|redis)(-|$)"
-)
-
 
 class AptCacheMount(PackageCacheRule):
     """
@@ -85,7 +76,8 @@ class AptCacheMount(PackageCacheRule):
       `-c` or a `Dir::` option of its own, or downloads only (`--download-only`);
     - an earlier instruction of the stage puts files in `/var/cache/apt` that a dropped cleanup
       would have removed (an unmounted apt run on a base image that is not known to keep
-      docker-clean), or copies files there: the mount would hide them;
+      docker-clean: the official Debian and Ubuntu images and those built on them keep it, see
+      `dockerfix explain`), or copies files there: the mount would hide them;
     - a command removes a folder that holds a mount (`rm -rf /var/lib/apt`, which would fail on
       the mount point) or uses a mounted path in another way (`dpkg -i /var/cache/apt/archives/*.deb`);
     - a cleanup sits inside an `if`, a loop or a `||` list where taking it out would change what
@@ -214,7 +206,7 @@ class AptCacheMount(PackageCacheRule):
         if target == CACHE:
             downloads = any(c.subcommand in DOWNLOADS for c in prior.calls)
             cleans = any(c.subcommand == "clean" for c in prior.calls)
-            base = image_slug(external_base(prior.doc, prior.stage))
-            docker_clean = _DOCKER_CLEAN.match(base) is not None and "alpine" not in base
+            facts = prior.state.image
+            docker_clean = facts is not None and facts.docker_clean is True
             return downloads and not cleans and not docker_clean
         return False

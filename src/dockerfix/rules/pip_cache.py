@@ -75,13 +75,14 @@ class PipCacheMount(Rule):
       `destination`, any option order, trailing slashes ignored);
     - removes `--no-cache-dir` (and an inline `PIP_NO_CACHE_DIR=...`) from the pip commands of
       that `RUN`;
-    - when an `ENV` of the stage sets `PIP_NO_CACHE_DIR`, runs pip as
+    - when an `ENV` of the stage (or of a known base image) sets `PIP_NO_CACHE_DIR`, runs pip as
       `env -u PIP_NO_CACHE_DIR pip ...` in that `RUN` only. `ENV` and `ARG` are never edited, so
       the image's configuration stays the same;
-    - follows `--cache-dir`, `PIP_CACHE_DIR`, `XDG_CACHE_HOME` and `HOME` set in the stage or
-      inline;
-    - for a non-root `USER` whose numeric uid the Dockerfile proves (`USER 1001:1001`, or
-      `useradd -u 1001 app` then `USER app`), mounts `/var/cache/pip-<uid>/.cache/pip` with
+    - follows `--cache-dir`, `PIP_CACHE_DIR`, `XDG_CACHE_HOME` and `HOME` set in the stage, by a
+      known base image or inline;
+    - for a non-root `USER` whose numeric uid the Dockerfile or a known base image proves
+      (`USER 1001:1001`, `useradd -u 1001 app` then `USER app`, the micromamba image's
+      `mambauser`), mounts `/var/cache/pip-<uid>/.cache/pip` with
       `uid=`/`gid=` and points pip at it inline
       (`PIP_CACHE_DIR=/var/cache/pip-1001/.cache/pip pip ...`). The mount is deliberately
       outside the user's home: BuildKit before 0.11 leaves a root-owned directory at every
@@ -96,7 +97,7 @@ class PipCacheMount(Rule):
     value is not known; a pip configuration that the Dockerfile sets up with `no-cache-dir` (a
     `pip.conf` it copies to `/etc/pip.conf` or `/root/.config/pip/`, `pip config set`) or that
     it does not show (`PIP_CONFIG_FILE` pointing elsewhere), or that the base image is known to
-    set (NVIDIA's PyTorch images); `pip cache purge` or an `rm` of the
+    set (NVIDIA's PyTorch images, see `dockerfix explain`); `pip cache purge` or an `rm` of the
     cache in the same `RUN`; an earlier instruction that copies files into pip's cache folder or
     writes there with another command (the mount would hide them; what an earlier pip cached
     there does not matter, as pip works with any cache); a heredoc run by another program than a POSIX shell or `ONBUILD`; a Windows image or a non-POSIX `SHELL`; a
@@ -371,6 +372,8 @@ def _cache_dir(state: State, call: PipCall, user: RunUser) -> tuple[str | None, 
             return None, f"--cache-dir {given[-1]} is not an absolute path the Dockerfile defines"
         return posixpath.normpath(path), None
     for var, suffix in (("PIP_CACHE_DIR", ""), ("XDG_CACHE_HOME", "pip"), ("HOME", ".cache/pip")):
+        if var == "HOME" and not user.root and var not in state.env_line and var not in call.invocation.env:
+            continue  # the base image's HOME: a mount there would leave a root-owned stub (below)
         if var in env:
             setting = env[var]
             if setting is None or not setting.startswith("/"):
@@ -411,8 +414,8 @@ def _neutralise(
     unset = NO_CACHE_VAR in state.env and NO_CACHE_VAR not in call.invocation.unset
     if unset:
         line = state.env_line.get(NO_CACHE_VAR)
-        where = f" at line {line + 1}" if line is not None else ""
-        notes.append(f"runs pip with {NO_CACHE_VAR} unset: the ENV{where} disables pip's cache")
+        where = f"the ENV at line {line + 1}" if line is not None else f"the ENV of {state.image_name}"
+        notes.append(f"runs pip with {NO_CACHE_VAR} unset: {where} disables pip's cache")
     run_with(
         editor, inst, call.invocation, call.tool,
         unset=[NO_CACHE_VAR] if unset else [],

@@ -16,7 +16,7 @@ from dockerfix.document.state import State
 from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.packages import Call, Grammar
 from dockerfix.rules._common import RunUser, run_user
-from dockerfix.rules._mounts import earlier, external_base, image_slug
+from dockerfix.rules._mounts import earlier
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run
 from dockerfix.rules.base import Example
 
@@ -536,12 +536,6 @@ class PdmCacheMount(PythonToolCache):
 
 
 
-# Images whose conda lives at /opt/conda, and the user they run as when the Dockerfile sets none.
-# on image slugs (image_slug): the image's path and tag joined by "-"
-_CONDA_BASES = re.compile(r"^(continuumio-(miniconda3|anaconda3)|condaforge-(miniforge3|mambaforge|miniforge-pypy3)|mambaorg-micromamba)(-|$)")
-_MICROMAMBA = re.compile(r"^mambaorg-micromamba(-|$)")
-_MICROMAMBA_USER = RunUser(False, 57439, 57439, "mambauser")  # mambaorg/micromamba's default USER
-
 
 class CondaCacheMount(PythonToolCache):
     """
@@ -569,12 +563,15 @@ class CondaCacheMount(PythonToolCache):
 
     ## The fix
     - mounts the package cache: the first folder of `CONDA_PKGS_DIRS`, else `pkgs` under
-      `MAMBA_ROOT_PREFIX` or `CONDA_DIR`, else `/opt/conda/pkgs` on the official miniconda,
-      anaconda, miniforge and micromamba images; never the environments (`envs`), which must stay
-      in the image. Environments are linked from `pkgs` by hard links where they can be and copied
-      across file systems, so the mount only changes how files get there;
-    - on the micromamba image, whose default user is `mambauser` (uid 57439), mounts with that
-      `uid`/`gid` unless the Dockerfile switches user;
+      `MAMBA_ROOT_PREFIX` or `CONDA_DIR` (set in the Dockerfile or by the base image), else
+      `pkgs` under the conda prefix of a known base image (`/opt/conda` on the official
+      miniconda, anaconda, miniforge, micromamba and Jupyter images; `dockerfix explain` shows
+      it); never the environments (`envs`), which must stay in the image. Environments are
+      linked from `pkgs` by hard links where they can be and copied across file systems, so the
+      mount only changes how files get there;
+    - runs as the user the `RUN` runs as, the base image's own included: on the micromamba image
+      (`mambauser`, uid 57439) and the Jupyter images (`jovyan`, uid 1000, gid 100) it mounts
+      with that `uid`/`gid` unless the Dockerfile switches user;
     - uses `sharing=locked` (conda locks its package cache) and an id made of the base image;
     - drops `conda clean` (`mamba`/`micromamba clean`) and `rm -rf` of the package cache in that
       `RUN`: with the mount, what they removed never reaches the image.
@@ -652,9 +649,6 @@ class CondaCacheMount(PythonToolCache):
     def _location(self, run: Run, call: Call) -> Location:
         env = run_env(run.state, call.invocation)
         user = run_user(run.state)
-        base = image_slug(external_base(run.doc, run.stage))
-        if run.state.user is None and _MICROMAMBA.match(base):
-            user = _MICROMAMBA_USER
         if user.problem and not call.sudo:
             raise NotAdded(user.problem)
         if (env.get("CONDA_ALWAYS_SOFTLINK") or "").lower() in _TRUE or _configured(
@@ -673,6 +667,10 @@ class CondaCacheMount(PythonToolCache):
                 if value is None or not value.startswith("/"):
                     raise NotAdded(f"{var} is set to a value that is not a known absolute path")
                 return Location(posixpath.join(posixpath.normpath(value), "pkgs"), [], user)
-        if _CONDA_BASES.match(base):
-            return Location("/opt/conda/pkgs", [], user)
-        raise NotAdded("the prefix of the conda installation is not known (set CONDA_PKGS_DIRS or CONDA_DIR)")
+        facts = run.state.image
+        if facts is not None and facts.conda_prefix:
+            return Location(posixpath.join(facts.conda_prefix, "pkgs"), [], user)
+        raise NotAdded(
+            f"the prefix of the conda installation is not known (set CONDA_PKGS_DIRS or CONDA_DIR; "
+            f"{run.state.image_name} is not one whose conda is known)"
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from dockerfix.ecosystems.packages import DNF, Call
-from dockerfix.rules._mounts import external_base
+from dockerfix.document.base_images import ImageFacts
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run
 from dockerfix.rules.base import Example
 
@@ -19,38 +19,32 @@ INSTALLS = frozenset(
     group module builddep makecache""".split()
 )
 
-def _name_and_major(base: str) -> tuple[str, str, int | None]:
-    """(path without registry and tag, tag, the tag's leading number) of an image reference."""
-    ref = base.lower().split("@", 1)[0]
-    path, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "")
-    m = re.match(r"^\D*?(\d+)", tag)
-    return path, tag, int(m.group(1)) if m else None
-
-
-def dnf_flavour(call: Call, base: str) -> str | None:
-    """dnf4, dnf5 or microdnf for this call on this base image, or None when it is not known."""
+def dnf_flavour(call: Call, facts: ImageFacts | None) -> str | None:
+    """dnf4, dnf5 or microdnf for this call on this base image, or None when it is not known
+    (the base image is not known, or has yum 3 or no package manager of this family)."""
     if call.name == "dnf5":
         return "dnf5"
-    path, tag, major = _name_and_major(base)
-    parts = path.split("/")
-    name = parts[-1]
-    if name in ("fedora", "fedora-minimal"):
+    manager = facts.package_manager if facts is not None else None
+    if manager == "dnf5":
         if call.name == "microdnf":
             return None
-        if call.name == "dnf4":
-            return "dnf4"
-        return "dnf5" if major is None or major >= 41 else "dnf4"
-    el = None
-    if name in ("rockylinux", "almalinux", "oraclelinux", "centos"):
-        el = major if major is not None else (8 if tag in ("", "latest") or tag.startswith("stream") else None)
-    elif name == "amazonlinux":
-        el = 8 if tag in ("", "latest") or (major is not None and major >= 2022) else None
-    elif any(re.match(r"^(ubi|rhel)(\d+)", p) for p in parts):
-        numbers = [int(m.group(2)) for p in parts if (m := re.match(r"^(ubi|rhel)(\d+)", p))]
-        el = numbers[0]
-    if el is None or el < 8:
-        return None
-    return "microdnf" if call.name == "microdnf" else "dnf4"
+        return "dnf4" if call.name == "dnf4" else "dnf5"
+    if manager in ("dnf4", "microdnf"):
+        # yum is dnf 4 there; a minimal image may have installed dnf itself
+        return "microdnf" if call.name == "microdnf" else "dnf4"
+    return None
+
+
+def _unknown_flavour(name: str, facts: ImageFacts | None) -> str:
+    manager = facts.package_manager if facts is not None else None
+    if manager == "yum":
+        return f"{name} has yum 3, which cannot refresh on demand"
+    if manager is not None:
+        return f"{name} has no such dnf (its package manager: {manager})"
+    return (
+        f"it is not known which dnf {name} has: dnf 4 caches in {DNF4_CACHE}, "
+        f"dnf 5 in {DNF5_CACHE}, microdnf in {MICRODNF_CACHE}, yum 3 cannot refresh on demand"
+    )
 
 
 _CACHE = {"dnf4": DNF4_CACHE, "dnf5": DNF5_CACHE, "microdnf": MICRODNF_CACHE}
@@ -96,8 +90,9 @@ class RpmCacheMount(PackageCacheRule):
 
     ## When it leaves the RUN alone
     - the base image is not one whose dnf is known (a `FROM` through a variable, a private
-      image): dnf 4 and dnf 5 keep their caches in different folders, and a mount on the wrong
-      one would cache nothing; CentOS 7 and Amazon Linux 2, whose `yum` is yum 3 (no `--refresh`);
+      image; `dockerfix explain` shows what the table of base images says): dnf 4 and dnf 5
+      keep their caches in different folders, and a mount on the wrong one would cache nothing;
+      CentOS 7, Oracle Linux 7 and Amazon Linux 2, whose `yum` is yum 3 (no `--refresh`);
     - `--cacheonly`/`-C`, `--installroot`, or a `--setopt` of `keepcache`, `cachedir` or
       `metadata_expire` of its own; dnf run as a user other than root;
     - a command removes a folder that holds the mount or uses the cache folder otherwise;
@@ -167,15 +162,12 @@ class RpmCacheMount(PackageCacheRule):
         installs = self.root_installs(run, INSTALLS)
         if not installs:
             return None
-        base = external_base(run.doc, run.stage)
+        facts = run.state.image
         targets: dict[str, str] = {}
         for call in installs:
-            flavour = dnf_flavour(call, base)
+            flavour = dnf_flavour(call, facts)
             if flavour is None:
-                raise NotAdded(
-                    f"it is not known which dnf the base image {base} has: dnf 4 caches in {DNF4_CACHE}, "
-                    f"dnf 5 in {DNF5_CACHE}, microdnf in {MICRODNF_CACHE}, yum 3 cannot refresh on demand"
-                )
+                raise NotAdded(_unknown_flavour(run.state.image_name, facts))
             targets[_CACHE[flavour]] = flavour
         if len(targets) > 1:
             raise NotAdded("this RUN runs two dnf flavours with different caches")
