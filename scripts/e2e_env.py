@@ -42,6 +42,8 @@ DEFAULT_LOG_DIR = CACHE_DIR / "logs"
 SYSTEM_DOCKER = Path("/usr/bin/docker")
 PACKAGES = ("docker.io", "debootstrap")
 SUITE = "bookworm"
+# Debian 13 (APT 3, whose images clean up with `apt-get dist-clean`), for the apt scenarios only
+APT3_SUITE = "trixie"
 MIRROR = "http://deb.debian.org/debian"
 BASE_PACKAGES = ("python3", "python3-pip", "python3-venv", "ca-certificates")
 BASE_REPOSITORY = "dockerfix-e2e/base"
@@ -214,9 +216,9 @@ def ensure_daemon(log_dir: Path = DEFAULT_LOG_DIR, timeout: float = DAEMON_TIMEO
     )
 
 
-def base_image_tag(port: int) -> str:
-    """Return the tag of the base image whose pip uses the local index on ``port``."""
-    return f"{BASE_REPOSITORY}:{SUITE}-{port}"
+def base_image_tag(port: int, suite: str = SUITE) -> str:
+    """Return the tag of the base image of ``suite`` whose pip uses the local index on ``port``."""
+    return f"{BASE_REPOSITORY}:{suite}-{port}"
 
 
 def image_exists(tag: str) -> bool:
@@ -229,12 +231,13 @@ def pip_conf(port: int) -> str:
     return f"[global]\nindex-url = http://127.0.0.1:{port}/simple/\ntrusted-host = 127.0.0.1\n"
 
 
-def _debootstrap(root: Path, log_file: Path) -> None:
-    """Install a minimal Debian with Python into ``root``."""
+def _debootstrap(root: Path, log_file: Path, suite: str = SUITE) -> None:
+    """Install a minimal Debian into ``root``: with Python for the main suite, bare for the others."""
     binary = _debootstrap_binary()
     if binary is None:
         raise EnvironmentProblem("debootstrap is not installed; run `python scripts/e2e_env.py up` as root")
-    command = [binary, "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}", SUITE, str(root), MIRROR]
+    packages = BASE_PACKAGES if suite == SUITE else ("ca-certificates",)
+    command = [binary, "--variant=minbase", f"--include={','.join(packages)}", suite, str(root), MIRROR]
     _run_logged(command, log_file, "debootstrap")
 
 
@@ -291,19 +294,19 @@ def _import_root(root: Path, tag: str) -> None:
         raise EnvironmentProblem(f"docker import of {tag} failed: {reason}")
 
 
-def ensure_base_image(port: int, log_dir: Path = DEFAULT_LOG_DIR) -> str:
-    """Build and import the base image for ``port`` unless it exists; return its tag."""
-    tag = base_image_tag(port)
+def ensure_base_image(port: int, log_dir: Path = DEFAULT_LOG_DIR, suite: str = SUITE) -> str:
+    """Build and import the base image of ``suite`` for ``port`` unless it exists; return its tag."""
+    tag = base_image_tag(port, suite)
     if image_exists(tag):
         log.info("base image: %s already exists", tag)
         return tag
     _require_root("building the base image with debootstrap")
-    log_file = log_dir / "debootstrap.log"
+    log_file = log_dir / f"debootstrap-{suite}.log"
     log.info("base image: building %s with debootstrap (log: %s)", tag, log_file)
     started = time.monotonic()
     root = Path(tempfile.mkdtemp(prefix="dockerfix-e2e-root-", dir="/var/tmp"))
     try:
-        _debootstrap(root, log_file)
+        _debootstrap(root, log_file, suite)
         customise_root(root, port)
         _import_root(root, tag)
     finally:
@@ -312,9 +315,9 @@ def ensure_base_image(port: int, log_dir: Path = DEFAULT_LOG_DIR) -> str:
     return tag
 
 
-def tag_base(names: list[str], port: int) -> None:
-    """Tag the base image for ``port`` as each of ``names`` (e.g. ``python:3.11-slim``)."""
-    source = base_image_tag(port)
+def tag_base(names: list[str], port: int, suite: str = SUITE) -> None:
+    """Tag the base image of ``suite`` for ``port`` as each of ``names`` (e.g. ``python:3.11-slim``)."""
+    source = base_image_tag(port, suite)
     for name in names:
         result = docker("tag", source, name, timeout=60)
         if result.returncode != 0:
@@ -374,6 +377,7 @@ def up(port: int | None = None, log_dir: Path = DEFAULT_LOG_DIR) -> dict[str, st
     ensure_packages(log_dir)
     ensure_daemon(log_dir)
     tag = ensure_base_image(port, log_dir)
+    ensure_base_image(port, log_dir, APT3_SUITE)
     return {
         "docker": docker_binary(),
         "docker_version": docker_version(),
