@@ -4,13 +4,14 @@ HCL subset, `docker build` command lines, and Dockerfile path patterns."""
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from dockerfix.context.build_commands import docker_builds
 from dockerfix.context.hcl_subset import HclError, parse_hcl
 from dockerfix.context.jsonc import parse_jsonc
-from dockerfix.context.sources import pattern_matches
+from dockerfix.context.sources import makefile_references, pattern_matches
 from dockerfix.context.yaml_subset import Node, YamlError, parse_yaml
 
 
@@ -238,3 +239,21 @@ def test_docker_build_lines_with_what_is_not_known() -> None:
 )
 def test_dockerfile_patterns(pattern: str, path: str, expected: bool) -> None:
     assert pattern_matches(pattern, path) is expected
+
+
+@pytest.mark.parametrize(
+    ("makefile", "context"),
+    [
+        ("CTX = api\nbuild:\n\tdocker build -f api/Dockerfile $(CTX)\n", "/r/api"),
+        ("export CTX := api\nbuild:\n\tdocker build -f api/Dockerfile ${CTX}\n", "/r/api"),
+        # what `make CTX=...` or the environment is expected to set is not known
+        ("CTX ?= api\nbuild:\n\tdocker build -f api/Dockerfile $(CTX)\n", None),
+        ("CTX = api\nCTX += web\nbuild:\n\tdocker build -f api/Dockerfile $(CTX)\n", None),
+        ("ifdef CI\nCTX = api\nendif\nbuild:\n\tdocker build -f api/Dockerfile $(CTX)\n", None),
+        ("CTX = $(ROOT)/api\nbuild:\n\tdocker build -f api/Dockerfile $(CTX)\n", None),
+        ("build:\n\tdocker build -f api/Dockerfile $(CTX)\n", None),
+    ],
+)
+def test_makefile_variables_set_once_to_a_plain_value(makefile: str, context: str | None) -> None:
+    refs = makefile_references(Path("/r/Makefile"), makefile)
+    assert [(r.dockerfile, r.context) for r in refs] == [("/r/api/Dockerfile", context)]

@@ -346,12 +346,40 @@ def devcontainer_references(path: Path, text: str) -> list[Reference]:
 _MAKE_ASSIGNMENT = re.compile(r"^(?:export\s+|override\s+)?[A-Za-z_.][A-Za-z0-9_.-]*\s*(?:::=|:=|\?=|\+=|!=|=)\s*")
 
 
+_MAKE_CONDITIONAL = re.compile(r"^\s*(ifeq|ifneq|ifdef|ifndef|else|endif)\b")
+_MAKE_PLAIN = re.compile(r"^(?:export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(::=|:=|\?=|\+=|!=|=)\s*(.*?)\s*$")
+
+
+def _make_variables(lines: list[str]) -> dict[str, str]:
+    """Variables a Makefile sets once, outside any conditional, to a plain value (no `$`, no
+    `?=`/`+=`/`!=`): what `$(NAME)` is unless `make NAME=...` overrides it, as a Dockerfile's
+    ARG default is what a build gets unless `--build-arg` overrides it."""
+    values: dict[str, str | None] = {}
+    depth = 0
+    for line in lines:
+        if line.startswith("\t"):
+            continue  # a recipe line
+        cond = _MAKE_CONDITIONAL.match(line)
+        if cond:
+            depth += {"endif": -1, "else": 0}.get(cond.group(1), 1)
+            continue
+        m = _MAKE_PLAIN.match(line)
+        if m is None:
+            continue
+        name, op, value = m.groups()
+        plain = depth == 0 and name not in values and op in ("=", ":=", "::=") and "$" not in value and "#" not in value
+        values[name] = value if plain else None
+    return {name: value for name, value in values.items() if value is not None}
+
+
 def makefile_references(path: Path, text: str) -> list[Reference]:
     """`docker build` lines of a Makefile's recipes (and of variables that hold one), run in
-    the Makefile's folder; `$(CURDIR)` is that folder, other variables are not known."""
+    the Makefile's folder; `$(CURDIR)` is that folder, a variable the Makefile sets once to a
+    plain value is that value, other variables are not known."""
     folder = path.parent.as_posix()
     found: list[Reference] = []
     lines = text.split("\n")
+    variables = _make_variables(lines)
     k = 0
     while k < len(lines):
         start = k
@@ -369,7 +397,10 @@ def makefile_references(path: Path, text: str) -> list[Reference]:
             if m is None:
                 continue
             shell = logical[m.end() :]
-        shell = re.sub(r"\$[({]CURDIR[)}]", folder, shell).replace("$$", "$")
+        shell = re.sub(r"\$[({]CURDIR[)}]", folder, shell)
+        shell = re.sub(
+            r"(?<!\$)\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]", lambda m: variables.get(m.group(1), m.group(0)), shell
+        ).replace("$$", "$")
         found.extend(_from_builds(path, docker_builds(shell, folder, start + 1)))
     return found
 
