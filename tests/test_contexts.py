@@ -189,3 +189,20 @@ def test_skipped_folders_are_not_read(tmp_path: Path) -> None:
     })  # fmt: skip
     report = run([str(tmp_path / "Dockerfile")], Settings(select=("DFX101",)))
     assert report.files[0].output != DOCKERFILE.encode()
+
+
+def test_a_git_repository_is_listed_by_git_and_what_it_ignores_is_not_read(tmp_path: Path) -> None:
+    import subprocess
+
+    from dockerfix.context.sources import candidate_files
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("build/\n")
+    for folder in ("", "svc/", "build/", "node_modules/x/"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder / "compose.yaml").write_text("services: {}\n")
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text("on: push\n")
+    (tmp_path / "svc" / "notes.yml").write_text("a: b\n")
+    found = [(str(p.relative_to(tmp_path)), kind) for p, kind in candidate_files(tmp_path)]
+    assert found == [(".github/workflows/ci.yml", "workflow"), ("compose.yaml", "compose"), ("svc/compose.yaml", "compose")]

@@ -14,6 +14,7 @@ import fnmatch
 import os
 import posixpath
 import re
+import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,10 @@ from dockerfix.discovery import SKIPPED_DIRS
 _COMPOSE = ("compose.yaml", "compose.yml", "compose.*.yaml", "compose.*.yml", "docker-compose*.yml", "docker-compose*.yaml")
 _BAKE = ("docker-bake*.hcl", "docker-bake*.json")
 _MAKEFILES = ("Makefile", "makefile", "GNUmakefile", "*.mk")
+# one test of a file name before any Path is made: the walk sees every file of the repository
+_NAMES = re.compile(
+    "|".join(fnmatch.translate(p) for p in (*_COMPOSE, *_BAKE, *_MAKEFILES, "devcontainer.json", ".devcontainer.json"))
+)
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)")
 
 
@@ -462,15 +467,59 @@ def repository_root(dockerfile: Path, config_root: Path | None) -> Path:
     return Path(os.path.abspath(config_root)) if config_root is not None else folder
 
 
+def _git_files(root: Path) -> list[str] | None:
+    """The files of a git work tree that git does not ignore (tracked or not), relative to
+    ``root``; None where git cannot say. One `git ls-files` is much faster than a walk of a
+    large repository, and leaves out the build output and caches that git ignores."""
+    if not (root / ".git").exists():
+        return None
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    return [p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
 def candidate_files(root: Path) -> list[tuple[Path, str]]:
-    found: list[tuple[Path, str]] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not (here / d / "pyvenv.cfg").is_file())
-        for name in sorted(filenames):
-            kind = _kind(here / name, root)
+    listed = _git_files(root)
+    if listed is not None:
+        found: list[tuple[Path, str]] = []
+        for rel in sorted(listed):
+            folder, _, name = rel.rpartition("/")
+            if not (_NAMES.match(name) or folder == ".github/workflows"):
+                continue
+            if any(part in SKIPPED_DIRS for part in folder.split("/")):
+                continue
+            path = root / rel
+            kind = _kind(path, root)
             if kind is not None:
-                found.append((here / name, kind))
+                found.append((path, kind))
+        return found
+    return _walked_candidates(root)
+
+
+def _walked_candidates(root: Path) -> list[tuple[Path, str]]:
+    found: list[tuple[Path, str]] = []
+    workflows = os.path.join(root, ".github", "workflows")
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in SKIPPED_DIRS and not os.path.isfile(os.path.join(dirpath, d, "pyvenv.cfg"))
+        )
+        in_workflows = dirpath == workflows
+        for name in sorted(filenames):
+            if not (_NAMES.match(name) or in_workflows):
+                continue
+            path = Path(dirpath, name)
+            kind = _kind(path, root)
+            if kind is not None:
+                found.append((path, kind))
     return found
 
 
