@@ -204,5 +204,8 @@ def test_a_git_repository_is_listed_by_git_and_what_it_ignores_is_not_read(tmp_p
     (tmp_path / ".github" / "workflows").mkdir(parents=True)
     (tmp_path / ".github" / "workflows" / "ci.yml").write_text("on: push\n")
     (tmp_path / "svc" / "notes.yml").write_text("a: b\n")
+    (tmp_path / "env" / "share").mkdir(parents=True)  # a virtualenv git does not ignore
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "env" / "share" / "Makefile").write_text("all:\n\tdocker build .\n")
     found = [(str(p.relative_to(tmp_path)), kind) for p, kind in candidate_files(tmp_path)]
     assert found == [(".github/workflows/ci.yml", "workflow"), ("compose.yaml", "compose"), ("svc/compose.yaml", "compose")]

@@ -491,11 +491,12 @@ def candidate_files(root: Path) -> list[tuple[Path, str]]:
     listed = _git_files(root)
     if listed is not None:
         found: list[tuple[Path, str]] = []
+        venvs = tuple(rel[: -len("pyvenv.cfg")] for rel in listed if rel.endswith("/pyvenv.cfg"))
         for rel in sorted(listed):
             folder, _, name = rel.rpartition("/")
             if not (_NAMES.match(name) or folder == ".github/workflows"):
                 continue
-            if any(part in SKIPPED_DIRS for part in folder.split("/")):
+            if any(part in SKIPPED_DIRS for part in folder.split("/")) or rel.startswith(venvs):
                 continue
             path = root / rel
             kind = _kind(path, root)
