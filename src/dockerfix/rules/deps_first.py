@@ -219,7 +219,7 @@ class DependenciesFirst(Rule):
                     continue
                 dest_abs = doc.state(copy).resolve(dest.value)
                 run, blocker = find_install(doc, stage, k, copy, dest_abs, ctx.build)
-                if run is None or blocker or run.heredocs or dest_abs is None or run.script.opaque:
+                if run is None or blocker or dest_abs is None or run.script.opaque:
                     continue
                 if any(f.name not in KEPT_FLAGS + ADD_ONLY_FLAGS for f in copy.flags):
                     continue
@@ -287,7 +287,7 @@ class DependenciesFirst(Rule):
         new_run = [part for line in editor.edit().lines for part in line.split("\n")]  # edits may break lines
         done = _signature(_run_script(new_run, doc.escape))
         for earlier_inst in stage.instructions[:k]:
-            if earlier_inst.kind == "RUN" and not earlier_inst.heredocs and _signature(earlier_inst.script) & done:
+            if earlier_inst.kind == "RUN" and _signature(earlier_inst.script) & done:
                 return None  # the dependencies are installed first already (other rules may have edited that RUN)
         lines = (manifest_copies(doc, copy, Tree(".", dest), reads) if reads.files or reads.dirs else []) + new_run
         fix = Fix(
@@ -340,7 +340,7 @@ class DependenciesFirst(Rule):
         words += [shlex.quote(w) for w in declared.requirements] if stub else declared.requirements
         if not words:
             raise Skip(f"{declared.source} declares no dependencies")
-        base = run.args_start
+        base = run.shell.base
         if stub:
             _install_stub(cmd, call, local[0], words, editor, run)
         elif run.script.exec_form:
@@ -397,8 +397,8 @@ def _install_stub(
     cmd: Command, call: PipCall, local: ShellWord, words: list[str], editor: InstructionEditor, run: Instruction
 ) -> None:
     """Write the stub wheel, install it in place of the project, uninstall it, remove it."""
-    text = run.args
-    base = run.args_start
+    text = run.shell.text
+    base = run.shell.base
     first = cmd.words[0]
     sub = call.subcommand_word
     assert sub is not None  # an install
