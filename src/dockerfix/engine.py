@@ -142,7 +142,7 @@ def _close_open_end(doc: Document, edits: list[Edit]) -> list[Edit]:
     last = doc.instructions[-1]
     line = last.segments[-1].line
     text = doc.lines[line]
-    if not text.rstrip(" \t").endswith(doc.escape) or not any(e.end > line or e.start > line for e in edits):
+    if not text.rstrip(" \t").endswith(doc.escape) or not any(e.end > line for e in edits):
         return edits
     closed = text.rstrip(" \t")[:-1].rstrip(" \t")
     out = [Edit(e.start, e.end, tuple(closed if t == text else t for t in e.lines)) for e in edits]

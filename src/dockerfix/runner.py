@@ -70,11 +70,6 @@ def selected_rules(settings: Settings) -> list[Rule]:
     ]
 
 
-def build_context_for(path: Path | None, settings: Settings) -> tuple[BuildContext | None, Diagnostic | None]:
-    root = settings.context if settings.context is not None else (path.parent if path is not None else None)
-    return load_context(root, path)
-
-
 def load_context(root: Path | None, path: Path | None) -> tuple[BuildContext | None, Diagnostic | None]:
     if root is None:
         return None, None

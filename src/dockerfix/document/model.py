@@ -56,8 +56,6 @@ class Heredoc:
     lines: tuple[str, ...] = ()  # the body, without the terminator line
     strip_tabs: bool = False  # <<-NAME
     quoted: bool = False  # <<'NAME' or <<"NAME": the body is taken as written
-    word_start: int = 0  # the `<<NAME` word, offsets in Instruction.logical
-    word_end: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,8 +126,6 @@ class _HeredocWord:
     name: str
     strip_tabs: bool
     quoted: bool
-    start: int  # offsets in the text given
-    end: int
 
 
 def _heredoc_names(text: str, escape: str) -> list[_HeredocWord]:
@@ -139,7 +137,7 @@ def _heredoc_names(text: str, escape: str) -> list[_HeredocWord]:
             quoted = len(name) >= 2 and name[0] == name[-1] and name[0] in "'\""
             if quoted:
                 name = name[1:-1]
-            names.append(_HeredocWord(name, m.group(2) == "-", quoted, w.start, w.end))
+            names.append(_HeredocWord(name, m.group(2) == "-", quoted))
     return names
 
 
@@ -278,18 +276,7 @@ def _build(
                 while (lines[i].lstrip("\t") if word.strip_tabs else lines[i]) != word.name:
                     i += 1
                 i += 1
-                heredocs.append(
-                    Heredoc(
-                        word.name,
-                        body,
-                        i,
-                        lines[body : i - 1],
-                        word.strip_tabs,
-                        word.quoted,
-                        args_start + word.start,
-                        args_start + word.end,
-                    )
-                )
+                heredocs.append(Heredoc(word.name, body, i, lines[body : i - 1], word.strip_tabs, word.quoted))
         comment_start = raw.start
         while comment_start - 1 >= prev_end and _is_comment(lines[comment_start - 1]):
             comment_start -= 1

@@ -261,7 +261,8 @@ def _parse(text: str, heredocs: bool = False) -> Script:
         m = _REDIRECT.match(text, i)
         if m:
             end = m.end()
-            if text.startswith("<<", i):
+            here = text.startswith("<<", i)
+            if here:
                 if not heredocs or text.startswith("<<<", i):
                     raise _Opaque("here-document inside the shell command")
                 heredoc = True
@@ -276,7 +277,7 @@ def _parse(text: str, heredocs: bool = False) -> Script:
                 continue
             target, i = _read_word(text, i)  # the redirect target is not an argument
             token(target.start, target.end)
-            if not text.startswith("<<", m.start()):  # a heredoc's delimiter names no file
+            if not here:  # a heredoc's delimiter names no file
                 redirects.append(target)
             continue
         word, i = _read_word(text, i)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from dockerfix.document.effects import ALL_ENV, ANYTHING, NOTHING, Effects, Paths, anything, union
-from dockerfix.document.model import Instruction
+from dockerfix.document.model import POSIX_SHELLS, Instruction
 from dockerfix.document.options import split_options
 from dockerfix.document.shell import Command, ShellWord, parse_shell
 from dockerfix.document.state import State, is_known_dir, shell_program
@@ -234,7 +234,7 @@ def run_effects(inst: Instruction, state: State, known: Paths | None = None) -> 
     script = inst.script
     if script.opaque:
         return anything(f"the RUN at line {inst.line_no} cannot be read ({script.opaque})")
-    if state.shell is not None and shell_program(state) not in ("sh", "bash", "dash", "ash"):
+    if state.shell is not None and shell_program(state) not in POSIX_SHELLS:
         return anything(f"the RUN at line {inst.line_no} runs through {state.shell[0] if state.shell else 'SHELL'}")
     try:
         effects = _script_effects(script.commands, state, state.workdir, known, bool(set(script.separators) & {"(", ")"}))
