@@ -304,7 +304,7 @@ class PackageCacheRule(Rule):
         workdir_known = is_known_dir(run.state.workdir)
         # a `cd` came before (or may have, in a loop): relative paths are then relative to a
         # folder that is not followed
-        after_cd = relative_unknown and re.search(r"(^|[;&|(\s])(for|while|until)\s", run.inst.args) is not None
+        after_cd = relative_unknown and re.search(r"(^|[;&|(\s])(for|while|until)\s", run.inst.shell.text) is not None
         for cmd in run.script.commands:
             after_cd = after_cd or cmd.name == "cd"
             # before any `cd`, relative paths are relative to the WORKDIR, where it is known
