@@ -172,7 +172,7 @@ class PackageCacheRule(Rule):
         self, doc: Document, stage: Stage, inst: Instruction, ctx: RuleContext, mounted: dict[int, list[str]]
     ) -> Finding | None:
         if inst.kind == "ONBUILD":
-            if runs_tool(inst.args, self.grammar):
+            if runs_tool(inst.command_text, self.grammar):
                 return self.finding(inst.start, f"{self.tool} under ONBUILD is left alone: ONBUILD runs in other builds")
             return None
         if inst.kind != "RUN":

@@ -171,7 +171,7 @@ def search_install(
                 return inst, None
             if by_name is None and any(c is not None and c.subcommand == "install" for c in calls):
                 by_name = inst
-        elif inst.kind == "ONBUILD" and mentions_install(inst.args):
+        elif inst.kind == "ONBUILD" and mentions_install(inst.command_text):
             return inst, f"the install at line {inst.line_no} is under ONBUILD"
     return by_name, None
 

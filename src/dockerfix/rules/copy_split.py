@@ -243,7 +243,7 @@ class CopyAllBeforeInstall(Rule):
                     continue
                 if tree is None:
                     if inst.kind == "ONBUILD" and _onbuild_whole_copy(inst):
-                        if any(mentions_install(i.args) for i in stage.instructions[k + 1 :] if i.kind == "ONBUILD"):
+                        if any(mentions_install(i.command_text) for i in stage.instructions[k + 1 :] if i.kind == "ONBUILD"):
                             yield self.finding(inst.start, "the copy and the install are under ONBUILD, which is never rewritten")
                     continue
                 try:

@@ -200,7 +200,7 @@ class PipCacheMount(Rule):
         for stage in doc.stages:
             for inst in stage.instructions:
                 if inst.kind == "ONBUILD":
-                    if mentions_install(inst.args):
+                    if mentions_install(inst.command_text):
                         yield self.finding(
                             inst.start,
                             "pip under ONBUILD is left alone: ONBUILD triggers run in other builds",
