@@ -23,6 +23,7 @@ from dockerfix.document.state import State, is_known_dir, shell_program
 from dockerfix.ecosystems.commands import PYTHON, run_env, unwrap
 from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, pip_call
 from dockerfix.ecosystems.projects import context_free_tool, project_install, uv_pip_command
+from dockerfix.ecosystems.toolchain_effects import TOOLCHAINS, install_effects, tool_command_effects
 
 # state every RUN depends on: its processes run as USER, in WORKDIR, through SHELL, with the
 # environment
@@ -337,7 +338,13 @@ def _known(argv: Sequence[ShellWord], walker: _Walker, cmd: Command, known_reads
             return _pip(call, walker, known_reads) | _uv_settings(walker)
     project = project_install(cmd, _nothing)
     if project is not None:
+        if project.tool in TOOLCHAINS:
+            manifests = known_reads if known_reads is not None else walker.paths(project.files + project.optional)
+            return install_effects(project, state, cwd, manifests, home_paths)
         return _project(project.files + project.optional, walker, known_reads)
+    tool = tool_command_effects(cmd, state, cwd, home_paths)
+    if tool is not None:
+        return tool
     if context_free_tool(cmd):
         return Effects(writes=home_paths(state, ".cache", ".config", ".local", ".conda"))
     if name in ("sh", "bash", "dash") and len(args) >= 2 and args[0].value == "-c":

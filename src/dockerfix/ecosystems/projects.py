@@ -10,29 +10,19 @@ installs the project depends on its options and on the manifest (a virtual proje
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from dockerfix.document.shell import Command
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.dependencies import ReadText, parse_toml
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
+from dockerfix.ecosystems.cargo import cargo_fetch
+from dockerfix.ecosystems.golang import go_download
+from dockerfix.ecosystems.node import NAMES as NODE_NAMES
+from dockerfix.ecosystems.node import Glob, node_install
+from dockerfix.ecosystems.project_install import ProjectInstall
 
-
-
-@dataclass
-class ProjectInstall:
-    tool: str
-    call: Call
-    files: list[str]  # files it reads, relative to its working folder; all must be in the context
-    optional: list[str] = field(default_factory=list)  # read when present; copied when in the context
-    source: str | None = None  # why it needs the project's source, if it does
-    deps_only: list[str] = field(default_factory=list)  # options that install only the dependencies
-    problem: str | None = None  # why its inputs cannot be told
-
-    @property
-    def text(self) -> str:
-        return self.call.text
 
 
 _UV = Grammar(frozenset({"uv"}), frozenset("--project --directory --python -p --extra --group --only-group "
@@ -67,14 +57,22 @@ def _mentions_tool(command: Command) -> bool:
     return any(w.value.rsplit("/", 1)[-1] in _TOOL_NAMES for w in command.argv[:8])
 
 
-def project_install(command: Command, read: ReadText) -> ProjectInstall | None:
-    """The project install ``command`` makes, if it is one."""
-    if not _mentions_tool(command):
-        return None
-    for reader in (_uv, _poetry, _pipenv, _pdm, _conda):
-        found = reader(command, read)
-        if found is not None:
-            return found
+def project_install(command: Command, read: ReadText, glob: Glob | None = None) -> ProjectInstall | None:
+    """The project install ``command`` makes, if it is one: Python's project tools, Node's
+    package managers, `go mod download`, `cargo fetch`. ``glob`` finds a workspace's members
+    (relative patterns, as the tool's folder holds them); without it they are not listed."""
+    names = {w.value.rsplit("/", 1)[-1] for w in command.argv[:8]}
+    if names & _TOOL_NAMES:
+        for reader in (_uv, _poetry, _pipenv, _pdm, _conda):
+            found = reader(command, read)
+            if found is not None:
+                return found
+    if names & NODE_NAMES:
+        return node_install(command, read, glob)
+    if "go" in names:
+        return go_download(command, read)
+    if "cargo" in names:
+        return cargo_fetch(command, read)
     return None
 
 

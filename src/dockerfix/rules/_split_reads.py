@@ -19,7 +19,8 @@ from dockerfix.document.state import State, is_known_dir, unknown_dir
 from dockerfix.document.words import Word
 from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.command_effects import command_effects, glob_prefix
-from dockerfix.ecosystems.projects import ProjectInstall, context_free_tool, project_install, uv_pip_command
+from dockerfix.ecosystems.project_install import ProjectInstall
+from dockerfix.ecosystems.projects import context_free_tool, project_install, uv_pip_command
 from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, mentions_install, parse_requirements, pip_call
 from dockerfix.rules._common import copied_files
 
@@ -46,6 +47,11 @@ class Skip(Exception):
 
 class Missing(Skip):
     """A file the install reads is not in the build context."""
+
+
+class ReadWhole(Skip):
+    """The install reads all of the copied folder (`COPY patches ./patches` before `pnpm
+    install`): the copy is a dependencies-only copy already, nothing to do."""
 
 
 @dataclass
@@ -176,6 +182,18 @@ def search_install(
     return by_name, None
 
 
+_STEPS = {"go": "go mod download", "cargo": "cargo fetch"}
+
+
+def install_tool(run: Instruction) -> str:
+    """How messages name the install of the RUN: "pip install", "npm install", "go mod download"."""
+    for cmd in run.script.commands:
+        project = project_install(cmd, read_nothing)
+        if project is not None:
+            return _STEPS.get(project.tool, f"{project.tool} install")
+    return "pip install"
+
+
 def installs_by_name(run: Instruction) -> bool:
     """Whether the RUN installs packages by name with pip (or uv's pip interface)."""
     return any(
@@ -252,7 +270,7 @@ def install_reads(doc: Document, copy: Instruction, run: Instruction, dest_abs: 
         in_tree = tree_predicate(state, cwd, dest_abs, build)
         if context_free_tool(cmd):
             continue
-        project = project_install(cmd, tree_reader(state, cwd, dest_abs, build))
+        project = project_install(cmd, tree_reader(state, cwd, dest_abs, build), tree_glob(state, cwd, dest_abs, build))
         if project is not None:
             add_project(reads, project, state, cwd, dest_abs, build, run)
             continue
@@ -339,15 +357,37 @@ def tree_reader(state: State, cwd: str, dest_abs: str, build: BuildContext) -> C
     return read
 
 
-# written by project installs into their folder; from the context, the moved copy would replace them
-ENVIRONMENTS = (".venv", "__pypackages__")
+def tree_glob(state: State, cwd: str, dest_abs: str, build: BuildContext) -> Callable[[str], list[str] | None]:
+    """Lists the files of the full copy that match a pattern relative to the install's folder
+    (`packages/*/package.json`), as paths relative to that folder; None when the folder is not
+    in the copy."""
+
+    def glob(pattern: str) -> list[str] | None:
+        here = relative_to(cwd, dest_abs)
+        if here is None:
+            return None
+        found = [posixpath.normpath(here)]
+        for part in posixpath.normpath(pattern).split("/"):
+            step: list[str] = []
+            for folder in found:
+                if not any(c in part for c in "*?["):
+                    step.append(posixpath.normpath(posixpath.join(folder, part)))
+                    continue
+                names = build.entries(folder) or []
+                step += [posixpath.normpath(posixpath.join(folder, n.rsplit("/", 1)[-1])) for n in names
+                         if fnmatch.fnmatchcase(n.rsplit("/", 1)[-1], part)]  # fmt: skip
+            found = [p for p in step if not build.is_ignored(p)]
+        prefix = "" if here == "." else here + "/"
+        return sorted(p[len(prefix) :] for p in found if build.is_file(p))
+
+    return glob
 
 
 def check_environments(project: ProjectInstall, cwd: str, dest_abs: str, build: BuildContext) -> None:
-    """Stop where the context holds an environment the moved copy would put over the one the
-    install creates in its folder."""
+    """Stop where the context holds what the install creates in its folder (a virtualenv,
+    node_modules): the moved copy would put it over the install's."""
     here = relative_to(cwd, dest_abs)
-    for name in ENVIRONMENTS:
+    for name in project.environments:
         rel = posixpath.normpath(posixpath.join(here, name)) if here is not None else None
         if rel is not None and context_has(build, rel):
             raise Skip(
@@ -377,6 +417,13 @@ def add_project(
             continue
         check_context(build, rel, "file")
         reads.files.add(rel)
+    for name in project.dirs:
+        path = state.resolve(name, cwd)
+        rel = relative_to(path, dest_abs) if path is not None else None
+        if rel == ".":
+            raise ReadWhole(f"`{project.text}` reads all of {name}")
+        if rel is not None and build.is_dir(rel) and not build.is_ignored(rel):
+            reads.dirs.add(rel)
 
 
 # pip reads any option from PIP_<OPTION>; these name files the install reads

@@ -16,6 +16,7 @@ from dockerfix.rules._split_reads import (
     KEPT_FLAGS,
     Missing,
     Reads,
+    ReadWhole,
     Skip,
     Tree,
     bind_targets,
@@ -24,6 +25,7 @@ from dockerfix.rules._split_reads import (
     find_install,
     folder_view,
     install_reads,
+    install_tool,
     installs_by_name,
     search_install,
     tree_copy,
@@ -40,8 +42,10 @@ class CopyAllBeforeInstall(Rule):
     /srv/api`), that comes before a `RUN` in the same stage whose install reads only dependency
     manifests: `pip install -r` (and `uv pip install -r`), `uv sync`, `poetry install`,
     `pipenv install`/`sync`, `pdm install`/`sync`, `conda`/`mamba`/`micromamba` with an
-    environment file; or, when there is none, an install of named packages (`pip install flask
-    gunicorn`, `uv pip install flask`), which reads nothing from the copy.
+    environment file; Node's `npm ci`/`npm install`, `yarn`/`yarn install`, `pnpm install`,
+    `pnpm fetch`, `bun install`; Go's `go mod download`; cargo's `cargo fetch`; or, when there is
+    none, an install of named packages (`pip install flask gunicorn`, `uv pip install flask`),
+    which reads nothing from the copy. The message names the tool.
 
     ## Why is this bad?
     Any edit to any file in the context changes the layer of the whole-context copy, and every
@@ -91,6 +95,20 @@ class CopyAllBeforeInstall(Rule):
     `pdm.lock`, `pdm.toml`, `.pdm-python`; conda the `-f` environment file. A lock file the
     command requires (`uv sync --locked`, `pipenv install --deploy`) must be there.
 
+    Node, Go and cargo read these files of their folder, copied when they are in the context:
+    npm `package.json`, `package-lock.json`, `npm-shrinkwrap.json`, `.npmrc`; yarn
+    `package.json`, `yarn.lock`, `.yarnrc`, `.yarnrc.yml` (and its `yarnPath`), `.npmrc`, the
+    folders `.yarn/releases`, `.yarn/plugins`, `.yarn/patches`, `.yarn/cache`; pnpm
+    `package.json`, `pnpm-lock.yaml`, `pnpm-workspace.yaml`, `.npmrc`, `.pnpmfile.cjs`,
+    `.pnpmfile.mjs`, the folder `patches` (`pnpm fetch` reads no package.json); bun
+    `package.json`, `bun.lock`, `bun.lockb`, `bunfig.toml`, `.npmrc`; every workspace member's
+    `package.json` (from package.json's `workspaces` or pnpm-workspace.yaml's `packages`, with
+    `*` patterns). `go mod download` reads `go.mod`, `go.sum`, `go.work`, `go.work.sum`, the
+    `go.mod` (and `go.sum`) of every module go.work uses and the `go.mod` of every local
+    `replace` target. `cargo fetch` reads `Cargo.toml`, `Cargo.lock`, `.cargo/config.toml`,
+    `rust-toolchain(.toml)`, `build.rs`, and `src/main.rs`/`src/lib.rs` (cargo needs a target
+    to read the manifest; it compiles nothing, so copying them early changes no build).
+
     ## What may stand between the copy and the install
     The split is planned on what each instruction reads and writes (the effects model, see
     docs/architecture.md). Two instructions may swap when neither writes a path the other reads
@@ -134,6 +152,18 @@ class CopyAllBeforeInstall(Rule):
     known, the build context is unknown, the image is a Windows image, or the requirement files
     are already copied or bind-mounted before the install (then there is nothing to do). Each
     case is reported.
+
+    For Node, Go and cargo it also leaves the copy in place where: the root package (or a
+    workspace member) has a `preinstall`, `install`, `postinstall` or `prepare` script (it runs
+    during the install and may read any file; `--ignore-scripts` lifts this) or a `binding.gyp`;
+    a dependency comes from a local path (`file:`, `link:`); the install may rewrite a lock file
+    that is in the context (`npm install` with a package-lock.json, `yarn` without
+    `--frozen-lockfile`/`--immutable`, `pnpm install` without `--frozen-lockfile`, `bun install`
+    without `--frozen-lockfile`, `cargo fetch` without `--locked`, `go mod download` when go.sum
+    lacks the hash of a module go.mod requires): the moved copy would put the old file back; the
+    context holds `node_modules` (or a Plug'n'Play file) that `.dockerignore` does not exclude;
+    `npm install <package>` adds to package.json; go.mod or go.work points outside the copied
+    folder; Cargo.toml defines a workspace, declares its targets or has path dependencies.
 
     ## Fix safety
     Safe: the image ends up with the same files; only the layer boundaries change (the
@@ -248,6 +278,8 @@ class CopyAllBeforeInstall(Rule):
                     continue
                 try:
                     finding = self._split(doc, ctx, stage, k, inst, tree)
+                except ReadWhole:
+                    continue
                 except Skip as why:
                     reason = str(why)
                     if isinstance(why, Missing) and ctx.settings.context is None and ctx.context_origin is None:
@@ -316,14 +348,14 @@ class CopyAllBeforeInstall(Rule):
         edits.append(Edit(last.end, last.end, tuple(moved)))
         fix = Fix("copy the requirement files first and the rest after the install", tuple(edits))
         what = "the whole context" if tree.source == "." else f"the folder {tree.source}"
-        where = f"line {run.line_no}" if last is run else f"lines {run.line_no}-{last.line_no}"
+        where = f"{install_tool(run)} at line {run.line_no}" if last is run else f"installs at lines {run.line_no}-{last.line_no}"
         also = ""
         if plan.after:
             also = " (with " + ", ".join(f"the {i.kind} at line {i.line_no}" for i in plan.after) + ", which must stay after it)"
         if ad_hoc and not lines:
             return self.finding(
                 copy.start,
-                f"{copy.kind} at line {copy.line_no} copies {what} before the install at {where}, which reads "
+                f"{copy.kind} at line {copy.line_no} copies {what} before the {where}, which reads "
                 f"nothing from it, so any code change reinstalls the packages: move the copy after the install{also}",
                 fix,
             )
@@ -331,7 +363,7 @@ class CopyAllBeforeInstall(Rule):
         first = f"copy {files} first and the rest after the install" if lines else "move the copy after the install"
         return self.finding(
             copy.start,
-            f"{copy.kind} at line {copy.line_no} copies {what} before the install at {where}, "
+            f"{copy.kind} at line {copy.line_no} copies {what} before the {where}, "
             f"so any code change reinstalls every dependency: {first}{also}",
             fix,
         )

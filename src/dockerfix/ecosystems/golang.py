@@ -1,0 +1,95 @@
+"""`go mod download`: the dependencies-only step of a Go module. It reads go.mod and go.sum
+(go.work and go.work.sum in workspace mode, with every used module's go.mod, and the go.mod of
+every module a local `replace` points at) and writes only the module cache, and go.sum when
+go.sum lacks the hash of a module it needs: then the split is not made (the full copy, moved
+after it, would put the old go.sum back)."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from dockerfix.document.shell import Command
+from dockerfix.ecosystems.dependencies import ReadText
+from dockerfix.ecosystems.packages import Grammar, read_call
+from dockerfix.ecosystems.project_install import ProjectInstall
+
+GO = Grammar(frozenset({"go"}), frozenset({"-C", "-modfile", "-mod", "-o", "-tags", "-ldflags", "-gcflags", "-p"}), frozenset())
+
+_REQUIRE = re.compile(r"^\s*(?:require\s+)?([^\s()]+)\s+(v[^\s]+)\s*(?://.*)?$")
+_REPLACE = re.compile(r"^\s*(?:replace\s+)?([^\s()]+)(?:\s+v[^\s]+)?\s+=>\s+([^\s]+)(?:\s+v[^\s]+)?\s*(?://.*)?$")
+
+
+def go_download(command: Command, read: ReadText) -> ProjectInstall | None:
+    """The `go mod download` (or `go mod verify`) ``command`` runs, if it runs one."""
+    call = read_call(command, GO)
+    if call is None or call.subcommand != "mod" or not call.operands:
+        return None
+    if call.operands[0].value not in ("download", "verify"):
+        return None
+    found = ProjectInstall("go", call, ["go.mod"], ["go.sum", "go.work", "go.work.sum"], environments=())
+    if call.has("-C", "-modfile"):
+        found.problem = f"`{call.text}` works with another go.mod (-C, -modfile)"
+    work = read("go.work")
+    if work is not None:
+        for folder in _directives(work, "use"):
+            if _outside(folder):
+                found.problem = found.problem or f"go.work uses {folder}, outside the copied folder"
+                continue
+            found.files.append(posixpath.normpath(posixpath.join(folder, "go.mod")))
+            found.optional.append(posixpath.normpath(posixpath.join(folder, "go.sum")))
+    mod = read("go.mod")
+    if mod is None:
+        return found  # a missing go.mod is reported by the caller
+    replaced: set[str] = set()
+    for line in _block_lines(mod, "replace"):
+        m = _REPLACE.match(line)
+        if m is None:
+            continue
+        replaced.add(m.group(1))
+        target = m.group(2)
+        if target.startswith(("./", "../", "/")) or target in (".", ".."):
+            if _outside(target):
+                found.problem = found.problem or f"go.mod replaces {m.group(1)} with {target}, outside the copied folder"
+                continue
+            found.files.append(posixpath.normpath(posixpath.join(target, "go.mod")))
+    sums = read("go.sum")
+    if sums is not None and call.operands[0].value == "download" and len(call.operands) == 1:
+        for line in _block_lines(mod, "require"):
+            m = _REQUIRE.match(line)
+            if m is None or m.group(1) in replaced:
+                continue
+            if f"{m.group(1)} {m.group(2)}/go.mod h1:" not in sums:
+                found.problem = found.problem or (
+                    f"go.sum has no hash for {m.group(1)} {m.group(2)}, so `{call.text}` may add it, and the full "
+                    "copy after it would put the old go.sum back (run `go mod tidy`)"
+                )
+    return found
+
+
+def _outside(path: str) -> bool:
+    clean = posixpath.normpath(path)
+    return clean.startswith(("..", "/"))
+
+
+def _block_lines(text: str, keyword: str) -> list[str]:
+    """The lines of go.mod's ``keyword`` directives: `keyword x v` and the lines of `keyword ( ... )`."""
+    out: list[str] = []
+    inside = False
+    for raw in text.splitlines():
+        line = raw.split("//", 1)[0].strip() if not inside else raw.strip()
+        if inside:
+            if line.startswith(")"):
+                inside = False
+            elif line and not line.startswith("//"):
+                out.append(line)
+            continue
+        if re.match(rf"^{keyword}\s*\($", line):
+            inside = True
+        elif line.startswith(keyword + " ") or line.startswith(keyword + "\t"):
+            out.append(line)
+    return out
+
+
+def _directives(text: str, keyword: str) -> list[str]:
+    return [line.split()[-1] for line in _block_lines(text, keyword) if line.split()]
