@@ -315,9 +315,37 @@ def ensure_base_image(port: int, log_dir: Path = DEFAULT_LOG_DIR, suite: str = S
     return tag
 
 
-def tag_base(names: list[str], port: int, suite: str = SUITE) -> None:
-    """Tag the base image of ``suite`` for ``port`` as each of ``names`` (e.g. ``python:3.11-slim``)."""
-    source = base_image_tag(port, suite)
+NODE_REPOSITORY = "dockerfix-e2e/node"
+# Debian's Node.js and npm on the base image, for the npm scenarios (npm's registry is reachable)
+NODE_DOCKERFILE = """\
+FROM {base}
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
+"""
+
+
+def node_image_tag(port: int) -> str:
+    """Return the tag of the image with Debian's nodejs and npm on the base image for ``port``."""
+    return f"{NODE_REPOSITORY}:{SUITE}-{port}"
+
+
+def ensure_node_image(port: int, log_dir: Path = DEFAULT_LOG_DIR) -> str:
+    """Build the Node.js image on the base image unless it exists; return its tag."""
+    tag = node_image_tag(port)
+    if image_exists(tag):
+        log.info("node image: %s already exists", tag)
+        return tag
+    log_file = log_dir / "node-image.log"
+    log.info("node image: building %s (log: %s)", tag, log_file)
+    with tempfile.TemporaryDirectory(prefix="dockerfix-e2e-node-") as folder:
+        Path(folder, "Dockerfile").write_text(NODE_DOCKERFILE.format(base=base_image_tag(port)), encoding="utf-8")
+        env = dict(os.environ, DOCKER_BUILDKIT="1")
+        _run_logged([docker_binary(), "build", "--network", "host", "-t", tag, folder], log_file, "building the node image", env)
+    return tag
+
+
+def tag_base(names: list[str], port: int, suite: str = SUITE, source: str | None = None) -> None:
+    """Tag the base image of ``suite`` for ``port`` (or ``source``) as each of ``names`` (e.g. ``python:3.11-slim``)."""
+    source = source or base_image_tag(port, suite)
     for name in names:
         result = docker("tag", source, name, timeout=60)
         if result.returncode != 0:
@@ -378,6 +406,7 @@ def up(port: int | None = None, log_dir: Path = DEFAULT_LOG_DIR) -> dict[str, st
     ensure_daemon(log_dir)
     tag = ensure_base_image(port, log_dir)
     ensure_base_image(port, log_dir, APT3_SUITE)
+    ensure_node_image(port, log_dir)
     return {
         "docker": docker_binary(),
         "docker_version": docker_version(),

@@ -24,6 +24,7 @@ SCENARIOS = ROOT / "fixtures" / "e2e"
 # the names the scenarios' FROM lines use; the local base image is tagged with each
 BASE_NAMES = ["python:3.10.2-slim", "python:3.11-slim", "debian:bookworm-slim"]
 APT3_NAMES = ["debian:trixie-slim"]  # the Debian 13 image (APT 3)
+NODE_NAMES = ["node:18-bookworm-slim"]  # the base image with Debian's nodejs and npm
 
 
 def _e2e_env() -> ModuleType:
@@ -66,6 +67,7 @@ def e2e() -> Iterator[Environment]:
             env.daemon_ready()
             and env.image_exists(env.base_image_tag(port))
             and env.image_exists(env.base_image_tag(port, env.APT3_SUITE))
+            and env.image_exists(env.node_image_tag(port))
         ):
             _unavailable("no running Docker engine with the base image; set DOCKERFIX_E2E=1 to let the tests "
                          "install and start it (root), or run `python scripts/e2e_env.py up`")
@@ -77,6 +79,7 @@ def e2e() -> Iterator[Environment]:
         wheelhouse = env.ensure_wheelhouse(requirements)
         env.tag_base(BASE_NAMES, port)
         env.tag_base(APT3_NAMES, port, env.APT3_SUITE)
+        env.tag_base(NODE_NAMES, port, source=env.node_image_tag(port))
     except env.EnvironmentProblem as exc:
         _unavailable(str(exc))
     try:

@@ -43,6 +43,15 @@ CACHE_FOLDERS = (
     "/var/cache/libdnf5",
     "/var/cache/yum",
     "/var/cache/zypp",
+    "/root/.npm",
+    "/home/*/.npm",
+    "/usr/local/share/.cache/yarn",
+    "/home/*/.cache/yarn",
+    "/root/.local/share/pnpm/store",
+    "/root/.bun/install/cache",
+    "/root/.cache/go-build",
+    "/usr/local/cargo/registry",
+    "/usr/local/cargo/git",
 )
 
 

@@ -36,11 +36,13 @@ from dockerfix.verify.report import StepReport, VerifyReport
 EVIDENCE = {
     "pip": re.compile(r"Using cached \S+"),
     "apt": re.compile(r"Need to get 0 B\S*"),
+    "npm": re.compile(r"npm http fetch GET 200 \S+ \d+ms \(cache hit\)"),  # shown at npm's loglevel http
 }
 # What a tool prints when it fetches packages at all (no such line: it ran quietly).
 FETCHING = {
     "pip": re.compile(r"Collecting|Downloading|Using cached|Processing"),
     "apt": re.compile(r"Need to get|Get:\d"),
+    "npm": re.compile(r"npm http fetch"),
 }
 
 

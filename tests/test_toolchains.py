@@ -1,0 +1,100 @@
+"""The Node, Go and cargo installs as the split and the effects model read them."""
+
+from __future__ import annotations
+
+import pytest
+
+from dockerfix.document.shell import parse_shell
+from dockerfix.document.state import State
+from dockerfix.ecosystems.command_effects import command_effects
+from dockerfix.ecosystems.node import _yaml_list, global_or_tool
+from dockerfix.ecosystems.projects import project_install
+
+
+def _command(text: str):  # type: ignore[no-untyped-def]
+    return parse_shell(text).commands[0]
+
+
+def _reader(files: dict[str, str]):  # type: ignore[no-untyped-def]
+    return files.get
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [("npm ci --omit=dev", "npm"), ("npm i", "npm"), ("yarn", "yarn"), ("yarn install --frozen-lockfile", "yarn"),
+     ("pnpm fetch --prod", "pnpm"), ("pnpm i --frozen-lockfile", "pnpm"), ("bun install", "bun"),
+     ("go mod download -x", "go"), ("cargo fetch --locked", "cargo")],
+)  # fmt: skip
+def test_installs_are_recognised(text: str, tool: str) -> None:
+    found = project_install(_command(text), _reader({}))
+    assert found is not None and found.tool == tool
+
+
+@pytest.mark.parametrize("text", ["npm run build", "npm install -g pnpm", "yarn build", "go build ./...", "cargo build", "bun run x"])
+def test_other_commands_are_not_installs(text: str) -> None:
+    assert project_install(_command(text), _reader({})) is None
+
+
+def test_global_installs_and_tool_commands_read_no_project() -> None:
+    assert global_or_tool(_command("npm install -g pnpm@9"))
+    assert global_or_tool(_command("npm cache clean --force"))
+    assert global_or_tool(_command("yarn global add serve"))
+    assert not global_or_tool(_command("npm install -g ."))
+    assert not global_or_tool(_command("npm ci"))
+
+
+def test_effects_of_tool_commands() -> None:
+    state = State(workdir="/app")
+    corepack = command_effects(_command("corepack enable"), state, "/app")
+    assert corepack.unknown is None and corepack.reads.meets(corepack.writes) is not None
+    assert command_effects(_command("corepack install"), state, "/app").reads.meets(
+        command_effects(_command("cat /app/package.json"), state, "/app").reads
+    ) is not None  # reads packageManager
+    go = command_effects(_command("go install golang.org/x/tools/cmd/goimports@v0.20.0"), state, "/app")
+    assert go.unknown is None
+    unknown = command_effects(_command("npm config set fund false"), State(env={"npm_config_cache": None}), "/app")
+    assert unknown.unknown is not None and "npm_config_cache" in unknown.unknown
+
+
+def test_npm_install_with_a_lock_would_rewrite_it() -> None:
+    found = project_install(_command("npm install"), _reader({"package.json": "{}", "package-lock.json": "{}"}))
+    assert found is not None and found.problem is not None and "package-lock.json" in found.problem
+    found = project_install(_command("npm install"), _reader({"package.json": "{}"}))
+    assert found is not None and found.problem is None
+
+
+def test_workspace_members_are_listed_through_the_glob() -> None:
+    files = {"package.json": '{"workspaces": ["packages/*"]}', "packages/a/package.json": "{}"}
+    found = project_install(_command("npm ci"), _reader(files), lambda pattern: ["packages/a/package.json"])
+    assert found is not None and "packages/a/package.json" in found.files
+    assert "packages/a/node_modules" in found.environments
+
+
+def test_pnpm_workspace_yaml() -> None:
+    assert _yaml_list("packages:\n  - 'apps/*'\n  - libs/* # all\nother: 1\n", "packages") == ["apps/*", "libs/*"]
+    assert _yaml_list("packages: ['a/*']\n", "packages") is None
+
+
+def test_go_mod_blocks_and_sums() -> None:
+    mod = "module m\n\nrequire (\n\tgithub.com/a/b v1.0.0\n)\nrequire github.com/c/d v0.2.0 // indirect\nreplace github.com/e/f => ./f\n"
+    sums = "github.com/a/b v1.0.0/go.mod h1:x\ngithub.com/c/d v0.2.0/go.mod h1:y\n"
+    found = project_install(_command("go mod download"), _reader({"go.mod": mod, "go.sum": sums}))
+    assert found is not None and found.problem is None and "f/go.mod" in found.files
+    found = project_install(_command("go mod download"), _reader({"go.mod": mod, "go.sum": sums.splitlines()[0]}))
+    assert found is not None and found.problem is not None and "github.com/c/d v0.2.0" in found.problem
+
+
+@pytest.mark.parametrize(
+    ("manifest", "problem"),
+    [('[package]\nname="a"\n[[bin]]\nname="x"\npath="src/x.rs"\n', "declares its targets"),
+     ('[package]\nname="a"\n[dependencies]\nb = { path = "../b" }\n', "local path"),
+     ('[package]\nname="a"\n[target.\'cfg(unix)\'.dependencies]\nb = { path = "b" }\n', "local path")],
+)  # fmt: skip
+def test_cargo_manifests_that_are_not_followed(manifest: str, problem: str) -> None:
+    found = project_install(_command("cargo fetch --locked"), _reader({"Cargo.toml": manifest, "Cargo.lock": "", "src/main.rs": ""}))
+    assert found is not None and found.problem is not None and problem in found.problem
+
+
+def test_cargo_needs_a_target_file() -> None:
+    found = project_install(_command("cargo fetch --locked"), _reader({"Cargo.toml": '[package]\nname="a"\n', "Cargo.lock": ""}))
+    assert found is not None and found.problem is not None and "src/main.rs" in found.problem
