@@ -12,7 +12,7 @@ mount, or none does, and the findings say why.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -108,6 +108,20 @@ def credentials(inst: Instruction) -> frozenset[str]:
 def offline_flag(inst: Instruction) -> str | None:
     flag = inst.flag("network")
     return f"line {inst.line_no} runs with --network=none" if flag is not None and flag.value == "none" else None
+
+
+def located(env: Mapping[str, str | None], places: tuple[tuple[str, str], ...], default: str) -> str:
+    """The first of ``places`` (a variable and the path under it) whose variable is set (a list
+    such as GOPATH counts by its first entry), else ``default``; NotAdded where the value is not a
+    known absolute path."""
+    for var, suffix in places:
+        if var in env:
+            value = env[var]
+            first = value.split(":")[0] if value else ""
+            if not first.startswith("/"):
+                raise NotAdded(f"{var} is set to a value that is not a known absolute path")
+            return posixpath.normpath(posixpath.join(first, suffix))
+    return default
 
 
 class StoreCacheRule(PackageCacheRule):

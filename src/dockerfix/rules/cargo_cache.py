@@ -11,7 +11,7 @@ from dockerfix.ecosystems.packages import Call, Grammar, read_call
 from dockerfix.rules._common import run_user
 from dockerfix.rules._mounts import mentions_path
 from dockerfix.rules._package_cache import NotAdded, Plan, Run
-from dockerfix.rules._store_cache import Store, StoreCacheRule
+from dockerfix.rules._store_cache import Store, StoreCacheRule, located
 from dockerfix.rules.base import Example, Finding, RuleContext
 
 _USES = frozenset({"build", "b", "check", "c", "test", "t", "run", "r", "bench", "doc", "d", "clippy", "fetch",
@@ -154,14 +154,7 @@ class CargoCacheMount(StoreCacheRule):
             if subcommand(call) not in _USES:
                 continue
             env = run_env(run.state, call.invocation)
-            home = "/root/.cargo"
-            for var, suffix in (("CARGO_HOME", ""), ("HOME", ".cargo")):
-                if var in env:
-                    value = env[var]
-                    if value is None or not value.startswith("/"):
-                        raise NotAdded(f"{var} is set to a value that is not a known absolute path")
-                    home = posixpath.normpath(posixpath.join(value, suffix))
-                    break
+            home = located(env, (("CARGO_HOME", ""), ("HOME", ".cargo")), "/root/.cargo")
             user = run_user(run.state)
             if not user.root and not call.sudo:
                 raise NotAdded(user.problem or f"cargo runs as user {user.name}, not as root")

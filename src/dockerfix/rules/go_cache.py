@@ -10,7 +10,7 @@ from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.packages import Call, Grammar
 from dockerfix.rules._common import run_user
 from dockerfix.rules._package_cache import NotAdded, Plan, Run
-from dockerfix.rules._store_cache import Store, StoreCacheRule, store_finding
+from dockerfix.rules._store_cache import Store, StoreCacheRule, located, store_finding
 from dockerfix.rules.base import Example, Finding, RuleContext
 from dockerfix.rules.python_cache import PythonToolCache
 
@@ -187,19 +187,10 @@ class GoCacheMount(StoreCacheRule, PythonToolCache):
     def _modcache(self, run: Run, call: Call) -> str:
         env = run_env(run.state, call.invocation)
         gopath = env.get("GOPATH")
-        path: str | None = None
-        for var, suffix in (("GOMODCACHE", ""), ("GOPATH", "pkg/mod"), ("HOME", "go/pkg/mod")):
-            if var in env:
-                value = env[var]
-                first = value.split(":")[0] if value else ""
-                if not first.startswith("/"):
-                    raise NotAdded(f"{var} is set to a value that is not a known absolute path")
-                path = posixpath.normpath(posixpath.join(first, suffix))
-                break
+        path = located(env, (("GOMODCACHE", ""), ("GOPATH", "pkg/mod"), ("HOME", "go/pkg/mod")), "/root/go/pkg/mod")
         user = run_user(run.state)
         if not user.root and not call.sudo:
             raise NotAdded(user.problem or f"go runs as user {user.name}, and a mount would create the folders above the module cache owned by root")
-        path = path or "/root/go/pkg/mod"
         for root in (gopath or "").split(":"):
             if root.startswith("/") and posixpath.normpath(root).startswith(path.rstrip("/")):
                 raise NotAdded(f"the module cache {path} holds GOPATH, which is never mounted")
