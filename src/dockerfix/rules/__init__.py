@@ -5,8 +5,10 @@ from __future__ import annotations
 from dockerfix.rules.apk_cache import ApkCacheMount
 from dockerfix.rules.apt_cache import AptCacheMount
 from dockerfix.rules.base import Rule
+from dockerfix.rules.cargo_cache import CargoCacheMount
 from dockerfix.rules.copy_split import CopyAllBeforeInstall
 from dockerfix.rules.deps_first import DependenciesFirst
+from dockerfix.rules.go_cache import GoCacheMount
 from dockerfix.rules.pip_cache import PipCacheMount
 from dockerfix.rules.python_cache import (
     CondaCacheMount,
@@ -31,6 +33,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     PipenvCacheMount,
     PdmCacheMount,
     CondaCacheMount,
+    GoCacheMount,
+    CargoCacheMount,
 )
 
 
