@@ -87,8 +87,9 @@ def test_go_mod_blocks_and_sums() -> None:
 @pytest.mark.parametrize(
     ("manifest", "problem"),
     [('[package]\nname="a"\n[[bin]]\nname="x"\npath="src/x.rs"\n', "declares its targets"),
-     ('[package]\nname="a"\n[dependencies]\nb = { path = "../b" }\n', "local path"),
-     ('[package]\nname="a"\n[target.\'cfg(unix)\'.dependencies]\nb = { path = "b" }\n', "local path")],
+     ('[package]\nname="a"\n[dependencies]\nb = { path = "../b" }\n', "outside the copied folder"),
+     ('[package]\nname="a"\n[target.\'cfg(unix)\'.dependencies]\nb = { path = "b" }\n', "b/Cargo.toml is not in the copy"),
+     ('[package]\nname="a"\nworkspace = "../root"\n', "names its workspace root")],
 )  # fmt: skip
 def test_cargo_manifests_that_are_not_followed(manifest: str, problem: str) -> None:
     found = project_install(_command("cargo fetch --locked"), _reader({"Cargo.toml": manifest, "Cargo.lock": "", "src/main.rs": ""}))
@@ -98,3 +99,18 @@ def test_cargo_manifests_that_are_not_followed(manifest: str, problem: str) -> N
 def test_cargo_needs_a_target_file() -> None:
     found = project_install(_command("cargo fetch --locked"), _reader({"Cargo.toml": '[package]\nname="a"\n', "Cargo.lock": ""}))
     assert found is not None and found.problem is not None and "src/main.rs" in found.problem
+
+
+def test_cargo_workspace_members_and_path_dependencies() -> None:
+    files = {
+        "Cargo.toml": '[workspace]\nmembers = ["crates/*", "tools/gen"]\n', "Cargo.lock": "",
+        "crates/api/Cargo.toml": '[package]\nname="api"\n[dependencies]\ncore = { path = "../../libs/core" }\n',
+        "crates/api/src/main.rs": "", "tools/gen/Cargo.toml": '[package]\nname="gen"\n', "tools/gen/src/main.rs": "",
+        "tools/gen/build.rs": "", "libs/core/Cargo.toml": '[package]\nname="core"\n', "libs/core/src/lib.rs": "",
+    }
+    found = project_install(_command("cargo fetch --locked"), _reader(files), lambda pattern: ["crates/api/Cargo.toml"])
+    assert found is not None and found.problem is None, found and found.problem
+    assert set(found.files) == {
+        "Cargo.toml", "Cargo.lock", "crates/api/Cargo.toml", "crates/api/src/main.rs", "libs/core/Cargo.toml",
+        "libs/core/src/lib.rs", "tools/gen/Cargo.toml", "tools/gen/src/main.rs", "tools/gen/build.rs",
+    }

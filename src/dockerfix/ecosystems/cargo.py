@@ -4,25 +4,29 @@ and cargo's configuration; loading the manifest also needs the package's targets
 CARGO_HOME, and Cargo.lock when the lock is missing or out of date: with a Cargo.lock in the
 context the split needs `--locked` (or `--frozen`), so that cargo never rewrites it.
 
-Workspaces, path dependencies and targets declared in the manifest are not followed: the split
-is then not made, with the reason."""
+A workspace's members (literal or `*` patterns) and path dependencies inside the copy are
+followed: their manifests and root source files are copied first too. Targets declared in a
+manifest ([[bin]], [lib]...), a nested workspace and paths outside the copy are not: the split is
+then not made, with the reason."""
 
 from __future__ import annotations
 
+import posixpath
 from typing import Any
 
 from dockerfix.document.shell import Command
 from dockerfix.ecosystems.dependencies import ReadText, parse_toml
 from dockerfix.ecosystems.packages import Grammar, read_call
-from dockerfix.ecosystems.project_install import ProjectInstall
+from dockerfix.ecosystems.project_install import Glob, ProjectInstall
 
 CARGO = Grammar(frozenset({"cargo"}), frozenset({"--manifest-path", "--target", "--config", "-Z", "--color"}), frozenset("Z"))
 
 _TARGETS = ("lib", "bin", "example", "test", "bench")
+_ROOTS = ("src/main.rs", "src/lib.rs")
 _DEPENDENCIES = ("dependencies", "dev-dependencies", "build-dependencies")
 
 
-def cargo_fetch(command: Command, read: ReadText) -> ProjectInstall | None:
+def cargo_fetch(command: Command, read: ReadText, glob: Glob | None = None) -> ProjectInstall | None:
     """The `cargo fetch` ``command`` runs, if it runs one."""
     call = read_call(command, CARGO)
     if call is None or call.subcommand != "fetch":
@@ -43,37 +47,94 @@ def cargo_fetch(command: Command, read: ReadText) -> ProjectInstall | None:
             f"`{call.text}` may rewrite Cargo.lock, and the full copy after it would put the old one back "
             "(use `cargo fetch --locked`)"
         )
-    text = read("Cargo.toml")
-    if text is None:
-        return found
-    data, error = parse_toml(text)
-    if data is None:
-        found.problem = found.problem or f"Cargo.toml does not parse ({error})"
-        return found
-    found.problem = found.problem or _manifest_problem(data)
-    roots = [name for name in ("src/main.rs", "src/lib.rs") if read(name) is not None]
-    if not roots:
-        found.problem = found.problem or "neither src/main.rs nor src/lib.rs is in the copy, and cargo needs a target to read the manifest"
-    found.files += roots
+    if read("Cargo.toml") is None:
+        return found  # a missing Cargo.toml is reported by the caller
+    problem = _packages(found, read, glob)
+    found.problem = found.problem or problem
     return found
 
 
-def _manifest_problem(data: dict[str, Any]) -> str | None:
-    if "workspace" in data:
-        return "Cargo.toml defines a workspace, whose members are not followed"
-    for key in _TARGETS:
-        if key in data:
-            return f"Cargo.toml declares its targets ([{key}]), which cargo checks when it reads the manifest"
-    package = data.get("package")
-    if isinstance(package, dict) and isinstance(package.get("build"), str) and package["build"] != "build.rs":
-        return f"Cargo.toml names a build script ({package['build']})"
+def _packages(found: ProjectInstall, read: ReadText, glob: Glob | None) -> str | None:
+    """Add the manifests and root source files of the package, of the workspace's members and
+    of the path dependencies inside the copy; the reason when one cannot be followed."""
+    todo = ["."]
+    done: set[str] = set()
+    while todo:
+        folder = todo.pop()
+        if folder in done:
+            continue
+        done.add(folder)
+        name = posixpath.normpath(posixpath.join(folder, "Cargo.toml"))
+        text = read(name)
+        if text is None:
+            return f"{name} is not in the copy"
+        data, error = parse_toml(text)
+        if data is None:
+            return f"{name} does not parse ({error})"
+        problem = _manifest_problem(data, name)
+        if problem:
+            return problem
+        if name not in found.files:
+            found.files.append(name)
+        workspace = data.get("workspace")
+        if isinstance(workspace, dict):
+            if folder != ".":
+                return f"{name} defines a nested workspace"
+            for pattern in _strings(workspace.get("members")):
+                clean = posixpath.normpath(pattern)
+                if clean.startswith(("..", "/")) or "**" in clean:
+                    return f"the workspace member pattern {pattern!r} is not followed"
+                if not any(c in clean for c in "*?["):
+                    todo.append(clean)
+                    continue
+                manifests = glob(posixpath.join(clean, "Cargo.toml")) if glob is not None else []
+                if manifests is None:
+                    return f"the workspace member pattern {pattern!r} cannot be matched"
+                todo += [posixpath.dirname(m) for m in manifests]
+        for spec in _path_dependencies(data):
+            target = posixpath.normpath(posixpath.join(folder, spec))
+            if target.startswith(("..", "/")):
+                return f"{name} takes a dependency from {spec}, outside the copied folder"
+            todo.append(target)
+        if "package" not in data:
+            continue  # a virtual workspace root has no targets
+        roots = [r for r in (posixpath.normpath(posixpath.join(folder, f)) for f in _ROOTS) if read(r) is not None]
+        if not roots:
+            return f"neither src/main.rs nor src/lib.rs of {name} is in the copy, and cargo needs a target to read the manifest"
+        found.files += [r for r in roots if r not in found.files]
+        script = posixpath.normpath(posixpath.join(folder, "build.rs"))
+        if folder != "." and read(script) is not None:
+            found.files.append(script)
+    return None
+
+
+def _strings(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _path_dependencies(data: dict[str, Any]) -> list[str]:
     tables = [data] + [t for t in (data.get("target") or {}).values() if isinstance(t, dict)]
+    workspace = data.get("workspace")
+    if isinstance(workspace, dict):
+        tables.append(workspace)
+    out: list[str] = []
     for table in tables:
         for section in _DEPENDENCIES:
             deps = table.get(section)
-            if not isinstance(deps, dict):
-                continue
-            for name, spec in deps.items():
-                if isinstance(spec, dict) and "path" in spec:
-                    return f"Cargo.toml takes {name} from a local path ({spec['path']})"
+            for spec in deps.values() if isinstance(deps, dict) else ():
+                if isinstance(spec, dict) and isinstance(spec.get("path"), str):
+                    out.append(spec["path"])
+    return out
+
+
+def _manifest_problem(data: dict[str, Any], name: str) -> str | None:
+    for key in _TARGETS:
+        if key in data:
+            return f"{name} declares its targets ([{key}]), which cargo checks when it reads the manifest"
+    package = data.get("package")
+    if isinstance(package, dict):
+        if isinstance(package.get("build"), str) and package["build"] != "build.rs":
+            return f"{name} names a build script ({package['build']})"
+        if isinstance(package.get("workspace"), str):
+            return f"{name} names its workspace root ({package['workspace']})"
     return None

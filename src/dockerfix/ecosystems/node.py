@@ -13,15 +13,12 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Callable
 from typing import Any
 
 from dockerfix.document.shell import Command
 from dockerfix.ecosystems.dependencies import ReadText
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
-from dockerfix.ecosystems.project_install import ProjectInstall
-
-Glob = Callable[[str], "list[str] | None"]  # context files matching a pattern, relative to the install's folder
+from dockerfix.ecosystems.project_install import Glob, ProjectInstall
 
 NPM = Grammar(
     frozenset({"npm"}),

@@ -3,9 +3,12 @@ it writes there, and why it cannot be split or needs the project's source."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dockerfix.ecosystems.packages import Call
+
+Glob = Callable[[str], "list[str] | None"]  # context files matching a pattern, relative to the install's folder
 
 # what Python's project tools create in their folder
 PYTHON_ENVIRONMENTS = (".venv", "__pypackages__")

@@ -20,8 +20,8 @@ from dockerfix.ecosystems.packages import Call, Grammar, read_call
 from dockerfix.ecosystems.cargo import cargo_fetch
 from dockerfix.ecosystems.golang import go_download
 from dockerfix.ecosystems.node import NAMES as NODE_NAMES
-from dockerfix.ecosystems.node import Glob, node_install
-from dockerfix.ecosystems.project_install import ProjectInstall
+from dockerfix.ecosystems.node import node_install
+from dockerfix.ecosystems.project_install import Glob, ProjectInstall
 
 
 
@@ -72,7 +72,7 @@ def project_install(command: Command, read: ReadText, glob: Glob | None = None) 
     if "go" in names:
         return go_download(command, read)
     if "cargo" in names:
-        return cargo_fetch(command, read)
+        return cargo_fetch(command, read, glob)
     return None
 
 

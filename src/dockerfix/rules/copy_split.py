@@ -107,7 +107,9 @@ class CopyAllBeforeInstall(Rule):
     `go.mod` (and `go.sum`) of every module go.work uses and the `go.mod` of every local
     `replace` target. `cargo fetch` reads `Cargo.toml`, `Cargo.lock`, `.cargo/config.toml`,
     `rust-toolchain(.toml)`, `build.rs`, and `src/main.rs`/`src/lib.rs` (cargo needs a target
-    to read the manifest; it compiles nothing, so copying them early changes no build).
+    to read the manifest; it compiles nothing, so copying them early changes no build), for the
+    package, every workspace member (`members`, with `*` patterns) and every path dependency
+    inside the copied folder.
 
     ## What may stand between the copy and the install
     The split is planned on what each instruction reads and writes (the effects model, see
@@ -163,7 +165,8 @@ class CopyAllBeforeInstall(Rule):
     lacks the hash of a module go.mod requires): the moved copy would put the old file back; the
     context holds `node_modules` (or a Plug'n'Play file) that `.dockerignore` does not exclude;
     `npm install <package>` adds to package.json; go.mod or go.work points outside the copied
-    folder; Cargo.toml defines a workspace, declares its targets or has path dependencies.
+    folder; a Cargo.toml declares its targets (`[[bin]]`, `[lib]`), names its workspace root or
+    takes a path dependency from outside the copied folder.
 
     ## Fix safety
     Safe: the image ends up with the same files; only the layer boundaries change (the
