@@ -20,8 +20,9 @@ _REQUIRE = re.compile(r"^\s*(?:require\s+)?([^\s()]+)\s+(v[^\s]+)\s*(?://.*)?$")
 _REPLACE = re.compile(r"^\s*(?:replace\s+)?([^\s()]+)(?:\s+v[^\s]+)?\s+=>\s+([^\s]+)(?:\s+v[^\s]+)?\s*(?://.*)?$")
 
 
-def go_download(command: Command, read: ReadText) -> ProjectInstall | None:
-    """The `go mod download` (or `go mod verify`) ``command`` runs, if it runs one."""
+def go_download(command: Command, read: ReadText, check_sums: bool = True) -> ProjectInstall | None:
+    """The `go mod download` (or `go mod verify`) ``command`` runs, if it runs one. With
+    ``check_sums``, a go.sum that lacks a hash it would add is a problem."""
     call = read_call(command, GO)
     if call is None or call.subcommand != "mod" or not call.operands:
         return None
@@ -54,7 +55,7 @@ def go_download(command: Command, read: ReadText) -> ProjectInstall | None:
                 continue
             found.files.append(posixpath.normpath(posixpath.join(target, "go.mod")))
     sums = read("go.sum")
-    if sums is not None and call.operands[0].value == "download" and len(call.operands) == 1:
+    if check_sums and sums is not None and call.operands[0].value == "download" and len(call.operands) == 1:
         for line in _block_lines(mod, "require"):
             m = _REQUIRE.match(line)
             if m is None or m.group(1) in replaced:
@@ -93,3 +94,16 @@ def _block_lines(text: str, keyword: str) -> list[str]:
 
 def _directives(text: str, keyword: str) -> list[str]:
     return [line.split()[-1] for line in _block_lines(text, keyword) if line.split()]
+
+
+# go subcommands that load the main module's packages, and so read its modules
+_LOADS = frozenset({"build", "test", "install", "vet", "run", "generate", "list"})
+
+
+def loads_module(command: Command) -> bool:
+    """Whether ``command`` builds, tests or lists the packages of the module it runs in (`go
+    build ./...`; not `go install pkg@version`, which ignores that module)."""
+    call = read_call(command, GO)
+    if call is None or call.subcommand not in _LOADS or call.has("-C", "-modfile"):
+        return False
+    return not (call.subcommand in ("install", "run") and any("@" in w.value for w in call.operands))

@@ -42,7 +42,8 @@ from dockerfix.rules._split_reads import (
     tree_reader,
     whole_context_dest,
 )
-from dockerfix.rules._split_plan import manifest_copies
+from dockerfix.rules._go_first import go_build_after, go_download_first
+from dockerfix.rules._split_plan import manifest_copies, same_case
 
 
 
@@ -81,7 +82,8 @@ class DependenciesFirst(Rule):
     ## What it does
     Finds a whole-context `COPY` before an install that needs the project's source: `pip install
     .` (or `-e .`, `.[extra]`), `poetry install` with the root package, `uv sync` that installs
-    the project, `pdm install` with the project itself. DFX101 cannot split those.
+    the project, `pdm install` with the project itself, a `go build` with no `go mod download`
+    before it. DFX101 cannot split those.
 
     ## Why is this bad?
     Every code edit re-runs the install, which downloads and installs every dependency again,
@@ -140,6 +142,17 @@ class DependenciesFirst(Rule):
     DFX101. A stale `*.egg-info` does not: no dependencies-only install writes one into the
     project's folder, and the full copy brings it in before the same install in both versions,
     which writes it again.
+
+    ## Go
+    A whole-context copy before a `go build` (`go test`, `go install`, `go vet`, `go run`, `go
+    generate`, `go list`) of the module it copies, with no `go mod download` before it, gets
+    `COPY go.mod go.sum ./` (with go.work, go.work.sum and local `replace` targets' go.mod) and
+    `RUN go mod download` before the copy. It is left alone, with the reason, where the build
+    uses `vendor/` or `GOPROXY=off`, needs a secret or SSH mount or another network, or where a
+    Go variable, the WORKDIR or the USER changes between the copy and the build (the download
+    would run with other settings). The image then also holds the modules of go.mod's build list
+    that the build itself would not have downloaded (in the module cache, or nowhere when DFX215
+    mounts it).
 
     ## Fix safety
     Unsafe (applied with `--unsafe-fixes`, shown otherwise): it adds an install step and relies
@@ -218,10 +231,15 @@ class DependenciesFirst(Rule):
                 if dest is None:
                     continue
                 dest_abs = doc.state(copy).resolve(dest.value)
-                run, blocker = find_install(doc, stage, k, copy, dest_abs, ctx.build)
-                if run is None or blocker or dest_abs is None or run.script.opaque:
-                    continue
                 if any(f.name not in KEPT_FLAGS + ADD_ONLY_FLAGS for f in copy.flags):
+                    continue
+                run, blocker = find_install(doc, stage, k, copy, dest_abs, ctx.build)
+                if run is None and dest_abs is not None:
+                    finding = self._go(doc, stage, k, copy, dest, dest_abs, ctx.build)
+                    if finding is not None:
+                        yield finding
+                    continue
+                if run is None or blocker or dest_abs is None or run.script.opaque:
                     continue
                 try:
                     finding = self._plan(doc, stage, k, copy, dest, dest_abs, run, ctx.build)
@@ -231,6 +249,36 @@ class DependenciesFirst(Rule):
                     )
                 if finding is not None:
                     yield finding
+
+    def _go(
+        self, doc: Document, stage: Stage, k: int, copy: Instruction, dest: Word, dest_abs: str, build: BuildContext
+    ) -> Finding | None:
+        """A `go build` after the copy with no `go mod download` first: download the modules
+        before the copy."""
+        build_run = go_build_after(doc, stage, k)
+        if build_run is None:
+            return None
+        try:
+            reads = go_download_first(doc, stage, k, copy, dest_abs, build_run, build)
+            if reads is None:
+                return None
+            lines = manifest_copies(doc, copy, Tree(".", dest), reads)
+        except Skip as why:
+            return self.finding(copy.start, f"{copy.kind} at line {copy.line_no}: the Go modules cannot be downloaded first: {why}")
+        indent = lines[0][: len(lines[0]) - len(lines[0].lstrip(" \t"))]
+        lines.append(f"{indent}{same_case('RUN', copy.keyword)} go mod download")
+        fix = Fix(
+            "download the Go modules before the full copy",
+            (Edit(copy.comment_start, copy.comment_start, tuple(lines)),),
+            Applicability.UNSAFE,
+        )
+        files = ", ".join(sorted(reads.files))
+        return self.finding(
+            copy.start,
+            f"{copy.kind} at line {copy.line_no} comes before the go build at line {build_run.line_no}, which downloads "
+            f"every module again on each code change: copy {files} and run `go mod download` first",
+            fix,
+        )
 
     def _plan(
         self, doc: Document, stage: Stage, k: int, copy: Instruction, dest: Word, dest_abs: str,
