@@ -36,7 +36,8 @@ from dockerfix.verify.report import StepReport, VerifyReport
 EVIDENCE = {
     "pip": re.compile(r"Using cached \S+"),
     "apt": re.compile(r"Need to get 0 B\S*"),
-    "npm": re.compile(r"npm http fetch GET 200 \S+ \d+ms \(cache hit\)"),  # shown at npm's loglevel http
+    # npm takes a package that its cache holds silently; at loglevel http it prints every download
+    "npm": re.compile(r"added \d+ packages?"),
 }
 # What a tool prints when it fetches packages at all (no such line: it ran quietly).
 FETCHING = {
@@ -44,6 +45,16 @@ FETCHING = {
     "apt": re.compile(r"Need to get|Get:\d"),
     "npm": re.compile(r"npm http fetch"),
 }
+NPM_DOWNLOAD = re.compile(r"npm http fetch GET 200 \S+\.tgz .*\(cache miss\)")
+_NPM_LOUD = frozenset({"http", "timing", "info", "verbose", "silly"})
+
+
+def npm_logs_downloads(doc: Document, inst: Instruction) -> bool:
+    """Whether npm runs at loglevel http or above in ``inst`` (npm_config_loglevel, --loglevel)."""
+    state = doc.state(inst)
+    level = state.env.get("npm_config_loglevel") or state.env.get("NPM_CONFIG_LOGLEVEL") or ""
+    m = re.search(r"--loglevel[= ](\w+)", inst.command_text)
+    return (m.group(1) if m else level) in _NPM_LOUD
 
 
 @dataclass(frozen=True)
@@ -204,7 +215,7 @@ class _Session:
         # the mount the cold build filled
         rerun = next((e for e in expected if e.kind in EVIDENCE), None)
         if rerun is not None:
-            self._evidence(rerun, find_step(after["rewritten"].steps, new_doc, rerun.instruction))
+            self._evidence(rerun, find_step(after["rewritten"].steps, new_doc, rerun.instruction), new_doc)
 
     def _steps(
         self, old_doc: Document, new_doc: Document, edited: str, old_steps: tuple[Step, ...], new_steps: tuple[Step, ...]
@@ -246,9 +257,9 @@ class _Session:
         if step is None or step.cached:
             report.problems.append(f"line {target.instruction.line_no}: the install did not run again after a dependency change")
             return
-        self._evidence(target, step)
+        self._evidence(target, step, doc)
 
-    def _evidence(self, target: Expectation, step: Step | None) -> None:
+    def _evidence(self, target: Expectation, step: Step | None, doc: Document) -> None:
         """Whether the install's output shows that it took packages from its cache mount."""
         report = self.report
         if step is None or step.cached:
@@ -257,7 +268,16 @@ class _Session:
         evidence = EVIDENCE.get(target.kind)
         if evidence is None:
             return  # the tool prints nothing that tells a cached package from a download
-        m = evidence.search(output)
+        if target.kind == "npm":
+            if not npm_logs_downloads(doc, target.instruction):
+                return  # below loglevel http npm prints no download
+            if not NPM_DOWNLOAD.search(output):
+                m = evidence.search(output)
+                if m:
+                    report.cache_read = True
+                    report.cache_evidence = f"{m.group(0)}, with no package downloaded"
+                    return
+        m = evidence.search(output) if target.kind != "npm" else None
         if m:
             report.cache_read = True
             report.cache_evidence = m.group(0)
