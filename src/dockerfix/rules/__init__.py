@@ -7,6 +7,7 @@ from dockerfix.rules.apt_cache import AptCacheMount
 from dockerfix.rules.base import Rule
 from dockerfix.rules.copy_split import CopyAllBeforeInstall
 from dockerfix.rules.deps_first import DependenciesFirst
+from dockerfix.rules.node_cache import BunCacheMount, NpmCacheMount, PnpmCacheMount, YarnCacheMount
 from dockerfix.rules.pip_cache import PipCacheMount
 from dockerfix.rules.python_cache import (
     CondaCacheMount,
@@ -31,6 +32,10 @@ ALL_RULES: tuple[type[Rule], ...] = (
     PipenvCacheMount,
     PdmCacheMount,
     CondaCacheMount,
+    NpmCacheMount,
+    YarnCacheMount,
+    PnpmCacheMount,
+    BunCacheMount,
 )
 
 
