@@ -66,11 +66,9 @@ class NodeToolCache(PythonToolCache):
 
     def _location(self, run: Run, call: Call) -> Location:
         env = run_env(run.state, call.invocation)
-        user = run_user(run.state)
-        if user.problem and not call.sudo:
+        user = RunUser(True) if call.sudo else run_user(run.state)  # sudo runs it as root
+        if user.problem:
             raise NotAdded(user.problem)
-        if call.sudo:
-            user = RunUser(True)
         if call.has("--offline") or (env.get("npm_config_offline") or "").lower() in _TRUE:
             raise NotAdded(
                 f"`{call.text}` installs offline, only from what an earlier layer left in its {self.what}: "
@@ -79,16 +77,17 @@ class NodeToolCache(PythonToolCache):
         if self.config_set and _configured(run, self.config_set):
             raise NotAdded(f"the Dockerfile moves the {self.what} with `{self.tool} config set`, which is not followed")
         where = self.layout(run, call, env, user)
-        for how, value in where.sources:
+        # what is set decides, in the tool's order: its options and settings, then the variables
+        found = where.sources + [
+            (f"{var} ({env[var]})", None if env[var] is None else posixpath.join(env[var] or "", below))
+            for var, below in where.places
+            if var in env
+        ]
+        if found:
+            how, value = found[0]
             if value is None or not value.startswith("/"):
                 raise NotAdded(f"{how} is not a known absolute path")
             return Location(posixpath.normpath(value), [], user)
-        for var, below in where.places:
-            if var in env:
-                value = env[var]
-                if value is None or not value.startswith("/"):
-                    raise NotAdded(f"{var} is set to a value that is not a known absolute path")
-                return Location(posixpath.normpath(posixpath.join(value, below)), [], user)
         if user.root:
             return Location(where.root, [], user)
         if where.inline is None:
