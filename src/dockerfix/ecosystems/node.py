@@ -9,6 +9,7 @@ written in a way it does not read; the caller then treats the file's settings as
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import tomllib
 
@@ -97,7 +98,9 @@ def yarn_major(spec: str) -> int | None:
     `stable`; a release file `yarn-4.5.0.cjs`): 1 for Yarn 1, BERRY for a later Yarn whose
     major is not known, None when the spec says nothing known."""
     spec = spec.strip().strip("\"'").removeprefix("yarn@")
-    spec = re.sub(r"^.*?yarn-(?=\d)", "", spec)  # a yarnPath release file
+    if spec.endswith((".cjs", ".js")):  # a release file (yarnPath): yarn-4.5.0.cjs, yarn-berry.cjs
+        m = re.search(r"yarn-(\d+)\.", posixpath.basename(spec))
+        return int(m.group(1)) if m else BERRY
     if spec in ("classic", "1"):
         return 1
     if spec in ("berry", "stable", "latest", "canary", "rc"):

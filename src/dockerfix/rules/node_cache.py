@@ -77,11 +77,12 @@ class NodeToolCache(PythonToolCache):
         if self.config_set and _configured(run, self.config_set):
             raise NotAdded(f"the Dockerfile moves the {self.what} with `{self.tool} config set`, which is not followed")
         where = self.layout(run, call, env, user)
-        # what is set decides, in the tool's order: its options and settings, then the variables
+        # what is set decides, in the tool's order: its options and settings, then the variables;
+        # a non-root user's HOME is not followed, as a mount there would leave root-owned folders
         found = where.sources + [
             (f"{var} ({env[var]})", None if env[var] is None else posixpath.join(env[var] or "", below))
             for var, below in where.places
-            if var in env
+            if var in env and (user.root or var != "HOME")
         ]
         if found:
             how, value = found[0]
@@ -389,8 +390,8 @@ class YarnCacheMount(NodeToolCache):
 
     def uses_cache(self, call: Call) -> bool:
         first = call.operands[0].value if call.operands else ""
-        if call.subcommand == "":
-            return not call.operands
+        if call.subcommand == "":  # `yarn` alone installs
+            return not call.operands and not call.has("--version", "-v", "--help", "-h")
         if call.subcommand == "global":
             return first == "add"
         if call.subcommand == "workspaces":
@@ -411,8 +412,7 @@ class YarnCacheMount(NodeToolCache):
                 or self.variables(env, "YARN_CACHE_FOLDER")
                 or self._yarnrc(run, call)
             )
-            places = (("XDG_CACHE_HOME", "yarn"),) + (() if user.root else (("HOME", ".cache/yarn"),))
-            return Layout(sources, places, "/usr/local/share/.cache/yarn", "YARN_CACHE_FOLDER")
+            return Layout(sources, (("XDG_CACHE_HOME", "yarn"),), "/usr/local/share/.cache/yarn", "YARN_CACHE_FOLDER")
         return self._berry(run, call, env)
 
     def _yarnrc(self, run: Run, call: Call) -> list[tuple[str, str | None]]:
@@ -480,11 +480,12 @@ class YarnCacheMount(NodeToolCache):
             evidence.append(("packageManager in package.json", manager))
         if ".yarnrc.yml" in proj.files:
             evidence.append(("a .yarnrc.yml", "berry"))
+        if not evidence and proj.unknown:
+            raise NotAdded(f"cannot tell Yarn 1 from Yarn 2+: {proj.unknown}")
+        # the Yarn installed for the whole image, which a project without a version runs
         for m in re.finditer(r"(?:corepack|npm)\s[^;&|\n]*?(?<![\w/-])yarn@(\S+)|@yarnpkg/cli-dist", "\n".join(texts)):
             evidence.append(("the Dockerfile's Yarn", m.group(1) or "berry"))
         if not evidence:
-            if proj.unknown:
-                raise NotAdded(f"cannot tell Yarn 1 from Yarn 2+: {proj.unknown}")
             return 1
         how, spec = evidence[0]
         major = yarn_major(spec)
