@@ -228,6 +228,7 @@ def test_cache_folder_followed(dockerfile: str, files: dict[str, str], wanted: s
         ("FROM node:22\nRUN pnpm install --store-dir .store\n", {}, "--store-dir .store is not a known absolute path"),
         ("FROM node:22\nRUN pnpm config set store-dir /s && pnpm install\n", {}, "`pnpm config set`"),
         ("FROM node:22\nENV HOME=/home/node\nUSER node\nRUN pnpm install\n", {}, "node_modules/.modules.yaml"),
+        ("FROM node:22\nENV PNPM_HOME=/pnpm\nRUN pnpm install --store-dir /pnpm\n", {}, "holds PNPM_HOME (/pnpm)"),
         # Bun
         ("FROM oven/bun:1\nRUN bun install --backend=symlink\n", {}, "--backend symlink"),
         (

@@ -174,7 +174,7 @@ class NpmCacheMount(NodeToolCache):
     ## The fix
     - mounts npm's cache: `--cache`, `npm_config_cache` (`NPM_CONFIG_CACHE`), `cache=` in the
       project's `.npmrc` (the one the Dockerfile copies into the `RUN`'s working folder), else
-      `$HOME/.npm` (`/root/.npm` for root). `node_modules` and global installs stay in the image;
+      `$HOME/.npm` as root (`/root/.npm`). `node_modules` and global installs stay in the image;
       only the download cache (and npm's logs in it) is in the mount;
     - for a non-root user with a known uid (`USER node` on the node images: uid 1000), mounts
       `/var/cache/npm-<uid>` with `uid=`/`gid=` and sets `npm_config_cache` inline: a mount inside
@@ -528,7 +528,7 @@ class PnpmCacheMount(NodeToolCache):
     ## The fix
     - mounts the store folder: `--store-dir`, `npm_config_store_dir`, `store-dir` in the
       project's `.npmrc` or `storeDir` in its `pnpm-workspace.yaml`, `$PNPM_HOME/store`,
-      `$XDG_DATA_HOME/pnpm/store`, else `~/.local/share/pnpm/store`. Never `PNPM_HOME` itself,
+      `$XDG_DATA_HOME/pnpm/store`, else `~/.local/share/pnpm/store` as root. Never `PNPM_HOME` itself,
       which holds the global binaries: pnpm also tests there whether it can link into the
       project, and would put its store in the project's file system if that failed;
     - packages are copied from the store into `node_modules` (a mount is another file system,
@@ -545,8 +545,9 @@ class PnpmCacheMount(NodeToolCache):
     and the offline install then fails (use `--prefer-offline`); a non-root user whose store is
     the home default: pnpm records the store's place in `node_modules/.modules.yaml`, so it is
     not moved for one `RUN`, and a mount inside the home would leave root-owned folders on older
-    BuildKit; the store moved with `pnpm config set store-dir` or to a relative path; ONBUILD,
-    non-shell heredocs, Windows images and non-POSIX shells.
+    BuildKit; the store moved with `pnpm config set store-dir` or to a relative path; ONBUILD;
+    a store set to `PNPM_HOME` or a folder above it; non-shell heredocs, Windows images and
+    non-POSIX shells.
 
     ## Fix safety
     Safe for BuildKit builds and Podman/Buildah 4.0+.
@@ -608,6 +609,12 @@ class PnpmCacheMount(NodeToolCache):
         ),
     )
 
+    def check_more(self, run: Run, calls: list[Call], where: Location) -> None:
+        super().check_more(run, calls, where)
+        home = run.state.env.get("PNPM_HOME")
+        if home and within(posixpath.normpath(home), where.root):
+            raise NotAdded(f"the store at {where.root} holds PNPM_HOME ({home}), where pnpm keeps its global binaries")
+
     def layout(self, run: Run, call: Call, env: dict[str, str | None], user: RunUser) -> Layout:
         sources = (
             self.option(call, env, "--store-dir")
@@ -652,14 +659,14 @@ class BunCacheMount(NodeToolCache):
     ## The fix
     - mounts Bun's cache: `BUN_INSTALL_CACHE_DIR`, `--cache-dir`, `dir` under `[install.cache]`
       in the project's `bunfig.toml`, `$BUN_INSTALL/install/cache`,
-      `$XDG_CACHE_HOME/.bun/install/cache`, else `~/.bun/install/cache` (`/root/...` as root,
-      the oven/bun images' default user);
+      `$XDG_CACHE_HOME/.bun/install/cache`, else `~/.bun/install/cache` as root (the oven/bun
+      images' default user);
     - Bun hard-links packages from its cache into `node_modules` and copies them where it cannot
       (a mount is another file system), so the installed files are the same;
     - for a non-root user with a known uid (`USER bun`: uid 1000), mounts `/var/cache/bun-<uid>`
       with `uid=`/`gid=` and sets `BUN_INSTALL_CACHE_DIR` inline;
-    - uses `sharing=locked`; drops `--no-cache`, `bun pm cache rm` and `rm -rf` of the cache in
-      that `RUN`.
+    - uses `sharing=locked`: Bun does not say that two installs may write its cache at once;
+    - drops `--no-cache`, `bun pm cache rm` and `rm -rf` of the cache in that `RUN`.
 
     ## When it leaves the RUN alone
     The cache turned off in the project's `bunfig.toml` (`[install.cache] disable = true`);
