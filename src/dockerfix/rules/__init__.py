@@ -9,6 +9,7 @@ from dockerfix.rules.cargo_cache import CargoCacheMount
 from dockerfix.rules.copy_split import CopyAllBeforeInstall
 from dockerfix.rules.deps_first import DependenciesFirst
 from dockerfix.rules.go_cache import GoCacheMount
+from dockerfix.rules.node_cache import BunCacheMount, NpmCacheMount, PnpmCacheMount, YarnCacheMount
 from dockerfix.rules.pip_cache import PipCacheMount
 from dockerfix.rules.python_cache import (
     CondaCacheMount,
@@ -33,6 +34,10 @@ ALL_RULES: tuple[type[Rule], ...] = (
     PipenvCacheMount,
     PdmCacheMount,
     CondaCacheMount,
+    NpmCacheMount,
+    YarnCacheMount,
+    PnpmCacheMount,
+    BunCacheMount,
     GoCacheMount,
     CargoCacheMount,
 )
