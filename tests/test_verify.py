@@ -243,3 +243,13 @@ def test_npm_cache_reads_are_told_at_loglevel_http() -> None:
     miss = "npm http fetch GET 200 https://registry.npmjs.org/ms/-/ms-2.1.3.tgz 1088ms (cache miss)"
     assert NPM_DOWNLOAD.search(miss) and not NPM_DOWNLOAD.search("added 2 packages in 950ms")
     assert EVIDENCE["npm"].search("added 2 packages in 950ms")
+
+
+def test_package_json_changes_by_whitespace_that_spells_the_token() -> None:
+    import json
+
+    from dockerfix.verify.plan import comment_line
+
+    first, second = comment_line("web/package.json", "ab12-1"), comment_line("package.json", "ab12-2")
+    assert first and second and first != second and not first.strip(" \t")
+    assert json.loads('{"name": "a"}\n' + first + "\n") == {"name": "a"}

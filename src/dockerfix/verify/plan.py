@@ -31,9 +31,15 @@ _INSTALLS = frozenset({"install", "wheel", "download", "add", "upgrade", "update
                        "reinstall", "build-dep", "in", "dup", "groupinstall", "localinstall", "sync"})  # fmt: skip
 
 
+# manifests in JSON, which has no comments: a line of blanks and tabs spelling the token changes them
+_JSON_MANIFESTS = frozenset({"package.json"})
+
+
 def comment_line(path: str, token: str) -> str | None:
     """A line that changes the file without changing what it means, or None for unknown files."""
     name = posixpath.basename(path)
+    if name in _JSON_MANIFESTS:
+        return "".join(" \t"[int(bit)] for ch in token for bit in format(ord(ch) % 256, "08b"))
     suffix = posixpath.splitext(name)[1].lower()
     mark = _MANIFEST_NAMES.get(name, _MANIFEST_COMMENTS.get(suffix, _COMMENTS.get(suffix)))
     if mark is None:
