@@ -22,20 +22,23 @@ from dockerfix.ecosystems.project_install import Glob, ProjectInstall
 
 NPM = Grammar(
     frozenset({"npm"}),
-    frozenset("--cache --prefix -C --workspace -w --omit --include --registry --userconfig --loglevel".split()),
-    frozenset("Cw"),
+    frozenset("--cache --prefix -C -w --workspace --omit --include --registry --loglevel --tag --userconfig "
+              "--globalconfig --install-strategy --before".split()),
+    frozenset("wC"),
 )  # fmt: skip
 YARN = Grammar(
-    frozenset({"yarn"}),
-    frozenset("--cache-folder --modules-folder --network-timeout --mutex --registry --cwd --mode".split()),
+    frozenset({"yarn", "yarnpkg"}),
+    frozenset("--cache-folder --cwd --modules-folder --mutex --network-timeout --registry --global-folder "
+              "--link-folder --mode".split()),
     frozenset(),
 )  # fmt: skip
 PNPM = Grammar(
     frozenset({"pnpm"}),
-    frozenset("--store-dir --filter -F --dir -C --reporter --config --workspace-dir --virtual-store-dir".split()),
-    frozenset("FC"),
+    frozenset("--store-dir -C --dir --filter -F --reporter --registry --modules-dir --virtual-store-dir "
+              "--network-concurrency --child-concurrency --config --workspace-dir".split()),
+    frozenset("CF"),
 )  # fmt: skip
-BUN = Grammar(frozenset({"bun"}), frozenset("--cache-dir --cwd --backend --registry -c --config".split()), frozenset("c"))
+BUN = Grammar(frozenset({"bun"}), frozenset("--cache-dir --backend --cwd -c --config --registry --filter".split()), frozenset("c"))
 NAMES = NPM.names | YARN.names | PNPM.names | BUN.names
 
 # what an install writes in its folder besides the lock file; from the context, the moved copy

@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from dockerfix.document.state import State
 from dockerfix.ecosystems.commands import run_env
+from dockerfix.ecosystems.node import BUN, NPM, PNPM, YARN
 from dockerfix.ecosystems.node_config import (
     BERRY,
     Unreadable,
@@ -199,10 +200,7 @@ class NpmCacheMount(NodeToolCache):
     code = "DFX211"
     name = "npm-cache-not-mounted"
     summary = "npm installs without a cache mount on its cache"
-    grammar = Grammar(frozenset({"npm"}),
-                      frozenset("--cache --prefix -C -w --workspace --omit --include --registry --loglevel --tag "
-                                "--userconfig --globalconfig --install-strategy --before".split()),
-                      frozenset("wC"))  # fmt: skip
+    grammar = NPM
     tool = "npm"
     cache_var = "npm_config_cache"
     folder = "npm"
@@ -330,10 +328,7 @@ class YarnCacheMount(NodeToolCache):
     code = "DFX212"
     name = "yarn-cache-not-mounted"
     summary = "Yarn installs without a cache mount on its download cache"
-    grammar = Grammar(frozenset({"yarn", "yarnpkg"}),
-                      frozenset("--cache-folder --cwd --modules-folder --mutex --network-timeout --registry "
-                                "--global-folder --link-folder --mode".split()),
-                      frozenset())  # fmt: skip
+    grammar = YARN
     tool = "yarn"
     cache_var = "YARN_CACHE_FOLDER"
     folder = "yarn"
@@ -556,10 +551,7 @@ class PnpmCacheMount(NodeToolCache):
     code = "DFX213"
     name = "pnpm-store-not-mounted"
     summary = "pnpm installs without a cache mount on its store"
-    grammar = Grammar(frozenset({"pnpm"}),
-                      frozenset("--store-dir -C --dir --filter -F --reporter --registry --modules-dir "
-                                "--virtual-store-dir --network-concurrency --child-concurrency".split()),
-                      frozenset("CF"))  # fmt: skip
+    grammar = PNPM
     tool = "pnpm"
     cache_var = "npm_config_store_dir"
     folder = "pnpm"
@@ -681,9 +673,7 @@ class BunCacheMount(NodeToolCache):
     code = "DFX214"
     name = "bun-cache-not-mounted"
     summary = "Bun installs without a cache mount on its package cache"
-    grammar = Grammar(frozenset({"bun"}),
-                      frozenset("--cache-dir --backend --cwd -c --config --registry --filter".split()),
-                      frozenset("c"))  # fmt: skip
+    grammar = BUN
     tool = "bun"
     cache_var = "BUN_INSTALL_CACHE_DIR"
     folder = "bun"
