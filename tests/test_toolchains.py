@@ -7,7 +7,7 @@ import pytest
 from dockerfix.document.shell import parse_shell
 from dockerfix.document.state import State
 from dockerfix.ecosystems.command_effects import command_effects
-from dockerfix.ecosystems.node import _yaml_list, global_or_tool
+from dockerfix.ecosystems.node import global_or_tool
 from dockerfix.ecosystems.projects import project_install
 
 
@@ -71,8 +71,31 @@ def test_workspace_members_are_listed_through_the_glob() -> None:
 
 
 def test_pnpm_workspace_yaml() -> None:
-    assert _yaml_list("packages:\n  - 'apps/*'\n  - libs/* # all\nother: 1\n", "packages") == ["apps/*", "libs/*"]
-    assert _yaml_list("packages: ['a/*']\n", "packages") is None
+    files = {
+        "package.json": "{}", "pnpm-lock.yaml": "", "apps/web/package.json": "{}",
+        "pnpm-workspace.yaml": "packages:\n  - 'apps/*'\n  - libs/* # all\npatchedDependencies:\n  left-pad@1.3.0: patches/left-pad.patch\n",
+    }  # fmt: skip
+    patterns: list[str] = []
+    found = project_install(_command("pnpm i --frozen-lockfile"), _reader(files), lambda p: patterns.append(p) or [])
+    assert found is not None and found.problem is None and "patches/left-pad.patch" in found.files
+    assert patterns == ["apps/*/package.json", "libs/*/package.json"]
+    files["pnpm-workspace.yaml"] = "packages: [\n"
+    found = project_install(_command("pnpm i --frozen-lockfile"), _reader(files))
+    assert found is not None and found.problem is not None and "pnpm-workspace.yaml" in found.problem
+
+
+def test_patched_dependencies_are_read_first() -> None:
+    package = (
+        '{"dependencies": {"a": "patch:a@npm%3A1.0.0#./patches/a.patch::version=1.0.0&hash=x",'
+        ' "ts": "patch:typescript@npm%3A5#optional!builtin<compat/typescript>"},'
+        ' "pnpm": {"patchedDependencies": {"b@1": "patches/b.patch"}}}'
+    )
+    found = project_install(_command("yarn install --immutable"), _reader({"package.json": package}))
+    assert found is not None and found.problem is None
+    assert {"patches/a.patch", "patches/b.patch"} <= set(found.files)
+    outside = '{"patchedDependencies": {"c@1": "../c.patch"}}'
+    found = project_install(_command("bun install --frozen-lockfile"), _reader({"package.json": outside}))
+    assert found is not None and found.problem is not None and "../c.patch" in found.problem
 
 
 def test_go_mod_blocks_and_sums() -> None:

@@ -15,6 +15,7 @@ import posixpath
 import re
 from typing import Any
 
+from dockerfix.context.yaml_subset import Node, YamlError, parse_yaml
 from dockerfix.document.shell import Command
 from dockerfix.ecosystems.dependencies import ReadText
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
@@ -105,7 +106,7 @@ def _npm(call: Call, read: ReadText, glob: Glob | None) -> ProjectInstall | None
 def _yarn(call: Call, read: ReadText, glob: Glob | None) -> ProjectInstall | None:
     if call.subcommand not in ("", "install") or (call.subcommand == "" and call.has("--version", "-v", "--help", "-h")):
         return None
-    found = ProjectInstall("yarn", call, ["package.json"], ["yarn.lock", ".yarnrc", ".yarnrc.yml", ".npmrc"])
+    found = ProjectInstall("yarn", call, ["package.json"], ["yarn.lock", ".yarnrc", ".yarnrc.yml", ".npmrc", ".yarnclean"])
     found.dirs = [".yarn/releases", ".yarn/plugins", ".yarn/patches", ".yarn/cache"]
     found.environments = _YARN_OUTPUTS
     if call.operands:
@@ -146,10 +147,15 @@ def _pnpm(call: Call, read: ReadText, glob: Glob | None) -> ProjectInstall | Non
     if not call.has("--frozen-lockfile", "--lockfile-only") and read("pnpm-lock.yaml") is not None:
         found.problem = found.problem or _rewrites(call, "pnpm-lock.yaml", "use --frozen-lockfile")
     workspace = read("pnpm-workspace.yaml")
-    patterns = _yaml_list(workspace, "packages") if workspace is not None else []
-    if patterns is None:
-        found.problem = found.problem or "pnpm-workspace.yaml lists its packages in a form that is not read"
-        patterns = []
+    patterns: list[str] = []
+    if workspace is not None:
+        settings = _yaml(workspace)
+        if settings is None:
+            found.problem = found.problem or "pnpm-workspace.yaml is written in a form that is not read"
+        else:
+            patterns = [n.text for n in (settings.get("packages") or Node(None, 0)).items if n.text is not None]
+            patched = settings.get("patchedDependencies")
+            _add_patches(found, [n.text for n in patched.mapping.values()] if patched is not None else [], "pnpm-workspace.yaml")
     _manifest(found, read, glob, () if _ignores_scripts(call) else _NPM_SCRIPTS[:3] + ("prepare",), patterns)
     return found
 
@@ -202,6 +208,7 @@ def _manifest(
         found.problem = found.problem or error
         return
     problem = _package_problem(data, "package.json", scripts)
+    _add_patches(found, _patch_paths(data), "package.json")
     if problem is None and scripts and read("binding.gyp") is not None:
         problem = "binding.gyp makes the install build the package's native code from its sources"
     if patterns is None:
@@ -259,25 +266,37 @@ def _workspaces(data: dict[str, Any]) -> list[str] | None:
     return None
 
 
-def _yaml_list(text: str, key: str) -> list[str] | None:
-    """The strings of a top-level ``key:`` block list in simple YAML; None when it is written
-    in another form."""
-    out: list[str] = []
-    inside = False
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line[0].isspace():
-            if inside:
-                break
-            if line.split("#", 1)[0].strip() == f"{key}:":
-                inside = True
-            elif line.startswith(f"{key}:"):
-                return None  # a flow list or a scalar
-            continue
-        if inside:
-            m = re.match(r"^\s+-\s+(['\"]?)([^'\"#]+)\1\s*(#.*)?$", line)
-            if m is None:
-                return None
-            out.append(m.group(2).strip())
+def _yaml(text: str) -> Node | None:
+    """A YAML file's top-level mapping, or None where it is outside the subset that is read."""
+    try:
+        root = parse_yaml(text)
+    except YamlError:
+        return None
+    return root if isinstance(root.value, dict) or root.value is None else None
+
+
+def _patch_paths(data: dict[str, Any]) -> list[str | None]:
+    """The patch files a package.json applies to its dependencies: pnpm's and bun's
+    patchedDependencies, and yarn's `patch:` protocol (`patch:x@npm:1.0#./patches/x.patch`)."""
+    out: list[str | None] = []
+    pnpm = data.get("pnpm")
+    for table in (pnpm.get("patchedDependencies") if isinstance(pnpm, dict) else None, data.get("patchedDependencies")):
+        if isinstance(table, dict):
+            out += [v if isinstance(v, str) else None for v in table.values()]
+    for section in (*_SECTIONS, "resolutions"):
+        deps = data.get(section)
+        for spec in deps.values() if isinstance(deps, dict) else ():
+            if isinstance(spec, str) and spec.startswith("patch:") and "#" in spec:
+                path = spec.split("#", 1)[1].split("::", 1)[0]
+                if "builtin<" not in path:
+                    out.append(path.replace("%3A", ":").removeprefix("~/"))
     return out
+
+
+def _add_patches(found: ProjectInstall, paths: list[str | None], name: str) -> None:
+    for path in paths:
+        clean = posixpath.normpath(path) if path else None
+        if clean is None or clean.startswith(("..", "/")):
+            found.problem = found.problem or f"{name} applies a patch from {path}, which is not followed"
+        elif clean not in found.files:
+            found.files.append(clean)

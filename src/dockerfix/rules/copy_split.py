@@ -103,7 +103,8 @@ class CopyAllBeforeInstall(Rule):
     `.pnpmfile.mjs`, the folder `patches` (`pnpm fetch` reads no package.json); bun
     `package.json`, `bun.lock`, `bun.lockb`, `bunfig.toml`, `.npmrc`; every workspace member's
     `package.json` (from package.json's `workspaces` or pnpm-workspace.yaml's `packages`, with
-    `*` patterns). `go mod download` reads `go.mod`, `go.sum`, `go.work`, `go.work.sum`, the
+    `*` patterns), every patch file a dependency takes (pnpm's and bun's `patchedDependencies`,
+    yarn's `patch:` protocol), yarn 1's `.yarnclean`. `go mod download` reads `go.mod`, `go.sum`, `go.work`, `go.work.sum`, the
     `go.mod` (and `go.sum`) of every module go.work uses and the `go.mod` of every local
     `replace` target. `cargo fetch` reads `Cargo.toml`, `Cargo.lock`, `.cargo/config.toml`,
     `rust-toolchain(.toml)`, `build.rs`, and `src/main.rs`/`src/lib.rs` (cargo needs a target
