@@ -352,6 +352,8 @@ def _known(argv: Sequence[ShellWord], walker: _Walker, cmd: Command, known_reads
         if inner.opaque:
             raise _Unknown(f"`{name} -c` runs a script that cannot be read")
         return _script_effects(inner.commands, state, cwd, None, True)
+    if name in _TOOL_RUNNERS:
+        raise _Unknown(f"`{' '.join(w.value for w in argv[:3])}` may read or write anything")
     raise _Unknown(f"`{argv[0].value}` may read or write anything")
 
 
@@ -542,6 +544,10 @@ def _pip(call: PipCall, walker: _Walker, known_reads: Paths | None) -> Effects:
     if places:
         return Effects(reads=reads, writes=walker.paths(places + call.values("src")))
     return Effects(reads=reads, writes=walker.paths(call.values("src")) | python_env(state, call.tool.value))
+
+
+# tools whose subcommand says what runs (`npm run build`, `go build`): messages name it
+_TOOL_RUNNERS = frozenset({"npm", "npx", "yarn", "pnpm", "bun", "go", "cargo", "corepack"})
 
 
 def _nothing(_: str) -> str | None:

@@ -245,6 +245,42 @@ class CopyAllBeforeInstall(Rule):
         ),
         Example(
             """
+            FROM node:20-slim
+            WORKDIR /app
+            COPY . .
+            RUN npm ci --omit=dev
+            CMD ["node", "server.js"]
+            """,
+            """
+            FROM node:20-slim
+            WORKDIR /app
+            COPY package-lock.json package.json ./
+            RUN npm ci --omit=dev
+            COPY . .
+            CMD ["node", "server.js"]
+            """,
+            files={"package.json": '{"dependencies": {"ms": "2.1.3"}}\n', "package-lock.json": "{}\n", ".dockerignore": "node_modules\n"},
+        ),
+        Example(
+            """
+            FROM golang:1.22 AS build
+            WORKDIR /src
+            COPY . .
+            RUN go mod download
+            RUN go build -o /bin/app .
+            """,
+            """
+            FROM golang:1.22 AS build
+            WORKDIR /src
+            COPY go.mod go.sum ./
+            RUN go mod download
+            COPY . .
+            RUN go build -o /bin/app .
+            """,
+            files={"go.mod": "module example.com/app\n\ngo 1.22\n", "go.sum": "", "main.go": "package main\n"},
+        ),
+        Example(
+            """
             FROM python:3.12
             WORKDIR /app
             COPY . .
