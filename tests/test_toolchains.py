@@ -137,3 +137,18 @@ def test_cargo_workspace_members_and_path_dependencies() -> None:
         "Cargo.toml", "Cargo.lock", "crates/api/Cargo.toml", "crates/api/src/main.rs", "libs/core/Cargo.toml",
         "libs/core/src/lib.rs", "tools/gen/Cargo.toml", "tools/gen/src/main.rs", "tools/gen/build.rs",
     }
+
+
+def test_sources_that_are_not_followed() -> None:
+    cargo = {"Cargo.toml": '[package]\nname="a"\n[patch.crates-io]\nb = { path = "../b" }\n', "Cargo.lock": "", "src/main.rs": ""}
+    found = project_install(_command("cargo fetch --locked"), _reader(cargo))
+    assert found is not None and found.problem is not None and "../b" in found.problem
+    vendored = {**cargo, "Cargo.toml": '[package]\nname="a"\n', ".cargo/config.toml": '[source.vendored]\ndirectory = "vendor"\n'}
+    found = project_install(_command("cargo fetch --locked"), _reader(vendored))
+    assert found is not None and found.problem is not None and ".cargo/config.toml" in found.problem
+    work = {"go.mod": "module m\n", "go.work": "go 1.22\nuse ./svc\nreplace x => ../x\n", "svc/go.mod": "module s\n"}
+    found = project_install(_command("go mod download"), _reader(work))
+    assert found is not None and found.problem is not None and "go.work replaces x" in found.problem
+    members = {"package.json": '{"workspaces": ["tools/*"]}', "tools/cli/package.json": '{"bin": {"cli": "bin/cli.js"}}'}
+    found = project_install(_command("npm ci"), _reader(members), lambda pattern: ["tools/cli/package.json"])
+    assert found is not None and found.problem is not None and "`bin` entries" in found.problem

@@ -49,6 +49,13 @@ def cargo_fetch(command: Command, read: ReadText, glob: Glob | None = None) -> P
         )
     if read("Cargo.toml") is None:
         return found  # a missing Cargo.toml is reported by the caller
+    for name in (".cargo/config.toml", ".cargo/config"):
+        text = read(name)
+        settings = parse_toml(text)[0] if text is not None else {}
+        if settings is None:
+            found.problem = found.problem or f"{name} does not parse"
+        elif any(key in settings for key in ("patch", "paths", "source")):
+            found.problem = found.problem or f"{name} replaces or patches sources ([source], [patch], paths), which is not followed"
     problem = _packages(found, read, glob)
     found.problem = found.problem or problem
     return found
@@ -113,17 +120,21 @@ def _strings(value: object) -> list[str]:
 
 
 def _path_dependencies(data: dict[str, Any]) -> list[str]:
+    """The paths of the path dependencies a manifest names, in its dependency tables (also per
+    target and in [workspace.dependencies]), its [patch.<registry>] tables and [replace]."""
     tables = [data] + [t for t in (data.get("target") or {}).values() if isinstance(t, dict)]
     workspace = data.get("workspace")
     if isinstance(workspace, dict):
         tables.append(workspace)
+    groups = [table.get(section) for table in tables for section in _DEPENDENCIES]
+    patch = data.get("patch")
+    groups += list(patch.values()) if isinstance(patch, dict) else []
+    groups.append(data.get("replace"))
     out: list[str] = []
-    for table in tables:
-        for section in _DEPENDENCIES:
-            deps = table.get(section)
-            for spec in deps.values() if isinstance(deps, dict) else ():
-                if isinstance(spec, dict) and isinstance(spec.get("path"), str):
-                    out.append(spec["path"])
+    for deps in groups:
+        for spec in deps.values() if isinstance(deps, dict) else ():
+            if isinstance(spec, dict) and isinstance(spec.get("path"), str):
+                out.append(spec["path"])
     return out
 
 

@@ -33,12 +33,22 @@ def go_download(command: Command, read: ReadText, check_sums: bool = True) -> Pr
         found.problem = f"`{call.text}` works with another go.mod (-C, -modfile)"
     work = read("go.work")
     if work is not None:
+        for line in _block_lines(work, "replace"):
+            m = _REPLACE.match(line)
+            if m is not None and m.group(2).startswith((".", "/")):
+                found.problem = found.problem or f"go.work replaces {m.group(1)} with {m.group(2)}, which is not followed"
         for folder in _directives(work, "use"):
             if _outside(folder):
                 found.problem = found.problem or f"go.work uses {folder}, outside the copied folder"
                 continue
-            found.files.append(posixpath.normpath(posixpath.join(folder, "go.mod")))
+            member = posixpath.normpath(posixpath.join(folder, "go.mod"))
+            found.files.append(member)
             found.optional.append(posixpath.normpath(posixpath.join(folder, "go.sum")))
+            text = read(member) if folder not in (".", "./") else None
+            if text is not None and any(
+                (m := _REPLACE.match(line)) is not None and m.group(2).startswith((".", "/")) for line in _block_lines(text, "replace")
+            ):
+                found.problem = found.problem or f"{member} replaces a module with a local path, which is not followed"
     mod = read("go.mod")
     if mod is None:
         return found  # a missing go.mod is reported by the caller

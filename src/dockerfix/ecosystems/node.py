@@ -230,6 +230,10 @@ def _manifest(
             problem = problem or member_error
             if member_data is not None:
                 problem = problem or _package_problem(member_data, member, scripts)
+                if member_data.get("bin") or (member_data.get("directories") or {}).get("bin"):
+                    # the install links a member's programs and makes their files executable,
+                    # files the moved copy would bring in later with their own mode
+                    problem = problem or f"{member} has `bin` entries, whose files the install makes executable"
             found.files.append(member)
             folder = posixpath.dirname(member)
             found.environments = found.environments + tuple(posixpath.join(folder, e) for e in _OUTPUTS)

@@ -165,8 +165,11 @@ class CopyAllBeforeInstall(Rule):
     without `--frozen-lockfile`, `cargo fetch` without `--locked`, `go mod download` when go.sum
     lacks the hash of a module go.mod requires): the moved copy would put the old file back; the
     context holds `node_modules` (or a Plug'n'Play file) that `.dockerignore` does not exclude;
-    `npm install <package>` adds to package.json; go.mod or go.work points outside the copied
-    folder; a Cargo.toml declares its targets (`[[bin]]`, `[lib]`), names its workspace root or
+    `npm install <package>` adds to package.json; a workspace member has `bin` entries (the
+    install makes their files executable, files the moved copy brings in later); go.mod or
+    go.work points outside the copied folder, or go.work (or a module it uses) replaces a module
+    with a local path; cargo's configuration replaces or patches sources (`[source]`, `[patch]`,
+    `paths`); a Cargo.toml declares its targets (`[[bin]]`, `[lib]`), names its workspace root or
     takes a path dependency from outside the copied folder.
 
     ## Fix safety
