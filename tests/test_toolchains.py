@@ -99,12 +99,14 @@ def test_patched_dependencies_are_read_first() -> None:
 
 
 def test_go_mod_blocks_and_sums() -> None:
-    mod = "module m\n\nrequire (\n\tgithub.com/a/b v1.0.0\n)\nrequire github.com/c/d v0.2.0 // indirect\nreplace github.com/e/f => ./f\n"
+    mod = "module m\n\ngo 1.21\n\nrequire (\n\tgithub.com/a/b v1.0.0\n)\nrequire github.com/c/d v0.2.0 // indirect\nreplace github.com/e/f => ./f\n"
     sums = "github.com/a/b v1.0.0/go.mod h1:x\ngithub.com/c/d v0.2.0/go.mod h1:y\n"
     found = project_install(_command("go mod download"), _reader({"go.mod": mod, "go.sum": sums}))
     assert found is not None and found.problem is None and "f/go.mod" in found.files
     found = project_install(_command("go mod download"), _reader({"go.mod": mod, "go.sum": sums.splitlines()[0]}))
     assert found is not None and found.problem is not None and "github.com/c/d v0.2.0" in found.problem
+    found = project_install(_command("go mod download"), _reader({"go.mod": mod.replace("go 1.21", "go 1.16"), "go.sum": sums}))
+    assert found is not None and found.problem is not None and "1.17" in found.problem
 
 
 @pytest.mark.parametrize(

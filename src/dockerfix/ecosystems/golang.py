@@ -2,7 +2,9 @@
 (go.work and go.work.sum in workspace mode, with every used module's go.mod, and the go.mod of
 every module a local `replace` points at) and writes only the module cache, and go.sum when
 go.sum lacks the hash of a module it needs: then the split is not made (the full copy, moved
-after it, would put the old go.sum back)."""
+after it, would put the old go.sum back). go.sum is taken to be complete when it has the
+go.mod hash of every module go.mod requires and go.mod declares go 1.17 or later (a pruned
+module graph, which go.mod lists in full), as `go mod tidy` writes them."""
 
 from __future__ import annotations
 
@@ -66,6 +68,12 @@ def go_download(command: Command, read: ReadText, check_sums: bool = True) -> Pr
             found.files.append(posixpath.normpath(posixpath.join(target, "go.mod")))
     sums = read("go.sum")
     if check_sums and sums is not None and call.operands[0].value == "download" and len(call.operands) == 1:
+        version = re.search(r"(?m)^go\s+1\.(\d+)", mod)
+        if version is None or int(version.group(1)) < 17:
+            found.problem = found.problem or (
+                "go.mod declares no go version of 1.17 or later, so it does not list every module of the "
+                "build list and `go mod download` may add hashes to go.sum, which the full copy would put back"
+            )
         for line in _block_lines(mod, "require"):
             m = _REQUIRE.match(line)
             if m is None or m.group(1) in replaced:

@@ -163,7 +163,8 @@ class CopyAllBeforeInstall(Rule):
     that is in the context (`npm install` with a package-lock.json, `yarn` without
     `--frozen-lockfile`/`--immutable`, `pnpm install` without `--frozen-lockfile`, `bun install`
     without `--frozen-lockfile`, `cargo fetch` without `--locked`, `go mod download` when go.sum
-    lacks the hash of a module go.mod requires): the moved copy would put the old file back; the
+    lacks the hash of a module go.mod requires or go.mod declares a go version before 1.17,
+    whose go.mod does not list the whole build list): the moved copy would put the old file back; the
     context holds `node_modules` (or a Plug'n'Play file) that `.dockerignore` does not exclude;
     `npm install <package>` adds to package.json; a workspace member has `bin` entries (the
     install makes their files executable, files the moved copy brings in later); go.mod or
