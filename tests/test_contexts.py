@@ -209,3 +209,30 @@ def test_a_git_repository_is_listed_by_git_and_what_it_ignores_is_not_read(tmp_p
     (tmp_path / "env" / "share" / "Makefile").write_text("all:\n\tdocker build .\n")
     found = [(str(p.relative_to(tmp_path)), kind) for p, kind in candidate_files(tmp_path)]
     assert found == [(".github/workflows/ci.yml", "workflow"), ("compose.yaml", "compose"), ("svc/compose.yaml", "compose")]
+
+
+def test_each_context_is_planned_on_its_own_files(tmp_path: Path) -> None:
+    """Two contexts whose copied folders differ: what the rules learn of one (its listing) must
+    not be reused for the other. In b the full copy holds settings.py, so the overlay COPY must
+    stay after it; in a it may stay above. The results differ, so nothing is split."""
+    from dockerfix.context.choice import ContextChoice, Contexts
+    from dockerfix.document.parse import parse_text
+    from dockerfix.rules import ALL_RULES
+    from dockerfix.runner import fix_in_contexts
+
+    text = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nCOPY config/prod.py settings.py\nRUN pip install -r requirements.txt\n"
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder in (a, b):
+        (folder / "config").mkdir(parents=True)
+        (folder / "requirements.txt").write_text("flask\n")
+        (folder / "config/prod.py").write_text("X = 1\n")
+    (b / "settings.py").write_text("X = 0\n")
+    rules = [r() for r in ALL_RULES if r.code == "DFX101"]
+
+    def fixed(*folders: Path) -> bytes:
+        contexts = Contexts(tuple(ContextChoice(f, label=f.name) for f in folders), kind="given")
+        return fix_in_contexts(parse_text(text), rules, Settings(), contexts, None, []).output.to_bytes()
+
+    alone_a, alone_b = fixed(a), fixed(b)
+    assert alone_a != alone_b != text.encode()
+    assert fixed(a, b) == text.encode()

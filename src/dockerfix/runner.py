@@ -131,12 +131,14 @@ def fix_in_contexts(
         build, problem = load_context(choice.folder, path)
         if problem is not None and problem not in diagnostics:
             diagnostics.append(problem)
-        results.append(fix_document(doc, rules, RuleContext(build, settings, context_origin=origin)))
+        # a copy of the document for each context: what the rules memoize on it (the copied
+        # folder's listing, the effects of a COPY) comes from that context
+        results.append(fix_document(replace(doc), rules, RuleContext(build, settings, context_origin=origin)))
     outputs = {r.output.to_bytes() for r in results}
     if len(outputs) == 1:
         return _with_origin(results[0], rules, origin)
     why = f"the {contexts.describe()} give different results, and a change must hold for each"
-    return fix_document(doc, rules, RuleContext(None, settings, context_unknown=why))
+    return fix_document(replace(doc), rules, RuleContext(None, settings, context_unknown=why))
 
 
 def _with_origin(result: FixResult, rules: Sequence[Rule], origin: str | None) -> FixResult:
