@@ -235,13 +235,13 @@ def test_engine_refuses_a_new_client_without_buildx(tmp_path: Path) -> None:
 
 def test_npm_cache_reads_are_told_at_loglevel_http() -> None:
     from dockerfix.document.parse import parse_text
-    from dockerfix.verify.procedure import EVIDENCE, NPM_DOWNLOAD, npm_logs_downloads
+    from dockerfix.verify.procedure import DOWNLOADED, EVIDENCE, npm_logs_downloads
 
     doc = parse_text("FROM node:20\nENV npm_config_loglevel=http\nRUN npm ci\nFROM node:20\nRUN npm ci\nRUN npm ci --loglevel=silly\n")
     runs = [i for i in doc.instructions if i.kind == "RUN"]
     assert [npm_logs_downloads(doc, r) for r in runs] == [True, False, True]
     miss = "npm http fetch GET 200 https://registry.npmjs.org/ms/-/ms-2.1.3.tgz 1088ms (cache miss)"
-    assert NPM_DOWNLOAD.search(miss) and not NPM_DOWNLOAD.search("added 2 packages in 950ms")
+    assert DOWNLOADED["npm"].search(miss) and not DOWNLOADED["npm"].search("added 2 packages in 950ms")
     assert EVIDENCE["npm"].search("added 2 packages in 950ms")
 
 

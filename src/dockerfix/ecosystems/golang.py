@@ -35,10 +35,9 @@ def go_download(command: Command, read: ReadText, check_sums: bool = True) -> Pr
         found.problem = f"`{call.text}` works with another go.mod (-C, -modfile)"
     work = read("go.work")
     if work is not None:
-        for line in _block_lines(work, "replace"):
-            m = _REPLACE.match(line)
-            if m is not None and m.group(2).startswith((".", "/")):
-                found.problem = found.problem or f"go.work replaces {m.group(1)} with {m.group(2)}, which is not followed"
+        for module, target in _replacements(work):
+            if _local(target):
+                found.problem = found.problem or f"go.work replaces {module} with {target}, which is not followed"
         for folder in _directives(work, "use"):
             if _outside(folder):
                 found.problem = found.problem or f"go.work uses {folder}, outside the copied folder"
@@ -47,25 +46,20 @@ def go_download(command: Command, read: ReadText, check_sums: bool = True) -> Pr
             found.files.append(member)
             found.optional.append(posixpath.normpath(posixpath.join(folder, "go.sum")))
             text = read(member) if folder not in (".", "./") else None
-            if text is not None and any(
-                (m := _REPLACE.match(line)) is not None and m.group(2).startswith((".", "/")) for line in _block_lines(text, "replace")
-            ):
+            if text is not None and any(_local(target) for _, target in _replacements(text)):
                 found.problem = found.problem or f"{member} replaces a module with a local path, which is not followed"
     mod = read("go.mod")
     if mod is None:
         return found  # a missing go.mod is reported by the caller
     replaced: set[str] = set()
-    for line in _block_lines(mod, "replace"):
-        m = _REPLACE.match(line)
-        if m is None:
+    for module, target in _replacements(mod):
+        replaced.add(module)
+        if not _local(target):
             continue
-        replaced.add(m.group(1))
-        target = m.group(2)
-        if target.startswith(("./", "../", "/")) or target in (".", ".."):
-            if _outside(target):
-                found.problem = found.problem or f"go.mod replaces {m.group(1)} with {target}, outside the copied folder"
-                continue
-            found.files.append(posixpath.normpath(posixpath.join(target, "go.mod")))
+        if _outside(target):
+            found.problem = found.problem or f"go.mod replaces {module} with {target}, outside the copied folder"
+            continue
+        found.files.append(posixpath.normpath(posixpath.join(target, "go.mod")))
     sums = read("go.sum")
     if check_sums and sums is not None and call.operands[0].value == "download" and len(call.operands) == 1:
         version = re.search(r"(?m)^go\s+1\.(\d+)", mod)
@@ -84,6 +78,16 @@ def go_download(command: Command, read: ReadText, check_sums: bool = True) -> Pr
                     "copy after it would put the old go.sum back (run `go mod tidy`)"
                 )
     return found
+
+
+def _replacements(text: str) -> list[tuple[str, str]]:
+    """(module, replacement) of each `replace` directive of a go.mod or go.work."""
+    return [(m.group(1), m.group(2)) for line in _block_lines(text, "replace") if (m := _REPLACE.match(line)) is not None]
+
+
+def _local(target: str) -> bool:
+    """A replacement that is a folder, not a module: Go's rule (./, ../, / or . and ..)."""
+    return target.startswith(("./", "../", "/")) or target in (".", "..")
 
 
 def _outside(path: str) -> bool:

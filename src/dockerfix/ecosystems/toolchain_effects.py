@@ -86,12 +86,9 @@ def tool_command_effects(command: Command, state: State, cwd: str, homes: Homes)
 def _tool_family(command: Command) -> str | None:
     if global_or_tool(command):
         return "node"
-    names = {w.value.rsplit("/", 1)[-1] for w in command.argv[:4]}
-    if "corepack" in names and command.argv and command.argv[-1].value != "corepack":
-        first = next((w.value for w in command.argv if w.value.rsplit("/", 1)[-1] == "corepack"), "")
-        rest = [w.value for w in command.argv[[w.value for w in command.argv].index(first) + 1 :]]
-        if rest and rest[0] in ("enable", "disable", "prepare", "install", "--version", "-v"):
-            return "node"
+    rest = _corepack_words(command)
+    if rest and rest[0] in ("enable", "disable", "prepare", "install", "--version", "-v"):
+        return "node"
     go = read_call(command, GO)
     if go is not None:
         if go.subcommand in ("version", "env") and (go.subcommand == "version" or not go.has("-u")):
@@ -107,12 +104,15 @@ def _tool_family(command: Command) -> str | None:
 def _corepack_reads_project(command: Command) -> bool:
     """`corepack prepare` and `corepack install` without a package manager read package.json's
     packageManager field."""
-    values = [w.value for w in command.argv]
-    names = [v.rsplit("/", 1)[-1] for v in values]
-    if "corepack" not in names:
-        return False
-    rest = values[names.index("corepack") + 1 :]
+    rest = _corepack_words(command) or []
     return bool(rest) and rest[0] in ("prepare", "install") and not [v for v in rest[1:] if not v.startswith("-")]
+
+
+def _corepack_words(command: Command) -> list[str] | None:
+    """The words after `corepack` when it is among the command's first words, else None."""
+    values = [w.value for w in command.argv]
+    names = [v.rsplit("/", 1)[-1] for v in values[:4]]
+    return values[names.index("corepack") + 1 :] if "corepack" in names else None
 
 
 def _ancestors(folder: str) -> list[str]:

@@ -13,7 +13,7 @@ from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import parse_shell
 from dockerfix.document.state import State
 from dockerfix.ecosystems.golang import go_download, loads_module
-from dockerfix.rules._split_reads import Reads, Skip, check_context, relative_to, tree_reader
+from dockerfix.rules._split_reads import Reads, Skip, add_project, relative_to, tree_reader
 
 # what decides where and how go downloads modules
 _GO_ENV = re.compile(r"^(GO\w*|CGO_\w+|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy|NETRC|HOME|XDG_\w+)$")
@@ -58,15 +58,8 @@ def go_download_first(
             return None
     found = go_download(_DOWNLOAD, read, check_sums=False)
     assert found is not None
-    if found.problem:
-        raise Skip(found.problem)
     reads = Reads()
-    for name in found.files + found.optional:
-        rel = relative_to(at.resolve(name, cwd) or "", dest_abs)
-        if rel is None or (name in found.optional and read(name) is None):
-            continue
-        check_context(build, rel, "file")
-        reads.files.add(rel)
+    add_project(reads, found, at, cwd, dest_abs, build, run)
     return reads
 
 

@@ -45,7 +45,8 @@ FETCHING = {
     "apt": re.compile(r"Need to get|Get:\d"),
     "npm": re.compile(r"npm http fetch"),
 }
-NPM_DOWNLOAD = re.compile(r"npm http fetch GET 200 \S+\.tgz .*\(cache miss\)")
+# For a tool whose evidence is the absence of downloads: what a download looks like.
+DOWNLOADED = {"npm": re.compile(r"npm http fetch GET 200 \S+\.tgz .*\(cache miss\)")}
 _NPM_LOUD = frozenset({"http", "timing", "info", "verbose", "silly"})
 
 
@@ -268,19 +269,13 @@ class _Session:
         evidence = EVIDENCE.get(target.kind)
         if evidence is None:
             return  # the tool prints nothing that tells a cached package from a download
-        if target.kind == "npm":
-            if not npm_logs_downloads(doc, target.instruction):
-                return  # below loglevel http npm prints no download
-            if not NPM_DOWNLOAD.search(output):
-                m = evidence.search(output)
-                if m:
-                    report.cache_read = True
-                    report.cache_evidence = f"{m.group(0)}, with no package downloaded"
-                    return
-        m = evidence.search(output) if target.kind != "npm" else None
-        if m:
+        if target.kind == "npm" and not npm_logs_downloads(doc, target.instruction):
+            return  # below loglevel http npm prints no download
+        m = evidence.search(output)
+        downloaded = DOWNLOADED.get(target.kind)
+        if m and not (downloaded and downloaded.search(output)):
             report.cache_read = True
-            report.cache_evidence = m.group(0)
+            report.cache_evidence = m.group(0) + (", with no package downloaded" if downloaded else "")
         elif FETCHING[target.kind].search(output):
             # The mount was there; the tool chose to download. pip does when the index sends
             # no caching headers (some proxies strip them).
