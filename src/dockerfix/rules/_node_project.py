@@ -28,8 +28,14 @@ class Project:
 
 
 def project(run: Run, call: Call, folder_options: tuple[str, ...]) -> Project:
-    """What the folder ``call`` runs in holds of CONFIG_FILES."""
+    """What the folder ``call`` runs in holds of CONFIG_FILES (asked several times for each
+    call: where the cache is, which Yarn runs; computed once)."""
     position = run.position(call)
+    key = ("node project", run.inst.index, position, folder_options)
+    return run.doc.memo(key, lambda: _project(run, call, position, folder_options))
+
+
+def _project(run: Run, call: Call, position: int, folder_options: tuple[str, ...]) -> Project:
     if any(cmd.name == "cd" for cmd in run.script.commands[:position]) or call.has(*folder_options):
         return Project(unknown=f"`{call.text}` runs in a folder this RUN changes to")
     workdir = run.state.workdir
