@@ -154,3 +154,14 @@ def test_sources_that_are_not_followed() -> None:
     members = {"package.json": '{"workspaces": ["tools/*"]}', "tools/cli/package.json": '{"bin": {"cli": "bin/cli.js"}}'}
     found = project_install(_command("npm ci"), _reader(members), lambda pattern: ["tools/cli/package.json"])
     assert found is not None and found.problem is not None and "`bin` entries" in found.problem
+
+
+def test_go_reads_its_one_dash_flags() -> None:
+    from dockerfix.ecosystems.golang import loads_module
+
+    for text in ("go mod download -modfile=alt.mod", "go mod download -modfile alt.mod", "go -C sub mod download"):
+        found = project_install(_command(text), _reader({"go.mod": "module m\n\ngo 1.22\n"}))
+        assert found is not None and found.problem is not None and "another go.mod" in found.problem, text
+    assert loads_module(_command("go build -o /app ./cmd/app"))
+    assert not loads_module(_command("go -C svc build ./..."))
+    assert not loads_module(_command("go build -modfile=tools.mod ./..."))

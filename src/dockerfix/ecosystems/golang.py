@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 
 from dockerfix.document.shell import Command
 from dockerfix.ecosystems.dependencies import ReadText
-from dockerfix.ecosystems.packages import Grammar, read_call
+from dockerfix.ecosystems.packages import Call, Grammar, read_call
 from dockerfix.ecosystems.project_install import ProjectInstall
 
-GO = Grammar(frozenset({"go"}), frozenset({"-C", "-modfile", "-mod", "-o", "-tags", "-ldflags", "-gcflags", "-p"}), frozenset())
+# go's flags take one dash, each its own word (`-modfile=x`, `-o out`): read through go_words;
+# only -C, which takes a folder, comes before the subcommand
+GO = Grammar(frozenset({"go"}), frozenset(), frozenset("C"))
+# the go commands that load packages: they read modules and may compile
+LOADS = frozenset({"build", "test", "install", "vet", "run", "generate", "list", "get", "mod", "work", "tool", "fix"})
+_MOD_LOADS = frozenset({"download", "tidy", "vendor", "verify", "graph", "why"})
+# of those, the ones that build or list the packages of the module they run in
+_MODULE_BUILDS = frozenset({"build", "test", "install", "vet", "run", "generate", "list"})
 
 _REQUIRE = re.compile(r"^\s*(?:require\s+)?([^\s()]+)\s+(v[^\s]+)\s*(?://.*)?$")
 _REPLACE = re.compile(r"^\s*(?:replace\s+)?([^\s()]+)(?:\s+v[^\s]+)?\s+=>\s+([^\s]+)(?:\s+v[^\s]+)?\s*(?://.*)?$")
@@ -31,7 +39,7 @@ def go_download(command: Command, read: ReadText, check_sums: bool = True) -> Pr
     if call.operands[0].value not in ("download", "verify"):
         return None
     found = ProjectInstall("go", call, ["go.mod"], ["go.sum", "go.work", "go.work.sum"], environments=())
-    if call.has("-C", "-modfile"):
+    if call.has("-C") or _has_flag(call, "-modfile"):
         found.problem = f"`{call.text}` works with another go.mod (-C, -modfile)"
     work = read("go.work")
     if work is not None:
@@ -118,14 +126,40 @@ def _directives(text: str, keyword: str) -> list[str]:
     return [line.split()[-1] for line in _block_lines(text, keyword) if line.split()]
 
 
-# go subcommands that load the main module's packages, and so read its modules
-_LOADS = frozenset({"build", "test", "install", "vet", "run", "generate", "list"})
+def go_words(call: Call) -> list[str]:
+    """The words after `go`, with a flag's `--` written as go's one dash."""
+    return [w.value.replace("--", "-", 1) if w.value.startswith("--") else w.value for w in call.invocation.argv[1:]]
+
+
+def _has_flag(call: Call, flag: str) -> bool:
+    return any(w == flag or w.startswith(flag + "=") for w in go_words(call))
+
+
+def loads_packages(call: Call) -> bool:
+    """Whether the go command loads packages, and so reads modules (and may compile)."""
+    if call.subcommand == "mod":
+        return call.operands[:1] != () and call.operands[0].value in _MOD_LOADS
+    if call.subcommand == "work":
+        return call.operands[:1] != () and call.operands[0].value in ("sync", "vendor")
+    return call.subcommand in LOADS
 
 
 def loads_module(command: Command) -> bool:
     """Whether ``command`` builds, tests or lists the packages of the module it runs in (`go
     build ./...`; not `go install pkg@version`, which ignores that module)."""
     call = read_call(command, GO)
-    if call is None or call.subcommand not in _LOADS or call.has("-C", "-modfile"):
+    if call is None or call.subcommand not in _MODULE_BUILDS or call.has("-C") or _has_flag(call, "-modfile"):
         return False
     return not (call.subcommand in ("install", "run") and any("@" in w.value for w in call.operands))
+
+
+def vendored(call: Call, env: Mapping[str, str | None]) -> bool:
+    """Whether the go command builds from vendor/ (-mod=vendor, on its line or in GOFLAGS)."""
+    words = go_words(call)
+    flags = "-mod=vendor" in words or any(a == "-mod" and b == "vendor" for a, b in zip(words, words[1:]))
+    return flags or "-mod=vendor" in (env.get("GOFLAGS") or "").split()
+
+
+def proxy_off(env: Mapping[str, str | None]) -> bool:
+    """Whether GOPROXY forbids downloads (`off` first in its list)."""
+    return (env.get("GOPROXY") or "").replace("|", ",").split(",")[0].strip() == "off"

@@ -12,7 +12,9 @@ from dockerfix.document.flags import mounts
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import parse_shell
 from dockerfix.document.state import State
-from dockerfix.ecosystems.golang import go_download, loads_module
+from dockerfix.ecosystems.commands import run_env
+from dockerfix.ecosystems.golang import GO, go_download, loads_module, proxy_off, vendored
+from dockerfix.ecosystems.packages import read_call
 from dockerfix.rules._split_reads import Reads, Skip, add_project, relative_to, tree_reader
 
 # what decides where and how go downloads modules
@@ -67,14 +69,14 @@ def _check_network(state: State, run: Instruction, read: Callable[[str], str | N
     """Stop where the build does not download (vendored modules, no proxy) or needs what a new
     RUN would not have (secrets, SSH, no network)."""
     env = state.env
-    flags = env.get("GOFLAGS", "")
-    if flags is None or env.get("GOPROXY", "") is None:
+    if env.get("GOFLAGS", "") is None or env.get("GOPROXY", "") is None:
         raise Skip("GOFLAGS or GOPROXY is set to a value that is not known")
-    if "-mod=vendor" in flags or "-mod=vendor" in run.command_text:
+    calls = [c for c in (read_call(cmd, GO) for cmd in run.script.commands) if c is not None]
+    if "-mod=vendor" in run.command_text or any(vendored(c, run_env(state, c.invocation)) for c in calls):
         raise Skip(f"the go build at line {run.line_no} uses vendor/, so it downloads nothing")
     if read("vendor/modules.txt") is not None:
         raise Skip("the module has a vendor/ folder, which go uses instead of downloading")
-    if (env.get("GOPROXY") or "").strip() == "off":
+    if proxy_off(env):
         raise Skip("GOPROXY=off: go downloads nothing")
     network = run.flag("network")
     if network is not None and network.value != "default":

@@ -7,35 +7,15 @@ from typing import ClassVar
 
 from dockerfix.document.model import Document
 from dockerfix.ecosystems.commands import run_env
-from dockerfix.ecosystems.packages import Call, Grammar
+from dockerfix.ecosystems.golang import GO, LOADS, go_words, loads_packages, proxy_off, vendored
+from dockerfix.ecosystems.packages import Call
 from dockerfix.rules._common import run_user
 from dockerfix.rules._package_cache import NotAdded, Plan, Run
 from dockerfix.rules._store_cache import Store, StoreCacheRule, located, store_finding
 from dockerfix.rules.base import Example, Finding, RuleContext
 from dockerfix.rules.python_cache import PythonToolCache
 
-# the go commands that load packages: they read modules and may compile
-_LOADS = frozenset({"build", "test", "install", "vet", "run", "generate", "list", "get", "mod", "work", "tool", "fix"})
-_MOD_LOADS = frozenset({"download", "tidy", "vendor", "verify", "graph", "why"})
 _BUILD_CACHE_CLEANS = frozenset({"-cache", "-testcache", "-fuzzcache"})
-
-
-def _words(call: Call) -> list[str]:
-    return [w.value.replace("--", "-", 1) if w.value.startswith("--") else w.value for w in call.invocation.argv[1:]]
-
-
-def _loads(call: Call) -> bool:
-    if call.subcommand == "mod":
-        return call.operands[:1] != () and call.operands[0].value in _MOD_LOADS
-    if call.subcommand == "work":
-        return call.operands[:1] != () and call.operands[0].value in ("sync", "vendor")
-    return call.subcommand in _LOADS
-
-
-def _vendored(call: Call, env: dict[str, str | None]) -> bool:
-    words = _words(call)
-    flags = "-mod=vendor" in words or any(a == "-mod" and b == "vendor" for a, b in zip(words, words[1:]))
-    return flags or "-mod=vendor" in (env.get("GOFLAGS") or "").split()
 
 
 class GoCacheMount(StoreCacheRule, PythonToolCache):
@@ -115,13 +95,13 @@ class GoCacheMount(StoreCacheRule, PythonToolCache):
     name = "go-cache-not-mounted"
     summary = "Go builds without cache mounts on its build and module caches"
     reads_context = True
-    grammar = Grammar(frozenset({"go"}), frozenset(), frozenset())
+    grammar = GO
     tool = "go"
     store_name = "the module cache"
     cache_var = "GOCACHE"
     folder = "go-build"
     cache_option = None
-    installs = _LOADS
+    installs = LOADS
     no_cache_options = ()
 
     VALID = (
@@ -169,17 +149,17 @@ class GoCacheMount(StoreCacheRule, PythonToolCache):
     wording: ClassVar[str] = "go downloads and compiles again"
 
     def uses_cache(self, call: Call) -> bool:
-        return _loads(call)
+        return loads_packages(call)
 
     def cleaning(self, call: Call) -> bool:
-        words = set(_words(call)) - {"clean"}
+        words = set(go_words(call)) - {"clean"}
         return call.subcommand == "clean" and bool(words) and words <= _BUILD_CACHE_CLEANS
 
     def needs_store(self, run: Run) -> bool:
-        return any(_loads(c) for c in run.calls)
+        return any(loads_packages(c) for c in run.calls)
 
     def store_targets(self, run: Run) -> list[str]:
-        places = {self._modcache(run, c) for c in run.calls if _loads(c)}
+        places = {self._modcache(run, c) for c in run.calls if loads_packages(c)}
         if len(places) > 1:
             raise NotAdded("its go commands use different module caches")
         return [places.pop()]
@@ -198,16 +178,16 @@ class GoCacheMount(StoreCacheRule, PythonToolCache):
 
     def store_problem(self, run: Run) -> str | None:
         for call in run.calls:
-            if not _loads(call):
+            if not loads_packages(call):
                 continue
             env = run_env(run.state, call.invocation)
             line = run.inst.line_no
             for var in ("GOPROXY", "GOFLAGS"):
                 if var in env and env[var] is None:
                     raise NotAdded(f"line {line}: {var} is set to a value that is not known")
-            if _vendored(call, env):
+            if vendored(call, env):
                 return f"line {line} builds from vendor/ (-mod=vendor), not from the module cache"
-            if (env.get("GOPROXY") or "").replace("|", ",").split(",")[0].strip() == "off":
+            if proxy_off(env):
                 return f"line {line} builds with GOPROXY=off, and could not download the modules into an emptied cache"
         return None
 
@@ -224,11 +204,11 @@ class GoCacheMount(StoreCacheRule, PythonToolCache):
         return None
 
     def plan_with(self, run: Run, store: Store) -> Plan | None:
-        if not any(_loads(c) or c.subcommand == "clean" for c in run.calls):
+        if not any(loads_packages(c) or c.subcommand == "clean" for c in run.calls):
             return None
         notes: list[str] = []
         plan: Plan | None = Plan([])
-        if any(_loads(c) and run_env(run.state, c.invocation).get("GOCACHE") == "off" for c in run.calls):
+        if any(loads_packages(c) and run_env(run.state, c.invocation).get("GOCACHE") == "off" for c in run.calls):
             notes.append("GOCACHE=off turns the build cache off")
         else:
             try:
@@ -239,7 +219,7 @@ class GoCacheMount(StoreCacheRule, PythonToolCache):
         if store.mounts and self.needs_store(run):
             plan.mounts += store.mounts
             target = store.mounts[0].target
-            plan.cleanups += [(c.invocation.command, target) for c in run.calls if c.subcommand == "clean" and "-modcache" in _words(c)]
+            plan.cleanups += [(c.invocation.command, target) for c in run.calls if c.subcommand == "clean" and "-modcache" in go_words(c)]
         note = self.store_note(store, run)
         if note:
             notes.append(note)
