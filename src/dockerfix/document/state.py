@@ -59,6 +59,14 @@ class State:
         """How messages name the base image."""
         return f"the base image {self.base.label}" if self.base is not None else "the base image"
 
+    def account(self, name: str) -> UserInfo | None:
+        """The account a USER names, by name or by uid (a numeric USER runs as the account with
+        that uid, in its primary group)."""
+        info = self.users.get(name)
+        if info is None and name.isdigit():
+            info = next((u for u in self.users.values() if u.uid == int(name)), None)
+        return info
+
     def expand(self, value: str, escape: str = "\\") -> str | None:
         try:
             return expand(value, self.env, escape)

@@ -91,9 +91,7 @@ def homes(state: State) -> tuple[str, ...] | None:
     name = user.partition(":")[0]
     if name in ("root", "0"):
         return ("/root",)
-    info = state.users.get(name)
-    if info is None and name.isdigit():
-        info = next((u for u in state.users.values() if u.uid == int(name)), None)
+    info = state.account(name)
     if info is not None:
         return (info.home,) if info.home is not None else None
     return _SYSTEM_HOMES.get(name)

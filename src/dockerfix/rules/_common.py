@@ -133,10 +133,7 @@ def run_user(state: State) -> RunUser:
     name, _, group = user.partition(":")
     if name in ("root", "0") and group in ("", "root", "0"):
         return RunUser(True)
-    info = state.users.get(name)
-    if info is None and name.isdigit():
-        # a numeric USER runs with the primary group of the account that has that uid
-        info = next((u for u in state.users.values() if u.uid == int(name)), None)
+    info = state.account(name)
     uid = int(name) if name.isdigit() else (info.uid if info else None)
     gid: int | None
     if group:
