@@ -42,7 +42,8 @@ from dockerfix.rules._split_reads import (
     tree_reader,
     whole_context_dest,
 )
-from dockerfix.rules._go_first import go_build_after, go_download_first
+from dockerfix.rules._download_first import build_after, download_first
+from dockerfix.rules._go_first import GO_FIRST
 from dockerfix.rules._split_plan import manifest_copies, same_case
 
 
@@ -72,6 +73,9 @@ def _check_named_files(read: Callable[[str], str | None], cwd: str, dest_abs: st
             "with or without this fix"
         )
 
+
+# the tools whose builds download their dependencies, with their dependencies-only steps
+DOWNLOAD_STEPS = (GO_FIRST,)
 
 # commands that may run a second time in the dependencies-only RUN without harm
 _REPEATABLE = frozenset({"set", ":", "true", "echo", "export"})
@@ -235,7 +239,7 @@ class DependenciesFirst(Rule):
                     continue
                 run, blocker = find_install(doc, stage, k, copy, dest_abs, ctx.build)
                 if run is None and dest_abs is not None:
-                    finding = self._go(doc, stage, k, copy, dest, dest_abs, ctx.build)
+                    finding = self._download_first(doc, stage, k, copy, dest, dest_abs, ctx.build)
                     if finding is not None:
                         yield finding
                     continue
@@ -250,35 +254,40 @@ class DependenciesFirst(Rule):
                 if finding is not None:
                     yield finding
 
-    def _go(
+    def _download_first(
         self, doc: Document, stage: Stage, k: int, copy: Instruction, dest: Word, dest_abs: str, build: BuildContext
     ) -> Finding | None:
-        """A `go build` after the copy with no `go mod download` first: download the modules
-        before the copy."""
-        build_run = go_build_after(doc, stage, k)
-        if build_run is None:
-            return None
-        try:
-            reads = go_download_first(doc, stage, k, copy, dest_abs, build_run, build)
-            if reads is None:
-                return None
-            lines = manifest_copies(doc, copy, Tree(".", dest), reads)
-        except Skip as why:
-            return self.finding(copy.start, f"{copy.kind} at line {copy.line_no}: the Go modules cannot be downloaded first: {why}")
-        indent = lines[0][: len(lines[0]) - len(lines[0].lstrip(" \t"))]
-        lines.append(f"{indent}{same_case('RUN', copy.keyword)} go mod download")
-        fix = Fix(
-            "download the Go modules before the full copy",
-            (Edit(copy.comment_start, copy.comment_start, tuple(lines)),),
-            Applicability.UNSAFE,
-        )
-        files = ", ".join(sorted(reads.files))
-        return self.finding(
-            copy.start,
-            f"{copy.kind} at line {copy.line_no} comes before the go build at line {build_run.line_no}, which downloads "
-            f"every module again on each code change: copy {files} and run `go mod download` first",
-            fix,
-        )
+        """A build after the copy that downloads its dependencies itself (`go build`, `mvn
+        package`...), with no dependencies-only step first: run that step before the copy."""
+        for step in DOWNLOAD_STEPS:
+            build_run = build_after(step, stage, k)
+            if build_run is None:
+                continue
+            try:
+                planned = download_first(step, doc, stage, k, copy, dest_abs, build_run, build)
+                if planned is None:
+                    continue
+                command, reads = planned
+                lines = manifest_copies(doc, copy, Tree(".", dest), reads)
+            except Skip as why:
+                return self.finding(
+                    copy.start, f"{copy.kind} at line {copy.line_no}: {step.subject} cannot be downloaded first: {why}"
+                )
+            indent = lines[0][: len(lines[0]) - len(lines[0].lstrip(" \t"))]
+            lines.append(f"{indent}{same_case('RUN', copy.keyword)} {command}")
+            fix = Fix(
+                f"download {step.subject} before the full copy",
+                (Edit(copy.comment_start, copy.comment_start, tuple(lines)),),
+                Applicability.UNSAFE,
+            )
+            files = ", ".join(sorted(reads.files))
+            return self.finding(
+                copy.start,
+                f"{copy.kind} at line {copy.line_no} comes before the {step.tool} build at line {build_run.line_no}, "
+                f"which downloads {step.every} again on each code change: copy {files} and run `{command}` first",
+                fix,
+            )
+        return None
 
     def _plan(
         self, doc: Document, stage: Stage, k: int, copy: Instruction, dest: Word, dest_abs: str,
