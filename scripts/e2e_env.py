@@ -315,31 +315,37 @@ def ensure_base_image(port: int, log_dir: Path = DEFAULT_LOG_DIR, suite: str = S
     return tag
 
 
-NODE_REPOSITORY = "dockerfix-e2e/node"
-# Debian's Node.js and npm on the base image, for the npm scenarios (npm's registry is reachable)
-NODE_DOCKERFILE = """\
+# Debian's packages of a tool on the base image, for the scenarios of that tool: Node.js and npm
+# (npm's registry is reachable), PHP's CLI and Composer (whose scenario installs from a path
+# repository, as Packagist is not reachable)
+TOOL_PACKAGES = {
+    "node": ("nodejs", "npm"),
+    "php": ("composer", "unzip"),
+}
+TOOL_DOCKERFILE = """\
 FROM {base}
-RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends {packages} && rm -rf /var/lib/apt/lists/*
 """
 
 
-def node_image_tag(port: int) -> str:
-    """Return the tag of the image with Debian's nodejs and npm on the base image for ``port``."""
-    return f"{NODE_REPOSITORY}:{SUITE}-{port}"
+def tool_image_tag(tool: str, port: int) -> str:
+    """Return the tag of the image with Debian's packages of ``tool`` on the base image for ``port``."""
+    return f"dockerfix-e2e/{tool}:{SUITE}-{port}"
 
 
-def ensure_node_image(port: int, log_dir: Path = DEFAULT_LOG_DIR) -> str:
-    """Build the Node.js image on the base image unless it exists; return its tag."""
-    tag = node_image_tag(port)
+def ensure_tool_image(tool: str, port: int, log_dir: Path = DEFAULT_LOG_DIR) -> str:
+    """Build the image of ``tool`` on the base image unless it exists; return its tag."""
+    tag = tool_image_tag(tool, port)
     if image_exists(tag):
-        log.info("node image: %s already exists", tag)
+        log.info("%s image: %s already exists", tool, tag)
         return tag
-    log_file = log_dir / "node-image.log"
-    log.info("node image: building %s (log: %s)", tag, log_file)
-    with tempfile.TemporaryDirectory(prefix="dockerfix-e2e-node-") as folder:
-        Path(folder, "Dockerfile").write_text(NODE_DOCKERFILE.format(base=base_image_tag(port)), encoding="utf-8")
+    log_file = log_dir / f"{tool}-image.log"
+    log.info("%s image: building %s (log: %s)", tool, tag, log_file)
+    with tempfile.TemporaryDirectory(prefix=f"dockerfix-e2e-{tool}-") as folder:
+        text = TOOL_DOCKERFILE.format(base=base_image_tag(port), packages=" ".join(TOOL_PACKAGES[tool]))
+        Path(folder, "Dockerfile").write_text(text, encoding="utf-8")
         env = dict(os.environ, DOCKER_BUILDKIT="1")
-        _run_logged([docker_binary(), "build", "--network", "host", "-t", tag, folder], log_file, "building the node image", env)
+        _run_logged([docker_binary(), "build", "--network", "host", "-t", tag, folder], log_file, f"building the {tool} image", env)
     return tag
 
 
@@ -406,7 +412,8 @@ def up(port: int | None = None, log_dir: Path = DEFAULT_LOG_DIR) -> dict[str, st
     ensure_daemon(log_dir)
     tag = ensure_base_image(port, log_dir)
     ensure_base_image(port, log_dir, APT3_SUITE)
-    ensure_node_image(port, log_dir)
+    for tool in TOOL_PACKAGES:
+        ensure_tool_image(tool, port, log_dir)
     return {
         "docker": docker_binary(),
         "docker_version": docker_version(),

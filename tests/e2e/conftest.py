@@ -25,6 +25,7 @@ SCENARIOS = ROOT / "fixtures" / "e2e"
 BASE_NAMES = ["python:3.10.2-slim", "python:3.11-slim", "debian:bookworm-slim"]
 APT3_NAMES = ["debian:trixie-slim"]  # the Debian 13 image (APT 3)
 NODE_NAMES = ["node:18-bookworm-slim"]  # the base image with Debian's nodejs and npm
+PHP_NAMES = ["php:8.2-cli-bookworm"]  # the base image with Debian's PHP 8.2 and Composer
 
 
 def _e2e_env() -> ModuleType:
@@ -67,7 +68,7 @@ def e2e() -> Iterator[Environment]:
             env.daemon_ready()
             and env.image_exists(env.base_image_tag(port))
             and env.image_exists(env.base_image_tag(port, env.APT3_SUITE))
-            and env.image_exists(env.node_image_tag(port))
+            and all(env.image_exists(env.tool_image_tag(tool, port)) for tool in env.TOOL_PACKAGES)
         ):
             _unavailable("no running Docker engine with the base image; set DOCKERFIX_E2E=1 to let the tests "
                          "install and start it (root), or run `python scripts/e2e_env.py up`")
@@ -79,7 +80,8 @@ def e2e() -> Iterator[Environment]:
         wheelhouse = env.ensure_wheelhouse(requirements)
         env.tag_base(BASE_NAMES, port)
         env.tag_base(APT3_NAMES, port, env.APT3_SUITE)
-        env.tag_base(NODE_NAMES, port, source=env.node_image_tag(port))
+        env.tag_base(NODE_NAMES, port, source=env.tool_image_tag("node", port))
+        env.tag_base(PHP_NAMES, port, source=env.tool_image_tag("php", port))
     except env.EnvironmentProblem as exc:
         _unavailable(str(exc))
     try:
