@@ -39,7 +39,7 @@ Env = Mapping[str, "str | None"]
 _PLAIN = re.compile(r"^(source|gem|group|platforms?|git_source|gemspec|ruby|eval_gemfile|path|git|github|end)\b")
 _STRING = r"""(["'])([^"'#{}]*)\1"""
 _PATH_OPTION = re.compile(r"""(?:\bpath:\s*|:path\s*=>\s*)""" + _STRING)
-_RUNS = re.compile(r"`|%x[{(\[]|\b(?:system|exec|spawn|IO\.popen|Open3|Dir\.glob|Dir\[|Dir\.children|Dir\.entries)\b")
+_RUNS = re.compile(r"`|%x[{(\[]|\b(?:system|exec|spawn|IO\.popen|Open3)\b|\bDir(?:\.glob|\.children|\.entries|\[)")
 
 
 def bundle_install(command: Command, read: ReadText, glob: Glob | None = None, state: State | None = None) -> ProjectInstall | None:
@@ -65,12 +65,14 @@ def bundle_install(command: Command, read: ReadText, glob: Glob | None = None, s
     for var in ("BUNDLE_GEMFILE", "BUNDLE_CACHE_PATH", "BUNDLE_BIN"):
         if var in settings:
             found.problem = found.problem or f"{var} is set, which is not followed"
-    path = call.values("--path") or ([settings["BUNDLE_PATH"]] if "BUNDLE_PATH" in settings else [])
+    path: list[str | None] = [*call.values("--path")] or ([settings["BUNDLE_PATH"]] if "BUNDLE_PATH" in settings else [])
     if path:
         if path[-1] is None:
             found.problem = found.problem or "BUNDLE_PATH is set to a value that is not known"
         elif not path[-1].startswith("/"):
             found.environments = (posixpath.normpath(path[-1]),)
+    elif call.has("--deployment") or (settings.get("BUNDLE_DEPLOYMENT") or "").lower() in _TRUE:
+        found.environments = ("vendor/bundle",)  # where deployment mode installs without a path
     if _frozen(call, settings):
         found.files.append(lock)
         found.optional.remove(lock)
@@ -193,7 +195,7 @@ def _gemspecs(found: ProjectInstall, read: ReadText, glob: Glob | None, here: st
     if "name" in options:
         names: list[str] | None = [posixpath.normpath(posixpath.join(folder, options["name"] + ".gemspec"))]
     else:
-        names = glob(posixpath.join(folder, "*.gemspec")) if glob is not None else []
+        names = glob(posixpath.normpath(posixpath.join(folder, "*.gemspec"))) if glob is not None else []
     if names is None:
         return f"the gemspecs of {where} cannot be listed"
     if "name" not in options and glob is not None and not names:
@@ -220,7 +222,7 @@ def _ruby_reads(found: ProjectInstall, read: ReadText, name: str, seen: set[str]
         line = re.sub(r"^\s*#.*$", "", raw)
         m = _RUNS.search(line)
         if m:
-            what = "runs a command" if m.group(0) in ("`", "system", "exec", "spawn", "IO.popen", "Open3") or m.group(0).startswith("%x") else "lists files"
+            what = "lists files" if m.group(0).startswith("Dir") else "runs a command"
             return f"{name} line {number} {what} ({raw.strip()}), which needs the source"
         if re.search(r"\bFile\.(read|readlines|open|foreach)\b|\bIO\.read", line):
             return f"{name} line {number} reads a file that is not followed ({raw.strip()})"

@@ -78,7 +78,7 @@ def composer_install(command: Command, read: ReadText, glob: Glob | None = None,
 
 def _manifest(found: ProjectInstall, call: Call, data: dict[str, Any]) -> str | None:
     """What composer.json changes: its folders, repositories and scripts."""
-    config = data.get("config") if isinstance(data.get("config"), dict) else {}
+    config = _object(data, "config")
     vendor = config.get("vendor-dir", "vendor")
     bin_dir = config.get("bin-dir", posixpath.join(str(vendor), "bin"))
     for name, value in (("vendor-dir", vendor), ("bin-dir", bin_dir)):
@@ -90,15 +90,20 @@ def _manifest(found: ProjectInstall, call: Call, data: dict[str, Any]) -> str | 
     for repo in entries if isinstance(entries, (list, type({}.values()))) else []:
         if isinstance(repo, dict) and repo.get("type") in ("path", "artifact"):
             return f"composer.json has a {repo['type']} repository ({repo.get('url')}), which is not followed"
-    extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
+    extra = _object(data, "extra")
     if "patches" in extra or "patches-file" in extra:
         return "composer.json applies patches (extra.patches), which read files of the source"
-    scripts = data.get("scripts") if isinstance(data.get("scripts"), dict) else {}
+    scripts = _object(data, "scripts")
     if not call.has("--no-scripts"):
         ordered = [e for e in _ORDERED_EVENTS if e in scripts]
         if ordered:
             return f"composer.json runs {ordered[0]} scripts, which would run at another time after the split"
     return None
+
+
+def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _plugins(call: Call, read: ReadText) -> str | None:

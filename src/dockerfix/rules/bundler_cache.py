@@ -46,7 +46,7 @@ class BundlerCacheMount(PackageCacheRule):
     FROM ruby:3.3
     WORKDIR /app
     COPY Gemfile Gemfile.lock ./
-    RUN --mount=type=cache,sharing=locked,target=/usr/local/bundle/cache,id=bundler-ruby-3.3 bundle install
+    RUN --mount=type=cache,target=/usr/local/bundle/cache,sharing=locked,id=bundler-ruby-3.3 bundle install
     ```
 
     ## The fix
@@ -102,7 +102,7 @@ class BundlerCacheMount(PackageCacheRule):
             """,
             """
             FROM ruby:3.3
-            RUN --mount=type=cache,sharing=locked,target=/usr/local/bundle/cache,id=bundler-ruby-3.3 bundle install
+            RUN --mount=type=cache,target=/usr/local/bundle/cache,sharing=locked,id=bundler-ruby-3.3 bundle install
             """,
         ),
         Example(
