@@ -14,10 +14,13 @@ from dataclasses import replace
 from typing import Any
 
 from dockerfix.document.shell import Command
+from dockerfix.document.state import State
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.dependencies import ReadText, parse_toml
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
+from dockerfix.ecosystems.bundler import BUNDLE, bundle_install
 from dockerfix.ecosystems.cargo import cargo_fetch
+from dockerfix.ecosystems.composer import COMPOSER, composer_install
 from dockerfix.ecosystems.golang import go_download
 from dockerfix.ecosystems.node import NAMES as NODE_NAMES
 from dockerfix.ecosystems.node import node_install
@@ -57,10 +60,14 @@ def _mentions_tool(command: Command) -> bool:
     return any(w.value.rsplit("/", 1)[-1] in _TOOL_NAMES for w in command.argv[:8])
 
 
-def project_install(command: Command, read: ReadText, glob: Glob | None = None) -> ProjectInstall | None:
+def project_install(
+    command: Command, read: ReadText, glob: Glob | None = None, state: State | None = None
+) -> ProjectInstall | None:
     """The project install ``command`` makes, if it is one: Python's project tools, Node's
-    package managers, `go mod download`, `cargo fetch`. ``glob`` finds a workspace's members
-    (relative patterns, as the tool's folder holds them); without it they are not listed."""
+    package managers, `go mod download`, `cargo fetch`, `bundle install`, `composer install`.
+    ``glob`` finds a workspace's members (relative patterns, as the tool's folder holds them);
+    without it they are not listed. ``state`` gives the variables the command runs with, which
+    Bundler and Composer read; without it only the command's own are seen."""
     names = {w.value.rsplit("/", 1)[-1] for w in command.argv[:8]}
     if names & _TOOL_NAMES:
         for reader in (_uv, _poetry, _pipenv, _pdm, _conda):
@@ -73,6 +80,10 @@ def project_install(command: Command, read: ReadText, glob: Glob | None = None) 
         return go_download(command, read)
     if "cargo" in names:
         return cargo_fetch(command, read, glob)
+    if names & BUNDLE.names:
+        return bundle_install(command, read, glob, state)
+    if names & COMPOSER.names:
+        return composer_install(command, read, glob, state)
     return None
 
 

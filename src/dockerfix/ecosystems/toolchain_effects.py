@@ -1,7 +1,9 @@
-"""What the commands of Node's package managers, Go and cargo read and write in the image, for
-the effects model: their project installs (npm ci, yarn, pnpm, bun, go mod download, cargo
-fetch), and the commands that read nothing of a project (global installs, configuration, cache
-commands, corepack, `go install pkg@version`, `go env`)."""
+"""What the commands of Node's package managers, Go, cargo, Bundler and Composer read and write in
+the image, for the effects model: their project installs (npm ci, yarn, pnpm, bun, go mod
+download, cargo fetch, bundle install, composer install), and the commands that read nothing of
+a project (global installs, configuration, cache commands, corepack, `go install pkg@version`,
+`go env`, `gem install name`, `composer --version`). `bundle config set --local` writes the
+project's `.bundle/config`, unless BUNDLE_APP_CONFIG moves it."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from collections.abc import Callable
 from dockerfix.document.effects import Effects, Paths, anything
 from dockerfix.document.shell import Command
 from dockerfix.document.state import State
+from dockerfix.ecosystems.bundler import bundle_config_local, gem_tool_command
 from dockerfix.ecosystems.cargo import CARGO
+from dockerfix.ecosystems.composer import composer_tool_command
 from dockerfix.ecosystems.golang import GO
 from dockerfix.ecosystems.node import global_or_tool
 from dockerfix.ecosystems.packages import read_call
@@ -24,6 +28,8 @@ _HOME = {
     "node": (".npm", ".npmrc", ".cache", ".config", ".local", ".yarn", ".yarnrc", ".bun", ".pnpm-store"),
     "go": ("go", ".cache", ".config"),
     "cargo": (".cargo", ".rustup", ".cache"),
+    "ruby": (".bundle", ".gem", ".local/share/gem", ".cache"),
+    "composer": (".composer", ".cache/composer", ".config/composer", ".local/share/composer"),
 }
 _ENV = {
     "node": ("npm_config_cache", "NPM_CONFIG_CACHE", "npm_config_prefix", "NPM_CONFIG_PREFIX", "YARN_CACHE_FOLDER",
@@ -31,15 +37,25 @@ _ENV = {
              "COREPACK_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"),
     "go": ("GOPATH", "GOMODCACHE", "GOCACHE", "GOBIN", "GOENV", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"),
     "cargo": ("CARGO_HOME", "RUSTUP_HOME", "CARGO_TARGET_DIR", "XDG_CACHE_HOME"),
+    "ruby": ("GEM_HOME", "GEM_PATH", "GEM_SPEC_CACHE", "BUNDLE_PATH", "BUNDLE_APP_CONFIG", "BUNDLE_USER_HOME",
+             "BUNDLE_USER_CACHE", "BUNDLE_USER_CONFIG", "BUNDLE_USER_PLUGIN", "XDG_CACHE_HOME", "XDG_DATA_HOME",
+             "XDG_CONFIG_HOME"),
+    "composer": ("COMPOSER_HOME", "COMPOSER_CACHE_DIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"),
 }  # fmt: skip
+# set to a relative path, these name a folder of the project, which the project install tells
+_PROJECT_RELATIVE = frozenset({"BUNDLE_PATH"})
 # what they write outside the home folder: Node's global prefix and yarn 1's cache and global
 # folder for root, pnpm's store at the root of the file system when it cannot link to its home
 _SYSTEM = {
     "node": ("/usr/local/lib/node_modules", "/usr/local/bin", "/usr/local/share", "/usr/local/etc", "/.pnpm-store"),
     "go": (),
     "cargo": (),
+    # the gem folders and executables of a Ruby without GEM_HOME
+    "ruby": ("/usr/local/lib/ruby", "/var/lib/gems", "/usr/lib/ruby", "/usr/local/bin"),
+    "composer": (),
 }
-_FAMILY = {"npm": "node", "yarn": "node", "pnpm": "node", "bun": "node", "corepack": "node", "go": "go", "cargo": "cargo"}
+_FAMILY = {"npm": "node", "yarn": "node", "pnpm": "node", "bun": "node", "corepack": "node", "go": "go", "cargo": "cargo",
+           "bundle": "ruby", "composer": "composer"}  # fmt: skip
 TOOLCHAINS = frozenset(_FAMILY)  # the project installs whose effects this module tells
 
 
@@ -50,6 +66,8 @@ def tool_dirs(family: str, state: State, homes: Homes) -> Paths | str:
     for var in _ENV[family]:
         if var in state.env:
             value = state.env[var]
+            if value is not None and var in _PROJECT_RELATIVE and not value.startswith(("/", "$", "~")):
+                continue
             if value is None or not value.startswith("/"):
                 return f"{var} is set to a value that is not known"
             found += [p for p in value.split(":") if p.startswith("/")]
@@ -63,7 +81,9 @@ def install_effects(project: ProjectInstall, state: State, cwd: str, manifests: 
     outside = tool_dirs(family, state, homes)
     if isinstance(outside, str):
         return anything(outside)
-    locks = [n for n in project.files + project.optional if n.endswith((".lock", "-lock.json", "lock.yaml", ".lockb", ".sum"))]
+    locks = [
+        n for n in project.files + project.optional if n.endswith((".lock", "-lock.json", "lock.yaml", ".lockb", ".sum", ".locked"))
+    ]
     own = Paths.of(*(posixpath.normpath(posixpath.join(cwd, n)) for n in (*project.environments, *project.dirs, *locks)))
     settings = Paths.of(*(posixpath.join(folder, ".cargo") for folder in _ancestors(cwd))) if family == "cargo" else Paths()
     return Effects(reads=manifests | outside | settings, writes=outside | own)
@@ -78,9 +98,16 @@ def tool_command_effects(command: Command, state: State, cwd: str, homes: Homes)
     if isinstance(outside, str):
         return anything(outside)
     reads = outside
+    writes = outside
     if family == "node" and _corepack_reads_project(command):
         reads = reads | Paths.of(*(posixpath.join(folder, "package.json") for folder in _ancestors(cwd)))
-    return Effects(reads=reads, writes=outside)
+    if bundle_config_local(command) is not None:
+        # it finds the project by its Gemfile and writes .bundle/config there, or in BUNDLE_APP_CONFIG
+        folders = _ancestors(cwd)
+        reads = reads | Paths.of(*(posixpath.join(f, n) for f in folders for n in ("Gemfile", "gems.rb", ".bundle")))
+        if "BUNDLE_APP_CONFIG" not in state.env:
+            writes = writes | Paths.of(*(posixpath.join(f, ".bundle") for f in folders))
+    return Effects(reads=reads, writes=writes)
 
 
 def _tool_family(command: Command) -> str | None:
@@ -98,6 +125,10 @@ def _tool_family(command: Command) -> str | None:
     cargo = read_call(command, CARGO)
     if cargo is not None and (cargo.has("--version", "-V") or cargo.subcommand == "--version"):
         return "cargo"
+    if gem_tool_command(command) or bundle_config_local(command) is not None:
+        return "ruby"
+    if composer_tool_command(command):
+        return "composer"
     return None
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dockerfix.rules.apk_cache import ApkCacheMount
 from dockerfix.rules.apt_cache import AptCacheMount
 from dockerfix.rules.base import Rule
+from dockerfix.rules.bundler_cache import BundlerCacheMount
 from dockerfix.rules.cargo_cache import CargoCacheMount
+from dockerfix.rules.composer_cache import ComposerCacheMount
 from dockerfix.rules.copy_split import CopyAllBeforeInstall
 from dockerfix.rules.deps_first import DependenciesFirst
 from dockerfix.rules.go_cache import GoCacheMount
@@ -40,6 +42,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     BunCacheMount,
     GoCacheMount,
     CargoCacheMount,
+    BundlerCacheMount,
+    ComposerCacheMount,
 )
 
 

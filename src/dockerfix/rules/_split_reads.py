@@ -270,7 +270,7 @@ def install_reads(doc: Document, copy: Instruction, run: Instruction, dest_abs: 
         in_tree = tree_predicate(state, cwd, dest_abs, build)
         if context_free_tool(cmd):
             continue
-        project = project_install(cmd, tree_reader(state, cwd, dest_abs, build), tree_glob(state, cwd, dest_abs, build))
+        project = project_install(cmd, tree_reader(state, cwd, dest_abs, build), tree_glob(state, cwd, dest_abs, build), state)
         if project is not None:
             add_project(reads, project, state, cwd, dest_abs, build, run)
             continue

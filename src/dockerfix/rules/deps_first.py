@@ -305,7 +305,7 @@ class DependenciesFirst(Rule):
         for cmd in run.script.commands:
             if cmd.name == "cd":
                 raise Skip(f"the install RUN at line {run.line_no} changes directory")
-            project = project_install(cmd, read)
+            project = project_install(cmd, read, None, state)
             if project is not None:
                 if project.problem:
                     raise Skip(project.problem)

@@ -52,6 +52,11 @@ CACHE_FOLDERS = (
     "/root/.cache/go-build",
     "/usr/local/cargo/registry",
     "/usr/local/cargo/git",
+    "/usr/local/bundle/cache",
+    "/usr/local/bundle/ruby/*/cache",
+    "/tmp/cache",
+    "/root/.cache/composer",
+    "/var/cache/composer-*",
 )
 
 
