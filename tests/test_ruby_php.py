@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from dockerfix.document.shell import Command, parse_shell
 from dockerfix.document.state import State
 from dockerfix.ecosystems.bundler import bundle_install, gem_tool_command
@@ -203,12 +205,27 @@ def test_composer_plugins_are_refused_unless_no_plugins() -> None:
     assert _composer("composer install --no-dev", dev_plugin).problem is None
 
 
-def test_composer_ordered_scripts_and_local_repositories_are_refused() -> None:
+def test_composer_ordered_scripts_are_refused() -> None:
     scripts = json.dumps({"scripts": {"pre-install-cmd": "echo hi"}})
     assert "pre-install-cmd" in (_composer("composer install", {"composer.json": scripts}).problem or "")
     assert _composer("composer install --no-scripts", {"composer.json": scripts}).problem is None
-    path_repo = json.dumps({"repositories": [{"type": "path", "url": "packages/*"}]})
-    assert "path repository" in (_composer("composer install", {"composer.json": path_repo}).problem or "")
+
+
+@pytest.mark.parametrize(
+    ("url", "folder"),
+    [("packages/*", "packages"), ("packages/greeter", "packages/greeter"), ("./libs/*/src", "libs")],
+)
+def test_composer_local_repositories_are_copied_first(url: str, folder: str) -> None:
+    manifest = json.dumps({"repositories": [{"type": "path", "url": url}, {"type": "artifact", "url": "zips"}]})
+    found = _composer("composer install", {"composer.json": manifest})
+    assert found.problem is None
+    assert found.dirs == [folder, "zips"]
+
+
+@pytest.mark.parametrize("url", ["../shared/*", "/srv/packages", "https://example.com/x", "*", "~/pkgs"])
+def test_composer_repositories_outside_the_project_are_refused(url: str) -> None:
+    manifest = json.dumps({"repositories": [{"type": "path", "url": url}]})
+    assert "path repository" in (_composer("composer install", {"composer.json": manifest}).problem or "")
 
 
 def test_composer_variables_and_folders() -> None:

@@ -89,7 +89,10 @@ def _manifest(found: ProjectInstall, call: Call, data: dict[str, Any]) -> str | 
     entries = repositories.values() if isinstance(repositories, dict) else repositories or []
     for repo in entries if isinstance(entries, (list, type({}.values()))) else []:
         if isinstance(repo, dict) and repo.get("type") in ("path", "artifact"):
-            return f"composer.json has a {repo['type']} repository ({repo.get('url')}), which is not followed"
+            folder = _local_folder(repo.get("url"))
+            if folder is None:
+                return f"composer.json has a {repo['type']} repository ({repo.get('url')}), which is not followed"
+            found.dirs.append(folder)
     extra = _object(data, "extra")
     if "patches" in extra or "patches-file" in extra:
         return "composer.json applies patches (extra.patches), which read files of the source"
@@ -99,6 +102,20 @@ def _manifest(found: ProjectInstall, call: Call, data: dict[str, Any]) -> str | 
         if ordered:
             return f"composer.json runs {ordered[0]} scripts, which would run at another time after the split"
     return None
+
+
+def _local_folder(url: object) -> str | None:
+    """The folder of the project a path or artifact repository reads (the part of its url before
+    any wildcard), or None where it is outside the project or not a plain path."""
+    if not isinstance(url, str) or not url or url.startswith(("/", "~", "$")) or "://" in url or "{" in url:
+        return None
+    head = url
+    for i, c in enumerate(url):
+        if c in "*?[":
+            head = url[:i].rsplit("/", 1)[0] if "/" in url[:i] else "."
+            break
+    folder = posixpath.normpath(head)
+    return None if folder == "." or folder.startswith("..") else folder
 
 
 def _object(data: dict[str, Any], key: str) -> dict[str, Any]:

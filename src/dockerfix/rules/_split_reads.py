@@ -404,6 +404,11 @@ def add_project(
     if project.source:
         raise Skip(f"{project.source}, which needs the source")
     check_environments(project, cwd, dest_abs, build)
+    add_reads(reads, project, state, cwd, dest_abs, build)
+
+
+def add_reads(reads: Reads, project: ProjectInstall, state: State, cwd: str, dest_abs: str, build: BuildContext) -> None:
+    """The files and folders of the copy that the install reads."""
     for name in project.files + project.optional:
         path = state.resolve(name, cwd)
         if path is None:

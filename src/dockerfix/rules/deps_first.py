@@ -30,7 +30,7 @@ from dockerfix.rules._split_reads import (
     Skip,
     Tree,
     add_file,
-    check_context,
+    add_reads,
     check_environments,
     context_has,
     find_install,
@@ -318,12 +318,7 @@ class DependenciesFirst(Rule):
                 assert word is not None
                 options = project.deps_only
                 insert_run_words(editor, run, word, options)
-                for name in project.files + project.optional:
-                    rel = relative_to(posixpath.normpath(posixpath.join(cwd, name)), dest_abs)
-                    if rel is None or (name in project.optional and not context_has(build, rel)):
-                        continue
-                    check_context(build, rel, "file")
-                    reads.files.add(rel)
+                add_reads(reads, project, state, cwd, dest_abs, build)
                 what = f"`{project.text} {' '.join(options)}`"
                 continue
             call = pip_command(cmd)
@@ -340,7 +335,7 @@ class DependenciesFirst(Rule):
             raise Skip(f"`{' '.join(w.value for w in cmd.argv)}` in the install RUN would run twice")
         if what is None:
             return None
-        _check_between(doc, stage, k, run, Paths.of(*(posixpath.join(dest_abs, f) for f in reads.files)))
+        _check_between(doc, stage, k, run, Paths.of(*(posixpath.join(dest_abs, f) for f in (*reads.files, *reads.dirs))))
         new_run = [part for line in editor.edit().lines for part in line.split("\n")]  # edits may break lines
         done = _signature(_run_script(new_run, doc.escape))
         for earlier_inst in stage.instructions[:k]:

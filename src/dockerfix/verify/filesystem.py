@@ -56,6 +56,9 @@ CACHE_FOLDERS = (
     "/usr/local/bundle/ruby/*/cache",
     "/tmp/cache",
     "/root/.cache/composer",
+    "/home/*/.cache/composer",
+    "/root/.composer/cache",
+    "/home/*/.composer/cache",
     "/var/cache/composer-*",
 )
 
