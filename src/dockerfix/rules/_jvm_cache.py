@@ -107,8 +107,7 @@ class JvmStoreRule(StoreCacheRule):
     def tool_runs(self, doc: Document, ctx: RuleContext, stages: set[int]) -> Iterator[Run | Instruction]:
         """The frame's RUNs, and a RUN that runs the wrapper through a shell (`sh mvnw`), which
         is not read: it counts as one that cannot be read."""
-        for item in super().tool_runs(doc, ctx, stages):
-            yield item
+        yield from super().tool_runs(doc, ctx, stages)
         for stage in doc.stages:
             if stage.index not in stages:
                 continue

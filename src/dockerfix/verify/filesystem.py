@@ -52,6 +52,12 @@ CACHE_FOLDERS = (
     "/root/.cache/go-build",
     "/usr/local/cargo/registry",
     "/usr/local/cargo/git",
+    "/root/.m2/repository",
+    "/root/.m2/wrapper",
+    "/root/.gradle/caches",
+    "/root/.gradle/wrapper",
+    "/home/gradle/.gradle/caches",
+    "/home/gradle/.gradle/wrapper",
 )
 
 
