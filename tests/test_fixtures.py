@@ -115,7 +115,7 @@ MOUNT_FLAG = re.compile(r"--mount=(\S+)")
 def test_added_cache_mounts_follow_the_shared_rules(case: Case) -> None:
     """Every cache mount dockerfix writes starts with type=cache, names an id, never asks for
     sharing=private (Podman rejects it), and locks the caches of tools that need it (the OS
-    package managers, Poetry); pip, uv, pipenv and PDM cope with a shared cache."""
+    package managers, Poetry, Maven, Gradle); pip, uv, pipenv and PDM cope with a shared cache."""
     before = set(MOUNT_FLAG.findall(case.input.decode("utf-8-sig")))
     for value in MOUNT_FLAG.findall(case.expected.decode("utf-8-sig")):
         if value in before:
@@ -124,5 +124,5 @@ def test_added_cache_mounts_follow_the_shared_rules(case: Case) -> None:
         assert value.startswith("type=cache,target="), value
         assert options.get("sharing") != "private", value
         assert options.get("id"), value
-        if options["id"].split("-")[0] in ("apt", "apk", "dnf", "zypper", "poetry"):
+        if options["id"].split("-")[0] in ("apt", "apk", "dnf", "zypper", "poetry", "maven", "gradle"):
             assert options.get("sharing") == "locked", value

@@ -11,6 +11,8 @@ from dockerfix.rules.composer_cache import ComposerCacheMount
 from dockerfix.rules.copy_split import CopyAllBeforeInstall
 from dockerfix.rules.deps_first import DependenciesFirst
 from dockerfix.rules.go_cache import GoCacheMount
+from dockerfix.rules.gradle_cache import GradleCacheMount
+from dockerfix.rules.maven_cache import MavenCacheMount
 from dockerfix.rules.node_cache import BunCacheMount, NpmCacheMount, PnpmCacheMount, YarnCacheMount
 from dockerfix.rules.pip_cache import PipCacheMount
 from dockerfix.rules.python_cache import (
@@ -42,6 +44,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     BunCacheMount,
     GoCacheMount,
     CargoCacheMount,
+    MavenCacheMount,
+    GradleCacheMount,
     BundlerCacheMount,
     ComposerCacheMount,
 )
