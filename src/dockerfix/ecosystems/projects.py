@@ -19,6 +19,10 @@ from dockerfix.ecosystems.dependencies import ReadText, parse_toml
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
 from dockerfix.ecosystems.cargo import cargo_fetch
 from dockerfix.ecosystems.golang import go_download
+from dockerfix.ecosystems.gradle import NAMES as GRADLE_NAMES
+from dockerfix.ecosystems.gradle import gradle_install
+from dockerfix.ecosystems.maven import NAMES as MAVEN_NAMES
+from dockerfix.ecosystems.maven import maven_install
 from dockerfix.ecosystems.node import NAMES as NODE_NAMES
 from dockerfix.ecosystems.node import node_install
 from dockerfix.ecosystems.project_install import Glob, ProjectInstall
@@ -59,7 +63,8 @@ def _mentions_tool(command: Command) -> bool:
 
 def project_install(command: Command, read: ReadText, glob: Glob | None = None) -> ProjectInstall | None:
     """The project install ``command`` makes, if it is one: Python's project tools, Node's
-    package managers, `go mod download`, `cargo fetch`. ``glob`` finds a workspace's members
+    package managers, `go mod download`, `cargo fetch`, `mvn dependency:go-offline`, `gradle
+    dependencies`. ``glob`` finds a workspace's members
     (relative patterns, as the tool's folder holds them); without it they are not listed."""
     names = {w.value.rsplit("/", 1)[-1] for w in command.argv[:8]}
     if names & _TOOL_NAMES:
@@ -73,6 +78,10 @@ def project_install(command: Command, read: ReadText, glob: Glob | None = None) 
         return go_download(command, read)
     if "cargo" in names:
         return cargo_fetch(command, read, glob)
+    if names & MAVEN_NAMES:
+        return maven_install(command, read)
+    if names & GRADLE_NAMES:
+        return gradle_install(command, read)
     return None
 
 

@@ -1,7 +1,8 @@
-"""What the commands of Node's package managers, Go and cargo read and write in the image, for
-the effects model: their project installs (npm ci, yarn, pnpm, bun, go mod download, cargo
-fetch), and the commands that read nothing of a project (global installs, configuration, cache
-commands, corepack, `go install pkg@version`, `go env`)."""
+"""What the commands of Node's package managers, Go, cargo, Maven and Gradle read and write in the
+image, for the effects model: their project installs (npm ci, yarn, pnpm, bun, go mod download,
+cargo fetch, mvn dependency:go-offline, gradle dependencies), and the commands that read nothing
+of a project (global installs, configuration, cache commands, corepack, `go install
+pkg@version`, `go env`, `mvn --version`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from dockerfix.document.shell import Command
 from dockerfix.document.state import State
 from dockerfix.ecosystems.cargo import CARGO
 from dockerfix.ecosystems.golang import GO
+from dockerfix.ecosystems.gradle import gradle_call
+from dockerfix.ecosystems.maven import maven_call
 from dockerfix.ecosystems.node import global_or_tool
 from dockerfix.ecosystems.packages import read_call
 from dockerfix.ecosystems.project_install import ProjectInstall
@@ -24,6 +27,8 @@ _HOME = {
     "node": (".npm", ".npmrc", ".cache", ".config", ".local", ".yarn", ".yarnrc", ".bun", ".pnpm-store"),
     "go": ("go", ".cache", ".config"),
     "cargo": (".cargo", ".rustup", ".cache"),
+    "maven": (".m2", ".java"),
+    "gradle": (".gradle", ".m2", ".java", ".konan"),
 }
 _ENV = {
     "node": ("npm_config_cache", "NPM_CONFIG_CACHE", "npm_config_prefix", "NPM_CONFIG_PREFIX", "YARN_CACHE_FOLDER",
@@ -31,6 +36,8 @@ _ENV = {
              "COREPACK_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"),
     "go": ("GOPATH", "GOMODCACHE", "GOCACHE", "GOBIN", "GOENV", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"),
     "cargo": ("CARGO_HOME", "RUSTUP_HOME", "CARGO_TARGET_DIR", "XDG_CACHE_HOME"),
+    "maven": ("MAVEN_CONFIG", "MAVEN_USER_HOME"),
+    "gradle": ("GRADLE_USER_HOME", "GRADLE_RO_DEP_CACHE"),
 }  # fmt: skip
 # what they write outside the home folder: Node's global prefix and yarn 1's cache and global
 # folder for root, pnpm's store at the root of the file system when it cannot link to its home
@@ -38,8 +45,14 @@ _SYSTEM = {
     "node": ("/usr/local/lib/node_modules", "/usr/local/bin", "/usr/local/share", "/usr/local/etc", "/.pnpm-store"),
     "go": (),
     "cargo": (),
+    "maven": (),
+    "gradle": (),
 }
-_FAMILY = {"npm": "node", "yarn": "node", "pnpm": "node", "bun": "node", "corepack": "node", "go": "go", "cargo": "cargo"}
+# the JVM options through which Maven and Gradle may take another local repository or home folder
+_JVM_OPTIONS = ("MAVEN_OPTS", "MAVEN_ARGS", "GRADLE_OPTS", "JAVA_OPTS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS")
+_JVM_PATHS = ("maven.repo.local", "user.home", "gradle.user.home")
+_FAMILY = {"npm": "node", "yarn": "node", "pnpm": "node", "bun": "node", "corepack": "node", "go": "go", "cargo": "cargo",
+           "mvn": "maven", "gradle": "gradle"}  # fmt: skip
 TOOLCHAINS = frozenset(_FAMILY)  # the project installs whose effects this module tells
 
 
@@ -53,11 +66,16 @@ def tool_dirs(family: str, state: State, homes: Homes) -> Paths | str:
             if value is None or not value.startswith("/"):
                 return f"{var} is set to a value that is not known"
             found += [p for p in value.split(":") if p.startswith("/")]
+    if family in ("maven", "gradle"):
+        for var in _JVM_OPTIONS:
+            value = state.env.get(var, "")
+            if value is None or any(f"-D{name}=" in value for name in _JVM_PATHS):
+                return f"{var} is set to a value that is not known or moves {family}'s folders"
     return homes(state, *_HOME[family]) | Paths.of(*found)
 
 
 def install_effects(project: ProjectInstall, state: State, cwd: str, manifests: Paths, homes: Homes) -> Effects:
-    """A Node, Go or cargo project install: it reads its manifests and the tool's own folders,
+    """A Node, Go, cargo, Maven or Gradle project install: it reads its manifests and the tool's own folders,
     writes those folders, what it creates in its folder and the lock file beside the manifests."""
     family = _FAMILY[project.tool]
     outside = tool_dirs(family, state, homes)
@@ -65,12 +83,16 @@ def install_effects(project: ProjectInstall, state: State, cwd: str, manifests: 
         return anything(outside)
     locks = [n for n in project.files + project.optional if n.endswith((".lock", "-lock.json", "lock.yaml", ".lockb", ".sum"))]
     own = Paths.of(*(posixpath.normpath(posixpath.join(cwd, n)) for n in (*project.environments, *project.dirs, *locks)))
+    for value in project.call.values("-D") if family == "maven" else ():
+        name, _, path = value.partition("=")
+        if name in _JVM_PATHS and path.startswith("/"):
+            outside = outside | Paths.of(path)  # a relative one is among the project's environments
     settings = Paths.of(*(posixpath.join(folder, ".cargo") for folder in _ancestors(cwd))) if family == "cargo" else Paths()
     return Effects(reads=manifests | outside | settings, writes=outside | own)
 
 
 def tool_command_effects(command: Command, state: State, cwd: str, homes: Homes) -> Effects | None:
-    """A Node, Go or cargo command that reads nothing of the project it runs in, or None."""
+    """A Node, Go, cargo, Maven or Gradle command that reads nothing of the project it runs in, or None."""
     family = _tool_family(command)
     if family is None:
         return None
@@ -98,6 +120,12 @@ def _tool_family(command: Command) -> str | None:
     cargo = read_call(command, CARGO)
     if cargo is not None and (cargo.has("--version", "-V") or cargo.subcommand == "--version"):
         return "cargo"
+    maven = maven_call(command)
+    if maven is not None and maven.call.has("-v") and not maven.goals and not maven.unknown:
+        return "maven"
+    gradle = gradle_call(command)
+    if gradle is not None and gradle.has("--version", "-v") and not gradle.subcommand:
+        return "gradle"
     return None
 
 
