@@ -152,18 +152,18 @@ def _settings(text: str, name: str) -> tuple[list[str], list[str]] | str:
     builds: list[str] = []
     for line_no, statement in _statements(text):
         if _INCLUDE.match(statement):
-            for m in _STRING.finditer(statement):
-                path = (m.group(1) if m.group(1) is not None else m.group(2)).strip(":")
-                projects.append(path.replace(":", "/"))
+            projects += [s.strip(":").replace(":", "/") for s in _strings(statement)]
             continue
         if _INCLUDE_BUILD.match(statement):
-            m = _STRING.search(statement)
-            assert m is not None
-            builds.append(posixpath.normpath(m.group(1) if m.group(1) is not None else m.group(2)))
+            builds += [posixpath.normpath(s) for s in _strings(statement)]
             continue
         if not any(p.match(statement) for p in _KNOWN):
             return f"{name} line {line_no} is not read (`{statement[:60]}`), so the projects it includes are not known"
     return projects, builds
+
+
+def _strings(statement: str) -> list[str]:
+    return [m.group(1) if m.group(1) is not None else m.group(2) for m in _STRING.finditer(statement)]
 
 
 def _statements(text: str) -> list[tuple[int, str]]:
