@@ -20,6 +20,7 @@ from dockerfix.document.options import split_options
 from dockerfix.document.shell import Command
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.dependencies import ReadText
+from dockerfix.ecosystems.maven import drop_inside
 from dockerfix.ecosystems.packages import Call
 from dockerfix.ecosystems.project_install import ProjectInstall
 
@@ -142,6 +143,7 @@ def gradle_install(command: Command, read: ReadText) -> ProjectInstall | None:
     for name in [n for n in found.optional if n.endswith((".gradle", ".gradle.kts"))]:
         problem = _script_problem(name, read(name), git)
         found.problem = found.problem or problem
+    drop_inside(found)
     return found
 
 

@@ -191,7 +191,15 @@ def maven_install(command: Command, read: ReadText) -> ProjectInstall | None:
     if extensions is not None and "<extension>" in extensions:
         problem = problem or ".mvn/extensions.xml loads core extensions, which run when Maven starts and may read any file"
     project.problem = project.problem or problem
+    drop_inside(project)
     return project
+
+
+def drop_inside(project: ProjectInstall) -> None:
+    """Files of the folders it copies whole (`-s .mvn/settings.xml`) come with them."""
+    inside = tuple(d + "/" for d in project.dirs)
+    project.files = [f for f in project.files if not f.startswith(inside)]
+    project.optional = [f for f in project.optional if not f.startswith(inside)]
 
 
 def modules(pom: str, read: ReadText) -> list[str] | None:
