@@ -140,7 +140,7 @@ def gradle_install(command: Command, read: ReadText) -> ProjectInstall | None:
             continue
         found.optional += [posixpath.join(folder, n) for n in _BUILD_FILES]
     git = read(".git/HEAD") is not None
-    for name in [n for n in found.optional if n.endswith((".gradle", ".gradle.kts"))]:
+    for name in [n for n in found.files + found.optional if n.endswith((".gradle", ".gradle.kts"))]:
         problem = _script_problem(name, read(name), git)
         found.problem = found.problem or problem
     drop_inside(found)
@@ -152,7 +152,8 @@ def _settings(text: str, name: str) -> tuple[list[str], list[str]] | str:
     when a line is not one that is read."""
     projects: list[str] = []
     builds: list[str] = []
-    for line_no, statement in _statements(text):
+    parts = [(n, p.strip()) for n, s in _statements(text) for p in re.split(r"(?<=\{)|(?=\})", s) if p.strip()]
+    for line_no, statement in parts:  # `repositories { mavenCentral() }` as three
         if _INCLUDE.match(statement):
             projects += [s.strip(":").replace(":", "/") for s in _strings(statement)]
             continue
