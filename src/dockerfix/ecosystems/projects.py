@@ -22,6 +22,10 @@ from dockerfix.ecosystems.bundler import BUNDLE, bundle_install
 from dockerfix.ecosystems.cargo import cargo_fetch
 from dockerfix.ecosystems.composer import COMPOSER, composer_install
 from dockerfix.ecosystems.golang import go_download
+from dockerfix.ecosystems.gradle import NAMES as GRADLE_NAMES
+from dockerfix.ecosystems.gradle import gradle_install
+from dockerfix.ecosystems.maven import NAMES as MAVEN_NAMES
+from dockerfix.ecosystems.maven import maven_install
 from dockerfix.ecosystems.node import NAMES as NODE_NAMES
 from dockerfix.ecosystems.node import node_install
 from dockerfix.ecosystems.project_install import Glob, ProjectInstall
@@ -64,10 +68,11 @@ def project_install(
     command: Command, read: ReadText, glob: Glob | None = None, state: State | None = None
 ) -> ProjectInstall | None:
     """The project install ``command`` makes, if it is one: Python's project tools, Node's
-    package managers, `go mod download`, `cargo fetch`, `bundle install`, `composer install`.
-    ``glob`` finds a workspace's members (relative patterns, as the tool's folder holds them);
-    without it they are not listed. ``state`` gives the variables the command runs with, which
-    Bundler and Composer read; without it only the command's own are seen."""
+    package managers, `go mod download`, `cargo fetch`, `mvn dependency:go-offline`, `gradle
+    dependencies`, `bundle install`, `composer install`. ``glob`` finds a workspace's members
+    (relative patterns, as the tool's folder holds them); without it they are not listed.
+    ``state`` gives the variables the command runs with, which Bundler and Composer read; without
+    it only the command's own are seen."""
     names = {w.value.rsplit("/", 1)[-1] for w in command.argv[:8]}
     if names & _TOOL_NAMES:
         for reader in (_uv, _poetry, _pipenv, _pdm, _conda):
@@ -80,6 +85,10 @@ def project_install(
         return go_download(command, read)
     if "cargo" in names:
         return cargo_fetch(command, read, glob)
+    if names & MAVEN_NAMES:
+        return maven_install(command, read)
+    if names & GRADLE_NAMES:
+        return gradle_install(command, read)
     if names & BUNDLE.names:
         return bundle_install(command, read, glob, state)
     if names & COMPOSER.names:

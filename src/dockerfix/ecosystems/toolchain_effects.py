@@ -1,9 +1,10 @@
-"""What the commands of Node's package managers, Go, cargo, Bundler and Composer read and write in
-the image, for the effects model: their project installs (npm ci, yarn, pnpm, bun, go mod
-download, cargo fetch, bundle install, composer install), and the commands that read nothing of
-a project (global installs, configuration, cache commands, corepack, `go install pkg@version`,
-`go env`, `gem install name`, `composer --version`). `bundle config set --local` writes the
-project's `.bundle/config`, unless BUNDLE_APP_CONFIG moves it."""
+"""What the commands of Node's package managers, Go, cargo, Maven, Gradle, Bundler and Composer
+read and write in the image, for the effects model: their project installs (npm ci, yarn, pnpm,
+bun, go mod download, cargo fetch, mvn dependency:go-offline, gradle dependencies, bundle
+install, composer install), and the commands that read nothing of a project (global installs,
+configuration, cache commands, corepack, `go install pkg@version`, `go env`, `mvn --version`,
+`gem install name`, `composer --version`). `bundle config set --local` writes the project's
+`.bundle/config`, unless BUNDLE_APP_CONFIG moves it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from dockerfix.ecosystems.bundler import bundle_config_local, gem_tool_command
 from dockerfix.ecosystems.cargo import CARGO
 from dockerfix.ecosystems.composer import composer_tool_command
 from dockerfix.ecosystems.golang import GO
+from dockerfix.ecosystems.gradle import gradle_call
+from dockerfix.ecosystems.maven import maven_call
 from dockerfix.ecosystems.node import global_or_tool
 from dockerfix.ecosystems.packages import read_call
 from dockerfix.ecosystems.project_install import ProjectInstall
@@ -28,6 +31,8 @@ _HOME = {
     "node": (".npm", ".npmrc", ".cache", ".config", ".local", ".yarn", ".yarnrc", ".bun", ".pnpm-store"),
     "go": ("go", ".cache", ".config"),
     "cargo": (".cargo", ".rustup", ".cache"),
+    "maven": (".m2", ".java"),
+    "gradle": (".gradle", ".m2", ".java", ".konan"),
     "ruby": (".bundle", ".gem", ".local/share/gem", ".cache"),
     "composer": (".composer", ".cache/composer", ".config/composer", ".local/share/composer"),
 }
@@ -37,6 +42,8 @@ _ENV = {
              "COREPACK_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"),
     "go": ("GOPATH", "GOMODCACHE", "GOCACHE", "GOBIN", "GOENV", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"),
     "cargo": ("CARGO_HOME", "RUSTUP_HOME", "CARGO_TARGET_DIR", "XDG_CACHE_HOME"),
+    "maven": ("MAVEN_CONFIG", "MAVEN_USER_HOME"),
+    "gradle": ("GRADLE_USER_HOME", "GRADLE_RO_DEP_CACHE"),
     "ruby": ("GEM_HOME", "GEM_PATH", "GEM_SPEC_CACHE", "BUNDLE_PATH", "BUNDLE_APP_CONFIG", "BUNDLE_USER_HOME",
              "BUNDLE_USER_CACHE", "BUNDLE_USER_CONFIG", "BUNDLE_USER_PLUGIN", "XDG_CACHE_HOME", "XDG_DATA_HOME",
              "XDG_CONFIG_HOME"),
@@ -50,12 +57,17 @@ _SYSTEM = {
     "node": ("/usr/local/lib/node_modules", "/usr/local/bin", "/usr/local/share", "/usr/local/etc", "/.pnpm-store"),
     "go": (),
     "cargo": (),
+    "maven": (),
+    "gradle": (),
     # the gem folders and executables of a Ruby without GEM_HOME
     "ruby": ("/usr/local/lib/ruby", "/var/lib/gems", "/usr/lib/ruby", "/usr/local/bin"),
     "composer": (),
 }
+# the JVM options through which Maven and Gradle may take another local repository or home folder
+_JVM_OPTIONS = ("MAVEN_OPTS", "MAVEN_ARGS", "GRADLE_OPTS", "JAVA_OPTS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS")
+_JVM_PATHS = ("maven.repo.local", "user.home", "gradle.user.home")
 _FAMILY = {"npm": "node", "yarn": "node", "pnpm": "node", "bun": "node", "corepack": "node", "go": "go", "cargo": "cargo",
-           "bundle": "ruby", "composer": "composer"}  # fmt: skip
+           "mvn": "maven", "gradle": "gradle", "bundle": "ruby", "composer": "composer"}  # fmt: skip
 TOOLCHAINS = frozenset(_FAMILY)  # the project installs whose effects this module tells
 
 
@@ -71,11 +83,16 @@ def tool_dirs(family: str, state: State, homes: Homes) -> Paths | str:
             if value is None or not value.startswith("/"):
                 return f"{var} is set to a value that is not known"
             found += [p for p in value.split(":") if p.startswith("/")]
+    if family in ("maven", "gradle"):
+        for var in _JVM_OPTIONS:
+            value = state.env.get(var, "")
+            if value is None or any(f"-D{name}=" in value for name in _JVM_PATHS):
+                return f"{var} is set to a value that is not known or moves {family}'s folders"
     return homes(state, *_HOME[family]) | Paths.of(*found)
 
 
 def install_effects(project: ProjectInstall, state: State, cwd: str, manifests: Paths, homes: Homes) -> Effects:
-    """A Node, Go or cargo project install: it reads its manifests and the tool's own folders,
+    """A Node, Go, cargo, Maven or Gradle project install: it reads its manifests and the tool's own folders,
     writes those folders, what it creates in its folder and the lock file beside the manifests."""
     family = _FAMILY[project.tool]
     outside = tool_dirs(family, state, homes)
@@ -85,12 +102,16 @@ def install_effects(project: ProjectInstall, state: State, cwd: str, manifests: 
         n for n in project.files + project.optional if n.endswith((".lock", "-lock.json", "lock.yaml", ".lockb", ".sum", ".locked"))
     ]
     own = Paths.of(*(posixpath.normpath(posixpath.join(cwd, n)) for n in (*project.environments, *project.dirs, *locks)))
+    for value in project.call.values("-D") if family == "maven" else ():
+        name, _, path = value.partition("=")
+        if name in _JVM_PATHS and path.startswith("/"):
+            outside = outside | Paths.of(path)  # a relative one is among the project's environments
     settings = Paths.of(*(posixpath.join(folder, ".cargo") for folder in _ancestors(cwd))) if family == "cargo" else Paths()
     return Effects(reads=manifests | outside | settings, writes=outside | own)
 
 
 def tool_command_effects(command: Command, state: State, cwd: str, homes: Homes) -> Effects | None:
-    """A Node, Go or cargo command that reads nothing of the project it runs in, or None."""
+    """A Node, Go, cargo, Maven or Gradle command that reads nothing of the project it runs in, or None."""
     family = _tool_family(command)
     if family is None:
         return None
@@ -125,6 +146,12 @@ def _tool_family(command: Command) -> str | None:
     cargo = read_call(command, CARGO)
     if cargo is not None and (cargo.has("--version", "-V") or cargo.subcommand == "--version"):
         return "cargo"
+    maven = maven_call(command)
+    if maven is not None and maven.call.has("-v") and not maven.goals and not maven.unknown:
+        return "maven"
+    gradle = gradle_call(command)
+    if gradle is not None and gradle.has("--version", "-v") and not gradle.subcommand:
+        return "gradle"
     if gem_tool_command(command) or bundle_config_local(command) is not None:
         return "ruby"
     if composer_tool_command(command):

@@ -182,7 +182,7 @@ def search_install(
     return by_name, None
 
 
-_STEPS = {"go": "go mod download", "cargo": "cargo fetch"}
+_STEPS = {"go": "go mod download", "cargo": "cargo fetch", "mvn": "mvn dependency:go-offline", "gradle": "gradle dependencies"}
 
 
 def install_tool(run: Instruction) -> str:

@@ -43,7 +43,8 @@ class CopyAllBeforeInstall(Rule):
     manifests: `pip install -r` (and `uv pip install -r`), `uv sync`, `poetry install`,
     `pipenv install`/`sync`, `pdm install`/`sync`, `conda`/`mamba`/`micromamba` with an
     environment file; Node's `npm ci`/`npm install`, `yarn`/`yarn install`, `pnpm install`,
-    `pnpm fetch`, `bun install`; Go's `go mod download`; cargo's `cargo fetch`; or, when there is
+    `pnpm fetch`, `bun install`; Go's `go mod download`; cargo's `cargo fetch`; Maven's `mvn
+    dependency:go-offline` (`resolve`, `resolve-plugins`); Gradle's `gradle dependencies`; or, when there is
     none, an install of named packages (`pip install flask gunicorn`, `uv pip install flask`),
     which reads nothing from the copy. The message names the tool.
 
@@ -112,6 +113,15 @@ class CopyAllBeforeInstall(Rule):
     package, every workspace member (`members`, with `*` patterns) and every path dependency
     inside the copied folder.
 
+    Maven (`mvn`, `./mvnw`) reads `pom.xml` (or the one `-f` names), the pom of every module
+    (`<modules>`, also in `<profiles>`, recursively), a parent pom inside the copied folder,
+    `.mvn/`, the wrapper script it runs, the files `-s`, `-gs`, `-t` name, `<systemPath>` jars and
+    `file:` repositories under `${project.basedir}`. Gradle (`gradle`, `./gradlew`) reads
+    `settings.gradle(.kts)`, `build.gradle(.kts)`, `gradle.properties` and the lock files of the
+    root and of every project `include` names, `gradle/`, `buildSrc/`, every `includeBuild`
+    folder, the wrapper script and `-I` init scripts. A goal or task beside (`mvn
+    dependency:go-offline package`) needs the source.
+
     ## What may stand between the copy and the install
     The split is planned on what each instruction reads and writes (the effects model, see
     docs/architecture.md). Two instructions may swap when neither writes a path the other reads
@@ -171,7 +181,15 @@ class CopyAllBeforeInstall(Rule):
     go.work points outside the copied folder, or go.work (or a module it uses) replaces a module
     with a local path; cargo's configuration replaces or patches sources (`[source]`, `[patch]`,
     `paths`); a Cargo.toml declares its targets (`[[bin]]`, `[lib]`), names its workspace root or
-    takes a path dependency from outside the copied folder.
+    takes a path dependency from outside the copied folder; a module pom that is missing or
+    outside the copy, a pom that does not parse, a `<systemPath>` or `file:` repository through
+    another property, core extensions in `.mvn/extensions.xml` (they run when Maven starts); a
+    settings.gradle line that is not one of the plain ones (`include`, `includeBuild` with
+    strings, `rootProject.name`, plugin and repository blocks: a loop, `file(...)`, `projectDir =`
+    stop it, with the line), a build script that may read other files while Gradle configures it
+    (`apply from:`, `file(...)`, `fileTree`, `exec`; with `.git/` in the copy, a mention of git),
+    `--write-locks` or `--write-verification-metadata`, `-p`/`-b`/`-c`, and a `.gradle/` (or
+    `buildSrc/build`) that `.dockerignore` does not exclude.
 
     ## Fix safety
     Safe: the image ends up with the same files; only the layer boundaries change (the

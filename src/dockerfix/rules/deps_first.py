@@ -44,6 +44,7 @@ from dockerfix.rules._split_reads import (
 )
 from dockerfix.rules._download_first import build_after, download_first
 from dockerfix.rules._go_first import GO_FIRST
+from dockerfix.rules._maven_first import MAVEN_FIRST
 from dockerfix.rules._split_plan import manifest_copies, same_case
 
 
@@ -75,7 +76,7 @@ def _check_named_files(read: Callable[[str], str | None], cwd: str, dest_abs: st
 
 
 # the tools whose builds download their dependencies, with their dependencies-only steps
-DOWNLOAD_STEPS = (GO_FIRST,)
+DOWNLOAD_STEPS = (GO_FIRST, MAVEN_FIRST)
 
 # commands that may run a second time in the dependencies-only RUN without harm
 _REPEATABLE = frozenset({"set", ":", "true", "echo", "export"})
@@ -87,7 +88,8 @@ class DependenciesFirst(Rule):
     Finds a whole-context `COPY` before an install that needs the project's source: `pip install
     .` (or `-e .`, `.[extra]`), `poetry install` with the root package, `uv sync` that installs
     the project, `pdm install` with the project itself, a `go build` with no `go mod download`
-    before it. DFX101 cannot split those.
+    before it, an `mvn package` with no `mvn dependency:go-offline` before it. DFX101 cannot split
+    those.
 
     ## Why is this bad?
     Every code edit re-runs the install, which downloads and installs every dependency again,
@@ -157,6 +159,27 @@ class DependenciesFirst(Rule):
     would run with other settings). The image then also holds the modules of go.mod's build list
     that the build itself would not have downloaded (in the module cache, or nowhere when DFX215
     mounts it).
+
+    ## Maven
+    A whole-context copy before an `mvn` (or `./mvnw`) run of a phase that compiles (`package`,
+    `verify`, `install`, `test`...), with no `dependency:go-offline` (or `resolve`) before it, gets
+    `COPY pom.xml ./` (with `.mvn/`, the wrapper it runs, the settings files it names) and `RUN mvn
+    <options> dependency:go-offline` before the copy: the same executable, with the build's
+    options that decide what is resolved (`-s`, `-gs`, `-P`, `-D...`, `-B`, `-q`, `-U`, `-pl`,
+    `-am`, `-f`); the others (`-T`, `-l`...) are left out. It is a warm-up: go-offline resolves the
+    project's dependencies and plugins, but plugins resolve more of their own when they run, so
+    the build may still download some artifacts, as before. It is left alone, with the reason,
+    for a pom that lists modules (go-offline cannot resolve a module that depends on another
+    module of the same build, MDEP-516, and would fail where the build does not), a build that
+    runs offline (`-o`, in `.mvn/maven.config` or `<offline>` in its settings file), a wrapper
+    whose `.mvn/wrapper/maven-wrapper.properties` is not in the copy, core extensions in
+    `.mvn/extensions.xml`, a pom that does not parse, a secret or SSH mount or another network,
+    or a Maven variable, the WORKDIR or the USER that changes between the copy and the build.
+
+    Gradle gets no such step: its closest, `gradle dependencies`, reports the dependency graph
+    of one project (the root, or the one named), which takes the modules' metadata but, as far as
+    could be checked, not every artifact the build then needs; the gain is not shown, so nothing
+    is inserted. DFX101 splits a copy before a `gradle dependencies` the Dockerfile already runs.
 
     ## Fix safety
     Unsafe (applied with `--unsafe-fixes`, shown otherwise): it adds an install step and relies
@@ -280,7 +303,7 @@ class DependenciesFirst(Rule):
                 (Edit(copy.comment_start, copy.comment_start, tuple(lines)),),
                 Applicability.UNSAFE,
             )
-            files = ", ".join(sorted(reads.files))
+            files = ", ".join(sorted(reads.files | {d + "/" for d in reads.dirs}))
             return self.finding(
                 copy.start,
                 f"{copy.kind} at line {copy.line_no} comes before the {step.tool} build at line {build_run.line_no}, "
