@@ -18,6 +18,7 @@ from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.dependencies import ReadText, parse_toml
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
 from dockerfix.ecosystems.cargo import cargo_fetch
+from dockerfix.ecosystems.dotnet import dotnet_restore
 from dockerfix.ecosystems.golang import go_download
 from dockerfix.ecosystems.node import NAMES as NODE_NAMES
 from dockerfix.ecosystems.node import node_install
@@ -59,7 +60,7 @@ def _mentions_tool(command: Command) -> bool:
 
 def project_install(command: Command, read: ReadText, glob: Glob | None = None) -> ProjectInstall | None:
     """The project install ``command`` makes, if it is one: Python's project tools, Node's
-    package managers, `go mod download`, `cargo fetch`. ``glob`` finds a workspace's members
+    package managers, `go mod download`, `cargo fetch`, `dotnet restore`. ``glob`` finds a workspace's members
     (relative patterns, as the tool's folder holds them); without it they are not listed."""
     names = {w.value.rsplit("/", 1)[-1] for w in command.argv[:8]}
     if names & _TOOL_NAMES:
@@ -73,6 +74,8 @@ def project_install(command: Command, read: ReadText, glob: Glob | None = None) 
         return go_download(command, read)
     if "cargo" in names:
         return cargo_fetch(command, read, glob)
+    if "dotnet" in names:
+        return dotnet_restore(command, read, glob)
     return None
 
 

@@ -1,7 +1,7 @@
-"""What the commands of Node's package managers, Go and cargo read and write in the image, for
-the effects model: their project installs (npm ci, yarn, pnpm, bun, go mod download, cargo
-fetch), and the commands that read nothing of a project (global installs, configuration, cache
-commands, corepack, `go install pkg@version`, `go env`)."""
+"""What the commands of Node's package managers, Go, cargo and dotnet read and write in the
+image, for the effects model: their project installs (npm ci, yarn, pnpm, bun, go mod download,
+cargo fetch, dotnet restore), and the commands that read nothing of a project (global installs,
+configuration, cache commands, corepack, `go install pkg@version`, `go env`, `dotnet --info`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dockerfix.document.effects import Effects, Paths, anything
 from dockerfix.document.shell import Command
 from dockerfix.document.state import State
 from dockerfix.ecosystems.cargo import CARGO
+from dockerfix.ecosystems.dotnet import dotnet_call
 from dockerfix.ecosystems.golang import GO
 from dockerfix.ecosystems.node import global_or_tool
 from dockerfix.ecosystems.packages import read_call
@@ -24,6 +25,8 @@ _HOME = {
     "node": (".npm", ".npmrc", ".cache", ".config", ".local", ".yarn", ".yarnrc", ".bun", ".pnpm-store"),
     "go": ("go", ".cache", ".config"),
     "cargo": (".cargo", ".rustup", ".cache"),
+    # NuGet's packages and configuration, its HTTP cache, the SDK's first-run files and tools
+    "dotnet": (".nuget", ".local/share/NuGet", ".dotnet", ".templateengine"),
 }
 _ENV = {
     "node": ("npm_config_cache", "NPM_CONFIG_CACHE", "npm_config_prefix", "NPM_CONFIG_PREFIX", "YARN_CACHE_FOLDER",
@@ -31,6 +34,8 @@ _ENV = {
              "COREPACK_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"),
     "go": ("GOPATH", "GOMODCACHE", "GOCACHE", "GOBIN", "GOENV", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"),
     "cargo": ("CARGO_HOME", "RUSTUP_HOME", "CARGO_TARGET_DIR", "XDG_CACHE_HOME"),
+    "dotnet": ("NUGET_PACKAGES", "NUGET_HTTP_CACHE_PATH", "NUGET_PLUGINS_CACHE_PATH", "NUGET_SCRATCH",
+               "DOTNET_CLI_HOME", "XDG_DATA_HOME"),
 }  # fmt: skip
 # what they write outside the home folder: Node's global prefix and yarn 1's cache and global
 # folder for root, pnpm's store at the root of the file system when it cannot link to its home
@@ -38,8 +43,11 @@ _SYSTEM = {
     "node": ("/usr/local/lib/node_modules", "/usr/local/bin", "/usr/local/share", "/usr/local/etc", "/.pnpm-store"),
     "go": (),
     "cargo": (),
+    # NuGet's scratch folder (/tmp/NuGetScratch<user>)
+    "dotnet": ("/tmp/NuGetScratchroot", "/tmp/NuGetScratch"),
 }
-_FAMILY = {"npm": "node", "yarn": "node", "pnpm": "node", "bun": "node", "corepack": "node", "go": "go", "cargo": "cargo"}
+_FAMILY = {"npm": "node", "yarn": "node", "pnpm": "node", "bun": "node", "corepack": "node", "go": "go", "cargo": "cargo",
+           "dotnet": "dotnet"}  # fmt: skip
 TOOLCHAINS = frozenset(_FAMILY)  # the project installs whose effects this module tells
 
 
@@ -63,7 +71,8 @@ def install_effects(project: ProjectInstall, state: State, cwd: str, manifests: 
     outside = tool_dirs(family, state, homes)
     if isinstance(outside, str):
         return anything(outside)
-    locks = [n for n in project.files + project.optional if n.endswith((".lock", "-lock.json", "lock.yaml", ".lockb", ".sum"))]
+    locks = [n for n in project.files + project.optional
+             if n.endswith((".lock", "-lock.json", "lock.yaml", ".lockb", ".sum", "packages.lock.json"))]  # fmt: skip
     own = Paths.of(*(posixpath.normpath(posixpath.join(cwd, n)) for n in (*project.environments, *project.dirs, *locks)))
     settings = Paths.of(*(posixpath.join(folder, ".cargo") for folder in _ancestors(cwd))) if family == "cargo" else Paths()
     return Effects(reads=manifests | outside | settings, writes=outside | own)
@@ -98,7 +107,13 @@ def _tool_family(command: Command) -> str | None:
     cargo = read_call(command, CARGO)
     if cargo is not None and (cargo.has("--version", "-V") or cargo.subcommand == "--version"):
         return "cargo"
+    dotnet = dotnet_call(command)
+    if dotnet is not None and (dotnet.verb in _DOTNET_QUIET or (not dotnet.verb and not dotnet.operands)):
+        return "dotnet"  # `dotnet --info`, `dotnet nuget locals all --clear`
     return None
+
+
+_DOTNET_QUIET = frozenset({"nuget locals", "workload list", "sdk check", "dev-certs"})
 
 
 def _corepack_reads_project(command: Command) -> bool:

@@ -10,6 +10,7 @@ from dockerfix.rules.copy_split import CopyAllBeforeInstall
 from dockerfix.rules.deps_first import DependenciesFirst
 from dockerfix.rules.go_cache import GoCacheMount
 from dockerfix.rules.node_cache import BunCacheMount, NpmCacheMount, PnpmCacheMount, YarnCacheMount
+from dockerfix.rules.nuget_cache import NugetCacheMount
 from dockerfix.rules.pip_cache import PipCacheMount
 from dockerfix.rules.python_cache import (
     CondaCacheMount,
@@ -40,6 +41,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     BunCacheMount,
     GoCacheMount,
     CargoCacheMount,
+    NugetCacheMount,
 )
 
 

@@ -43,6 +43,7 @@ from dockerfix.rules._split_reads import (
     whole_context_dest,
 )
 from dockerfix.rules._download_first import build_after, download_first
+from dockerfix.rules._dotnet_first import DOTNET_FIRST
 from dockerfix.rules._go_first import GO_FIRST
 from dockerfix.rules._split_plan import manifest_copies, same_case
 
@@ -75,7 +76,7 @@ def _check_named_files(read: Callable[[str], str | None], cwd: str, dest_abs: st
 
 
 # the tools whose builds download their dependencies, with their dependencies-only steps
-DOWNLOAD_STEPS = (GO_FIRST,)
+DOWNLOAD_STEPS = (GO_FIRST, DOTNET_FIRST)
 
 # commands that may run a second time in the dependencies-only RUN without harm
 _REPEATABLE = frozenset({"set", ":", "true", "echo", "export"})
