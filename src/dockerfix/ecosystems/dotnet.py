@@ -218,7 +218,9 @@ def _target(call: DotnetCall, walk: _Walk, glob: Glob | None) -> str | None:
         walk.fail(f"`{call.call.text}` restores a solution filter ({name}), which is not followed")
         return None
     if glob is None:
-        return None  # the folder's files cannot be listed: nothing to add (a caller without a context)
+        # the folder's files cannot be listed (a caller without a context): its project's obj/
+        walk.found.environments += (_join(name, "obj"),)
+        return None
     listed = glob(_join(name, "*"))
     if listed is None:
         walk.fail(f"the folder of `{call.call.text}` is not in the copy")

@@ -182,7 +182,7 @@ def search_install(
     return by_name, None
 
 
-_STEPS = {"go": "go mod download", "cargo": "cargo fetch"}
+_STEPS = {"go": "go mod download", "cargo": "cargo fetch", "dotnet": "dotnet restore"}
 
 
 def install_tool(run: Instruction) -> str:

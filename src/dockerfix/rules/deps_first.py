@@ -159,6 +159,25 @@ class DependenciesFirst(Rule):
     that the build itself would not have downloaded (in the module cache, or nowhere when DFX215
     mounts it).
 
+    ## .NET
+    A whole-context copy before a `dotnet publish` (`build`, `test`, `run`, `pack`) that restores
+    (no `--no-restore`, no `--no-build`), with no `dotnet restore` before it, gets the files the
+    restore reads (as DFX101 copies them, in their folders) and `RUN dotnet restore` before the
+    copy, with the same project or solution and the options of the build that decide what is
+    restored: `-r`/`--runtime`, `-a`/`--arch`, `--os`, `--ucr`, `-p:`/`/p:` properties,
+    `--configfile`, `-s`/`--source`, `--packages`, `--disable-parallel`, `--no-http-cache`,
+    `--ignore-failed-sources`, `--force`, `--no-dependencies`; `-c Release` becomes
+    `-p:Configuration=Release` and `--sc` `-p:SelfContained=true`. Output, logging and test
+    options are left out. The build is kept as it was, with its own restore: given the same
+    inputs it finds the assets in place and downloads nothing, and if anything differed it
+    would restore what the build needs, as before; `--no-restore` is never added. It is left
+    alone, with the reason, for `-f`/`--framework` (which `dotnet restore` does not take), an
+    option it does not know, `dotnet run` with arguments (they may name a file to run), a
+    project that uses `$(Configuration)` when the build gives no `-c` (`dotnet publish` picks
+    Release itself on .NET 8), several dotnet builds in the `RUN` that would restore
+    differently, any variable set between the copy and the build (MSBuild reads every variable
+    as a property), and everything that stops DFX101's .NET split.
+
     ## Fix safety
     Unsafe (applied with `--unsafe-fixes`, shown otherwise): it adds an install step and relies
     on the tool installing the same dependencies in both steps. For pip, the dependency list is

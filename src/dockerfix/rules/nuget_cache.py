@@ -255,17 +255,15 @@ class NugetCacheMount(StoreCacheRule):
         user = run_user(run.state)
         if user.problem and not all(c.call.sudo for c in calls):
             raise NotAdded(user.problem)
-        places: set[str] = set()
-        inline: list[str] = []
+        places: set[tuple[str, bool]] = set()
         for call in calls:
             env = run_env(run.state, call.call.invocation)
             places.add(self._http_cache(env, user if not call.call.sudo else RunUser(True)))
         if len(places) > 1:
             raise NotAdded("its dotnet commands use different HTTP cache folders")
-        target = places.pop()
+        target, moved = places.pop()
         root = user.root or all(c.call.sudo for c in calls)
-        if not root and target.startswith("/var/cache/"):
-            inline = [f"NUGET_HTTP_CACHE_PATH={target}"]
+        inline = [f"NUGET_HTTP_CACHE_PATH={target}"] if moved else []
         mount = CacheMount(target, "dotnet-http" if root else f"dotnet-http-{user.uid}", uid=None if root else user.uid,
                            gid=None if root else user.gid, sharing=None)  # fmt: skip
         plan = Plan([mount])
@@ -274,20 +272,21 @@ class NugetCacheMount(StoreCacheRule):
         plan.cleanups += self._cleanups(_calls(run), {"http-cache": target})
         return plan
 
-    def _http_cache(self, env: dict[str, str | None], user: RunUser) -> str:
+    def _http_cache(self, env: dict[str, str | None], user: RunUser) -> tuple[str, bool]:
+        """Where NuGet's HTTP cache is, and whether NUGET_HTTP_CACHE_PATH must point there."""
         for var, suffix in (("NUGET_HTTP_CACHE_PATH", ""), ("XDG_DATA_HOME", "NuGet/v3-cache")):
             if var in env:
                 value = env[var]
                 if value is None or not value.startswith("/"):
                     raise NotAdded(f"{var} is set to a value that is not a known absolute path")
-                return posixpath.normpath(posixpath.join(value, suffix))
+                return posixpath.normpath(posixpath.join(value, suffix)), False
         if user.root:
             home = env.get("HOME", "/root")
             if home is None or not home.startswith("/"):
                 raise NotAdded("HOME is set to a value that is not a known absolute path")
-            return posixpath.join(home, ".local/share/NuGet/v3-cache")
+            return posixpath.join(home, ".local/share/NuGet/v3-cache"), False
         # outside the home: a mount there would leave root-owned folders above it
-        return f"/var/cache/nuget-http-{user.uid}"
+        return f"/var/cache/nuget-http-{user.uid}", True
 
     def _cleanups(self, calls: list[DotnetCall], mounted: dict[str, str]) -> list[tuple[Command, str]]:
         """`dotnet nuget locals <folder> --clear` of a mounted folder: it would only empty the mount."""

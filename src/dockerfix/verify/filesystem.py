@@ -52,6 +52,9 @@ CACHE_FOLDERS = (
     "/root/.cache/go-build",
     "/usr/local/cargo/registry",
     "/usr/local/cargo/git",
+    "/root/.nuget/packages",
+    "/root/.local/share/NuGet/v3-cache",
+    "/var/cache/nuget-http-*",
 )
 
 
