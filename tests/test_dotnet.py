@@ -13,6 +13,8 @@ from dockerfix.ecosystems.project_install import ProjectInstall
 from dockerfix.ecosystems.projects import project_install
 from dockerfix.rules._dotnet_first import _words
 from dockerfix.rules._split_reads import Skip
+from dockerfix.settings import Settings
+from helpers import fix_text
 
 
 def _command(text: str):  # type: ignore[no-untyped-def]
@@ -87,6 +89,11 @@ def test_the_single_project_of_the_folder_is_found() -> None:
     assert found.problem is None
     assert _copied(found, files) == {"Api.csproj", "global.json", "packages.lock.json"}
     assert "obj" in found.environments
+
+
+def test_a_named_project_is_read_as_the_folder_holds_it() -> None:
+    found = _restore('dotnet restore "./Api.csproj"', {"Api.csproj": _CORE})
+    assert found.files == ["Api.csproj"] and found.problem is None
 
 
 def test_several_projects_in_the_folder_is_left_to_dotnet_s_error() -> None:
@@ -182,7 +189,9 @@ def test_dotnet_info_reads_no_project() -> None:
       "dotnet restore src/A.csproj -r linux-x64 -p:SelfContained=true -p:PublishReadyToRun=true"),
      ("dotnet build --ucr -a arm64 --os linux -v q", "dotnet restore --ucr -a arm64 --os linux"),
      ("dotnet run --project api/Api.csproj --launch-profile x", "dotnet restore api/Api.csproj"),
-     ("dotnet run -c Release -- --urls http://+:80", "dotnet restore -p:Configuration=Release")],
+     ("dotnet run -c Release -- --urls http://+:80", "dotnet restore -p:Configuration=Release"),
+     ('dotnet build "./Web.csproj" -c ${BUILD_CONFIGURATION} -o /app/build',
+      'dotnet restore "./Web.csproj" -p:Configuration=${BUILD_CONFIGURATION}')],
 )  # fmt: skip
 def test_the_restore_carries_what_decides_it(build: str, restore: str) -> None:
     call = dotnet_call(_command(build))
@@ -199,3 +208,40 @@ def test_what_the_restore_cannot_carry_is_skipped(build: str, why: str) -> None:
     assert call is not None
     with pytest.raises(Skip, match=why):
         _words(call)
+
+
+_BUILD = """FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build
+WORKDIR /src
+RUN dotnet restore
+RUN {later}
+FROM mcr.microsoft.com/dotnet/aspnet:8.0
+COPY --from=build /src/out /app
+"""
+
+
+@pytest.mark.parametrize(
+    ("later", "store"),
+    [("dotnet publish -o out", True), ("dotnet tool install -g dotnet-ef", True),
+     ("dotnet ef migrations bundle -o out/bundle", False), ("dotnet build --no-restore -o out", False),
+     ("dotnet test --no-build", False)],
+)  # fmt: skip
+def test_the_store_is_mounted_only_where_every_run_could_download_again(later: str, store: bool) -> None:
+    out, findings = fix_text(_BUILD.format(later=later), settings=Settings(select=("DFX221",)))
+    restore = out.splitlines()[2]
+    assert ("target=/root/.nuget/packages" in restore) is store
+    assert "target=/root/.local/share/NuGet/v3-cache" in restore or store
+    if not store:
+        assert any("global packages folder" in f.message for f in findings)
+
+
+def test_a_nuget_config_that_moves_the_packages_keeps_the_store() -> None:
+    config = '<configuration><config><add key="globalPackagesFolder" value="/packages" /></config></configuration>'
+    out, findings = fix_text(_BUILD.format(later="dotnet publish -o out"), {"nuget.config": config}, Settings(select=("DFX221",)))
+    assert "/root/.nuget/packages" not in out
+    assert any("nuget.config in the build context may move" in f.message for f in findings)
+
+
+def test_the_cleanup_of_a_mounted_http_cache_is_dropped() -> None:
+    text = "FROM mcr.microsoft.com/dotnet/sdk:8.0\nRUN dotnet restore && dotnet nuget locals http-cache --clear\n"
+    out, _ = fix_text(text, settings=Settings(select=("DFX221",)))
+    assert "locals" not in out and "v3-cache" in out

@@ -212,6 +212,7 @@ def _target(call: DotnetCall, walk: _Walk, glob: Glob | None) -> str | None:
     if name is None:
         walk.fail(f"`{call.call.text}` names its project through a variable")
         return None
+    name = _join(".", name)
     if name.endswith(PROJECT_SUFFIXES + SOLUTION_SUFFIXES) or name.endswith("proj"):
         return name
     if name.endswith(".slnf"):

@@ -71,7 +71,7 @@ def _words(call: DotnetCall) -> list[str]:
             words += raw
         elif option.name in _PROPERTIES:
             value = "false" if option.name == "--no-self-contained" else (option.value or "true")
-            if not re.fullmatch(r"[\w.$-]+", value):
+            if not re.fullmatch(r"[\w.${}-]+", value):
                 raise Skip(f"{' '.join(raw)} of `{call.call.text}` cannot be passed on as a property")
             words.append(f"-p:{_PROPERTIES[option.name]}={value}")
         elif option.name == "--framework":

@@ -15,10 +15,14 @@ from dockerfix.rules._store_cache import Store, StoreCacheRule, located
 from dockerfix.rules.base import Example, RuleContext
 
 # the verbs that read the global packages folder: to restore into it, or to build from it
-_READS_STORE = frozenset({"restore", "build", "publish", "test", "run", "pack", "clean", "msbuild", "tool restore"})
+_READS_STORE = frozenset({"restore", "build", "publish", "test", "run", "pack", "clean", "msbuild", "tool restore",
+                          "tool install", "tool update"})  # fmt: skip
+# the verbs that download packages (besides the builds that restore)
+_DOWNLOADS = frozenset({"tool restore", "tool install", "tool update"})
 # the verbs that use neither the packages nor a local tool
 _QUIET = frozenset({"", "nuget locals", "new", "sln", "sln add", "sln list", "list", "workload list", "sdk check",
-                    "dev-certs", "help", "--info", "--version"})  # fmt: skip
+                    "dev-certs", "help", "tool list", "tool uninstall", "tool search", "workload install",
+                    "workload update", "workload restore", "workload repair"})  # fmt: skip
 # files that may move the global packages folder (globalPackagesFolder, RestorePackagesPath)
 _SETTINGS = ("NuGet.Config", "nuget.config", "NuGet.config", "Directory.Build.props", "Directory.Packages.props")
 _MOVES = re.compile(r"globalPackagesFolder|RestorePackagesPath", re.I)
@@ -236,7 +240,7 @@ class NugetCacheMount(StoreCacheRule):
             plan = Plan(list(store.mounts))
             plan.cleanups += self._cleanups(calls, {"global-packages": store.mounts[0].target})
             return plan
-        downloading = [c for c in calls if restores(c) or c.verb == "tool restore"]
+        downloading = [c for c in calls if restores(c) or c.verb in _DOWNLOADS]
         note = self.store_note(store, run)
         if not downloading:
             if note and self.needs_store(run):
