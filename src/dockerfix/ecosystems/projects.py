@@ -21,6 +21,7 @@ from dockerfix.ecosystems.packages import Call, Grammar, read_call
 from dockerfix.ecosystems.bundler import BUNDLE, bundle_install
 from dockerfix.ecosystems.cargo import cargo_fetch
 from dockerfix.ecosystems.composer import COMPOSER, composer_install
+from dockerfix.ecosystems.dotnet import dotnet_restore
 from dockerfix.ecosystems.golang import go_download
 from dockerfix.ecosystems.gradle import NAMES as GRADLE_NAMES
 from dockerfix.ecosystems.gradle import gradle_install
@@ -69,7 +70,8 @@ def project_install(
 ) -> ProjectInstall | None:
     """The project install ``command`` makes, if it is one: Python's project tools, Node's
     package managers, `go mod download`, `cargo fetch`, `mvn dependency:go-offline`, `gradle
-    dependencies`, `bundle install`, `composer install`. ``glob`` finds a workspace's members
+    dependencies`, `bundle install`, `composer install`, `dotnet
+    restore`. ``glob`` finds a workspace's members
     (relative patterns, as the tool's folder holds them); without it they are not listed.
     ``state`` gives the variables the command runs with, which Bundler and Composer read; without
     it only the command's own are seen."""
@@ -93,6 +95,8 @@ def project_install(
         return bundle_install(command, read, glob, state)
     if names & COMPOSER.names:
         return composer_install(command, read, glob, state)
+    if "dotnet" in names:
+        return dotnet_restore(command, read, glob)
     return None
 
 

@@ -1,9 +1,9 @@
-"""What the commands of Node's package managers, Go, cargo, Maven, Gradle, Bundler and Composer
-read and write in the image, for the effects model: their project installs (npm ci, yarn, pnpm,
+"""What the commands of Node's package managers, Go, cargo, Maven, Gradle, Bundler, Composer
+and dotnet read and write in the image, for the effects model: their project installs (npm ci, yarn, pnpm,
 bun, go mod download, cargo fetch, mvn dependency:go-offline, gradle dependencies, bundle
-install, composer install), and the commands that read nothing of a project (global installs,
+install, composer install, dotnet restore), and the commands that read nothing of a project (global installs,
 configuration, cache commands, corepack, `go install pkg@version`, `go env`, `mvn --version`,
-`gem install name`, `composer --version`). `bundle config set --local` writes the project's
+`gem install name`, `composer --version`, `dotnet --info`). `bundle config set --local` writes the project's
 `.bundle/config`, unless BUNDLE_APP_CONFIG moves it."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dockerfix.document.state import State
 from dockerfix.ecosystems.bundler import bundle_config_local, gem_tool_command
 from dockerfix.ecosystems.cargo import CARGO
 from dockerfix.ecosystems.composer import composer_tool_command
+from dockerfix.ecosystems.dotnet import dotnet_call
 from dockerfix.ecosystems.golang import GO
 from dockerfix.ecosystems.gradle import gradle_call
 from dockerfix.ecosystems.maven import maven_call
@@ -35,6 +36,8 @@ _HOME = {
     "gradle": (".gradle", ".m2", ".java", ".konan"),
     "ruby": (".bundle", ".gem", ".local/share/gem", ".cache"),
     "composer": (".composer", ".cache/composer", ".config/composer", ".local/share/composer"),
+    # NuGet's packages and configuration, its HTTP cache, the SDK's first-run files and tools
+    "dotnet": (".nuget", ".local/share/NuGet", ".dotnet", ".templateengine"),
 }
 _ENV = {
     "node": ("npm_config_cache", "NPM_CONFIG_CACHE", "npm_config_prefix", "NPM_CONFIG_PREFIX", "YARN_CACHE_FOLDER",
@@ -48,6 +51,8 @@ _ENV = {
              "BUNDLE_USER_CACHE", "BUNDLE_USER_CONFIG", "BUNDLE_USER_PLUGIN", "XDG_CACHE_HOME", "XDG_DATA_HOME",
              "XDG_CONFIG_HOME"),
     "composer": ("COMPOSER_HOME", "COMPOSER_CACHE_DIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"),
+    "dotnet": ("NUGET_PACKAGES", "NUGET_HTTP_CACHE_PATH", "NUGET_PLUGINS_CACHE_PATH", "NUGET_SCRATCH",
+               "DOTNET_CLI_HOME", "XDG_DATA_HOME"),
 }  # fmt: skip
 # set to a relative path, these name a folder of the project, which the project install tells
 _PROJECT_RELATIVE = frozenset({"BUNDLE_PATH"})
@@ -62,12 +67,14 @@ _SYSTEM = {
     # the gem folders and executables of a Ruby without GEM_HOME
     "ruby": ("/usr/local/lib/ruby", "/var/lib/gems", "/usr/lib/ruby", "/usr/local/bin"),
     "composer": (),
+    # NuGet's scratch folder (/tmp/NuGetScratch<user>)
+    "dotnet": ("/tmp/NuGetScratchroot", "/tmp/NuGetScratch"),
 }
 # the JVM options through which Maven and Gradle may take another local repository or home folder
 _JVM_OPTIONS = ("MAVEN_OPTS", "MAVEN_ARGS", "GRADLE_OPTS", "JAVA_OPTS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS")
 _JVM_PATHS = ("maven.repo.local", "user.home", "gradle.user.home")
 _FAMILY = {"npm": "node", "yarn": "node", "pnpm": "node", "bun": "node", "corepack": "node", "go": "go", "cargo": "cargo",
-           "mvn": "maven", "gradle": "gradle", "bundle": "ruby", "composer": "composer"}  # fmt: skip
+           "mvn": "maven", "gradle": "gradle", "bundle": "ruby", "composer": "composer", "dotnet": "dotnet"}  # fmt: skip
 TOOLCHAINS = frozenset(_FAMILY)  # the project installs whose effects this module tells
 
 
@@ -98,9 +105,8 @@ def install_effects(project: ProjectInstall, state: State, cwd: str, manifests: 
     outside = tool_dirs(family, state, homes)
     if isinstance(outside, str):
         return anything(outside)
-    locks = [
-        n for n in project.files + project.optional if n.endswith((".lock", "-lock.json", "lock.yaml", ".lockb", ".sum", ".locked"))
-    ]
+    locks = [n for n in project.files + project.optional
+             if n.endswith((".lock", "-lock.json", "lock.yaml", ".lockb", ".sum", ".locked", "packages.lock.json"))]  # fmt: skip
     own = Paths.of(*(posixpath.normpath(posixpath.join(cwd, n)) for n in (*project.environments, *project.dirs, *locks)))
     for value in project.call.values("-D") if family == "maven" else ():
         name, _, path = value.partition("=")
@@ -156,7 +162,13 @@ def _tool_family(command: Command) -> str | None:
         return "ruby"
     if composer_tool_command(command):
         return "composer"
+    dotnet = dotnet_call(command)
+    if dotnet is not None and (dotnet.verb in _DOTNET_QUIET or (not dotnet.verb and not dotnet.operands)):
+        return "dotnet"  # `dotnet --info`, `dotnet nuget locals all --clear`
     return None
+
+
+_DOTNET_QUIET = frozenset({"nuget locals", "workload list", "sdk check", "dev-certs"})
 
 
 def _corepack_reads_project(command: Command) -> bool:

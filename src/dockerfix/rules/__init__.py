@@ -14,6 +14,7 @@ from dockerfix.rules.go_cache import GoCacheMount
 from dockerfix.rules.gradle_cache import GradleCacheMount
 from dockerfix.rules.maven_cache import MavenCacheMount
 from dockerfix.rules.node_cache import BunCacheMount, NpmCacheMount, PnpmCacheMount, YarnCacheMount
+from dockerfix.rules.nuget_cache import NugetCacheMount
 from dockerfix.rules.pip_cache import PipCacheMount
 from dockerfix.rules.python_cache import (
     CondaCacheMount,
@@ -48,6 +49,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     GradleCacheMount,
     BundlerCacheMount,
     ComposerCacheMount,
+    NugetCacheMount,
 )
 
 

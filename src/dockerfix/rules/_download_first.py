@@ -20,8 +20,8 @@ from dockerfix.document.flags import mounts
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import Command
 from dockerfix.document.state import State
-from dockerfix.ecosystems.project_install import ProjectInstall
-from dockerfix.rules._split_reads import Reads, Skip, add_project, relative_to, tree_reader
+from dockerfix.ecosystems.project_install import Glob, ProjectInstall
+from dockerfix.rules._split_reads import Reads, Skip, add_project, relative_to, tree_glob, tree_reader
 
 Read = Callable[[str], "str | None"]  # a file of the build's folder, as the copy brings it in
 
@@ -33,7 +33,9 @@ class DownloadStep:
     tool: str  # as messages name it: "go", "Maven"
     subject: str  # what it downloads, as messages name it: "the Go modules"
     every: str  # the same, in "downloads every module again"
-    manifest: str  # the file of the build's folder that makes it this tool's project: go.mod, pom.xml
+    # the file of the build's folder that makes it this tool's project: go.mod, pom.xml; "" for a
+    # tool whose project file has no fixed name, which ``find`` looks for
+    manifest: str
     builds: Callable[[Command], bool]  # a command that downloads the dependencies as part of its work
     downloads: Callable[[Command], bool]  # a command that is the dependencies-only step already
     env: re.Pattern[str]  # the variables that decide where and how it downloads
@@ -41,6 +43,10 @@ class DownloadStep:
     step: Callable[[Instruction, State, Read], tuple[str, ProjectInstall]]
     # why the build downloads nothing or the step could fail where the build does not (raises Skip)
     check: Callable[[Instruction, State, Read], None]
+    # in place of ``step``, for a tool whose project file has no fixed name (dotnet's *.csproj):
+    # the same, given also the files of the build's folder that match a pattern; None when the
+    # build is not in a project of the copy
+    find: Callable[[Instruction, State, Read, Glob], tuple[str, ProjectInstall] | None] | None = None
 
 
 def build_after(step: DownloadStep, stage: Stage, k: int) -> Instruction | None:
@@ -70,7 +76,7 @@ def download_first(
     if relative_to(cwd, dest_abs) is None:
         return None
     read = tree_reader(at, cwd, dest_abs, build)
-    if read(step.manifest) is None:
+    if step.manifest and read(step.manifest) is None:
         return None
     for name in sorted(set(before.env) | set(at.env)):
         if step.env.match(name) and before.env.get(name) != at.env.get(name):
@@ -85,7 +91,13 @@ def download_first(
     for inst in stage.instructions[:k]:
         if inst.kind == "RUN" and not inst.script.opaque and any(step.downloads(c) for c in inst.script.commands):
             return None
-    command, found = step.step(run, at, read)
+    if step.find is not None:
+        planned = step.find(run, at, read, tree_glob(at, cwd, dest_abs, build))
+        if planned is None:
+            return None
+        command, found = planned
+    else:
+        command, found = step.step(run, at, read)
     if found.problem:
         raise Skip(found.problem)
     reads = Reads()

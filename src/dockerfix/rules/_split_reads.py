@@ -182,7 +182,8 @@ def search_install(
     return by_name, None
 
 
-_STEPS = {"go": "go mod download", "cargo": "cargo fetch", "mvn": "mvn dependency:go-offline", "gradle": "gradle dependencies"}
+_STEPS = {"go": "go mod download", "cargo": "cargo fetch", "mvn": "mvn dependency:go-offline", "gradle": "gradle dependencies",
+          "dotnet": "dotnet restore"}
 
 
 def install_tool(run: Instruction) -> str:

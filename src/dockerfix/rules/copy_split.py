@@ -44,7 +44,8 @@ class CopyAllBeforeInstall(Rule):
     `pipenv install`/`sync`, `pdm install`/`sync`, `conda`/`mamba`/`micromamba` with an
     environment file; Node's `npm ci`/`npm install`, `yarn`/`yarn install`, `pnpm install`,
     `pnpm fetch`, `bun install`; Go's `go mod download`; cargo's `cargo fetch`; Maven's `mvn
-    dependency:go-offline` (`resolve`, `resolve-plugins`); Gradle's `gradle dependencies`; or, when there is
+    dependency:go-offline` (`resolve`, `resolve-plugins`); Gradle's `gradle dependencies`;
+    .NET's `dotnet restore` and `dotnet tool restore`; or, when there is
     none, an install of named packages (`pip install flask gunicorn`, `uv pip install flask`),
     which reads nothing from the copy. The message names the tool.
 
@@ -111,7 +112,15 @@ class CopyAllBeforeInstall(Rule):
     `rust-toolchain(.toml)`, `build.rs`, and `src/main.rs`/`src/lib.rs` (cargo needs a target
     to read the manifest; it compiles nothing, so copying them early changes no build), for the
     package, every workspace member (`members`, with `*` patterns) and every path dependency
-    inside the copied folder.
+    inside the copied folder. `dotnet restore` reads the project or solution it names (or the
+    one file of its folder), every project a solution lists (`.sln`, `.slnx`), every
+    `<ProjectReference>` and `<Import>` they hold, followed, the `Directory.Build.props`,
+    `Directory.Build.targets`, `Directory.Packages.props`, `Directory.Build.rsp` and
+    `NuGet.Config` of every folder from each project up to the copied folder (MSBuild and NuGet
+    walk up; above the copy, those files are the image's, which the split does not move),
+    `global.json`, each project's `packages.lock.json`, the local package sources a NuGet.Config
+    or `-s` names and the `--configfile`; `dotnet tool restore` reads `.config/dotnet-tools.json`.
+    The files keep their folders.
 
     Maven (`mvn`, `./mvnw`) reads `pom.xml` (or the one `-f` names), the pom of every module
     (`<modules>`, also in `<profiles>`, recursively), a parent pom inside the copied folder,
@@ -189,7 +198,13 @@ class CopyAllBeforeInstall(Rule):
     stop it, with the line), a build script that may read other files while Gradle configures it
     (`apply from:`, `file(...)`, `fileTree`, `exec`; with `.git/` in the copy, a mention of git),
     `--write-locks` or `--write-verification-metadata`, `-p`/`-b`/`-c`, and a `.gradle/` (or
-    `buildSrc/build`) that `.dockerignore` does not exclude.
+    `buildSrc/build`) that `.dockerignore` does not exclude. For .NET: a project that imports a
+    file or references a project outside the copied folder, or through a property (`$(Dir)`) or
+    a wildcard; a project file or NuGet.Config that does not parse; a folder with several (or
+    no) project and solution files, where dotnet itself stops; a solution filter (`.slnf`); a
+    local package source outside the copy; an `obj` folder in the context that `.dockerignore`
+    does not exclude (the moved copy would put its assets file over the restore's; `bin` does
+    not matter: the full copy brings it before the build in both orders).
 
     ## Fix safety
     Safe: the image ends up with the same files; only the layer boundaries change (the

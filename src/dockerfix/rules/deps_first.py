@@ -43,6 +43,7 @@ from dockerfix.rules._split_reads import (
     whole_context_dest,
 )
 from dockerfix.rules._download_first import build_after, download_first
+from dockerfix.rules._dotnet_first import DOTNET_FIRST
 from dockerfix.rules._go_first import GO_FIRST
 from dockerfix.rules._maven_first import MAVEN_FIRST
 from dockerfix.rules._split_plan import manifest_copies, same_case
@@ -76,7 +77,7 @@ def _check_named_files(read: Callable[[str], str | None], cwd: str, dest_abs: st
 
 
 # the tools whose builds download their dependencies, with their dependencies-only steps
-DOWNLOAD_STEPS = (GO_FIRST, MAVEN_FIRST)
+DOWNLOAD_STEPS = (GO_FIRST, MAVEN_FIRST, DOTNET_FIRST)
 
 # commands that may run a second time in the dependencies-only RUN without harm
 _REPEATABLE = frozenset({"set", ":", "true", "echo", "export"})
@@ -180,6 +181,25 @@ class DependenciesFirst(Rule):
     of one project (the root, or the one named), which takes the modules' metadata but, as far as
     could be checked, not every artifact the build then needs; the gain is not shown, so nothing
     is inserted. DFX101 splits a copy before a `gradle dependencies` the Dockerfile already runs.
+
+    ## .NET
+    A whole-context copy before a `dotnet publish` (`build`, `test`, `run`, `pack`) that restores
+    (no `--no-restore`, no `--no-build`), with no `dotnet restore` before it, gets the files the
+    restore reads (as DFX101 copies them, in their folders) and `RUN dotnet restore` before the
+    copy, with the same project or solution and the options of the build that decide what is
+    restored: `-r`/`--runtime`, `-a`/`--arch`, `--os`, `--ucr`, `-p:`/`/p:` properties,
+    `--configfile`, `-s`/`--source`, `--packages`, `--disable-parallel`, `--no-http-cache`,
+    `--ignore-failed-sources`, `--force`, `--no-dependencies`; `-c Release` becomes
+    `-p:Configuration=Release` and `--sc` `-p:SelfContained=true`. Output, logging and test
+    options are left out. The build is kept as it was, with its own restore: given the same
+    inputs it finds the assets in place and downloads nothing, and if anything differed it
+    would restore what the build needs, as before; `--no-restore` is never added. It is left
+    alone, with the reason, for `-f`/`--framework` (which `dotnet restore` does not take), an
+    option it does not know, `dotnet run` with arguments (they may name a file to run), a
+    project that uses `$(Configuration)` when the build gives no `-c` (`dotnet publish` picks
+    Release itself on .NET 8), several dotnet builds in the `RUN` that would restore
+    differently, any variable set between the copy and the build (MSBuild reads every variable
+    as a property), and everything that stops DFX101's .NET split.
 
     ## Fix safety
     Unsafe (applied with `--unsafe-fixes`, shown otherwise): it adds an install step and relies

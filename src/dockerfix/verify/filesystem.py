@@ -66,6 +66,9 @@ CACHE_FOLDERS = (
     "/root/.composer/cache",
     "/home/*/.composer/cache",
     "/var/cache/composer-*",
+    "/root/.nuget/packages",
+    "/root/.local/share/NuGet/v3-cache",
+    "/var/cache/nuget-http-*",
 )
 
 
