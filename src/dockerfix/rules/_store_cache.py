@@ -29,11 +29,12 @@ from dockerfix.rules.base import Finding, RuleContext
 @dataclass(frozen=True)
 class StoreMount(CacheMount):
     """A cache mount of the store. ``written`` is the target as the family's existing mounts
-    write it: a new mount then repeats that text and their id (none when they name none, so
-    that BuildKit keys both alike)."""
+    write it: a new mount then repeats that text, their id (none when they name none, so that
+    BuildKit keys both alike) and their sharing mode."""
 
     written: str | None = None
     fixed_id: str | None = None
+    fixed_sharing: str | None = None
 
 
 @dataclass(frozen=True)
@@ -214,15 +215,15 @@ class StoreCacheRule(PackageCacheRule):
 
     def _layout(self, runs: list[Run], targets: list[str]) -> tuple[StoreMount, ...]:
         """The mounts every RUN gets: the ones the family's RUNs already have, else new ones."""
-        layouts: dict[frozenset[tuple[str, str, str | None]], Run] = {}
+        layouts: dict[frozenset[tuple[str, str, str | None, str | None]], Run] = {}
         for run in runs:
-            there: set[tuple[str, str, str | None]] = set()
+            there: set[tuple[str, str, str | None, str | None]] = set()
             for path, m in existing_mounts(run.inst, run.state).items():
                 if not any(within(path, t) or within(t, path) for t in targets):
                     continue
                 if m.type != "cache" or not any(within(path, t) for t in targets):
                     raise NotAdded(f"line {run.inst.line_no} has a {m.type} mount at {path}")
-                there.add((path, m.target or path, m.options.get("id")))
+                there.add((path, m.target or path, m.options.get("id"), m.options.get("sharing")))
             if there:
                 layouts.setdefault(frozenset(there), run)
         if len(layouts) > 1:
@@ -230,8 +231,8 @@ class StoreCacheRule(PackageCacheRule):
             raise NotAdded(f"lines {a.inst.line_no} and {b.inst.line_no} mount {self.store_name} differently")
         if layouts:
             return tuple(
-                StoreMount(path, self.tool, sharing=None, written=written, fixed_id=id_)
-                for path, written, id_ in sorted(next(iter(layouts)))
+                StoreMount(path, self.tool, sharing=None, written=written, fixed_id=id_, fixed_sharing=sharing)
+                for path, written, id_, sharing in sorted(next(iter(layouts)), key=str)
             )
         return tuple(StoreMount(t, f"{self.tool}-{posixpath.basename(t)}", sharing=None) for t in targets)
 
@@ -261,7 +262,9 @@ class StoreCacheRule(PackageCacheRule):
 
     def _flag(self, run: Run, m: CacheMount) -> str:
         if isinstance(m, StoreMount) and m.written is not None:
-            options: dict[str, str | int] = {"id": m.fixed_id} if m.fixed_id else {}
+            options: dict[str, str | int] = {"sharing": m.fixed_sharing} if m.fixed_sharing else {}
+            if m.fixed_id:
+                options["id"] = m.fixed_id
             return cache_mount_flag(m.written, **options)
         return super()._flag(run, m)
 
