@@ -45,7 +45,7 @@ class CopyAllBeforeInstall(Rule):
     environment file; Node's `npm ci`/`npm install`, `yarn`/`yarn install`, `pnpm install`,
     `pnpm fetch`, `bun install`; Go's `go mod download`; cargo's `cargo fetch`; Maven's `mvn
     dependency:go-offline` (`resolve`, `resolve-plugins`); Gradle's `gradle dependencies`;
-    .NET's `dotnet restore` and `dotnet tool restore`; or, when there is
+    .NET's `dotnet restore` and `dotnet tool restore`; Bundler's `bundle install`; or, when there is
     none, an install of named packages (`pip install flask gunicorn`, `uv pip install flask`),
     which reads nothing from the copy. The message names the tool.
 
@@ -131,6 +131,11 @@ class CopyAllBeforeInstall(Rule):
     folder, the wrapper script and `-I` init scripts. A goal or task beside (`mvn
     dependency:go-offline package`) needs the source.
 
+    Bundler (`bundle install`) reads the Gemfile (or `gems.rb`) and its lock, `.bundle/config`
+    where it is read (not in the ruby images, whose `BUNDLE_APP_CONFIG` moves it), the gemspecs
+    a `gemspec` line names and the files they load (`require_relative`, or from `lib/`), the
+    folders of `path:` gems, `eval_gemfile` targets, the `ruby file:` and `vendor/cache`.
+
     ## What may stand between the copy and the install
     The split is planned on what each instruction reads and writes (the effects model, see
     docs/architecture.md). Two instructions may swap when neither writes a path the other reads
@@ -204,7 +209,13 @@ class CopyAllBeforeInstall(Rule):
     no) project and solution files, where dotnet itself stops; a solution filter (`.slnf`); a
     local package source outside the copy; an `obj` folder in the context that `.dockerignore`
     does not exclude (the moved copy would put its assets file over the restore's; `bin` does
-    not matter: the full copy brings it before the build in both orders).
+    not matter: the full copy brings it before the build in both orders). For Bundler: a Gemfile
+    line that is not one of the plain ones (the message names it), a gemspec that runs a command
+    (`git ls-files`) or lists files with `Dir[...]`, a path outside the copied folder, an install
+    that may rewrite Gemfile.lock (Bundler 2 adds the platform it runs on to a lock that lacks
+    it: without `BUNDLE_FROZEN`, `BUNDLE_DEPLOYMENT` or `--deployment`, the moved copy would put
+    the old lock back), and an install folder inside the project that the context holds
+    (`vendor/bundle` in deployment mode, a relative `BUNDLE_PATH`).
 
     ## Fix safety
     Safe: the image ends up with the same files; only the layer boundaries change (the

@@ -89,8 +89,8 @@ class DependenciesFirst(Rule):
     Finds a whole-context `COPY` before an install that needs the project's source: `pip install
     .` (or `-e .`, `.[extra]`), `poetry install` with the root package, `uv sync` that installs
     the project, `pdm install` with the project itself, a `go build` with no `go mod download`
-    before it, an `mvn package` with no `mvn dependency:go-offline` before it. DFX101 cannot split
-    those.
+    before it, an `mvn package` with no `mvn dependency:go-offline` before it, a `dotnet publish`
+    with no `dotnet restore` before it, a `composer install`. DFX101 cannot split those.
 
     ## Why is this bad?
     Every code edit re-runs the install, which downloads and installs every dependency again,
@@ -200,6 +200,24 @@ class DependenciesFirst(Rule):
     Release itself on .NET 8), several dotnet builds in the `RUN` that would restore
     differently, any variable set between the copy and the build (MSBuild reads every variable
     as a property), and everything that stops DFX101's .NET split.
+
+    ## Composer
+    `composer install` needs the source: it writes the autoloader, whose `classmap` and `files`
+    entries must exist, and runs the project's scripts. Its dependencies-only form is the same
+    install with `--no-scripts --no-autoloader`, after a copy of composer.json, composer.lock,
+    auth.json and the folders of path and artifact repositories inside the project. The original
+    install follows the full copy, unchanged: it finds `vendor/` complete, installs nothing,
+    writes the autoloader and runs the scripts (`post-autoload-dump`, `post-install-cmd`) as a
+    one-step install does, so `vendor/` is the same. Composer before 2.6.4 names the autoloader
+    class at random unless `autoloader-suffix` is set: two builds of the same file differ there
+    too. It is left alone, with the reason, where something would run at another time than in
+    one step: a Composer plugin in the lock (a `composer-plugin` package; those of `packages-dev`
+    count unless `--no-dev`), which runs during the first install even with `--no-scripts` and
+    may read or write the project (symfony/flex writes recipes, composer/installers moves
+    packages), unless the install has `--no-plugins`; scripts on `pre-install-cmd` or on
+    package events; patches (`extra.patches`); and where the install's folders are not known:
+    `COMPOSER`, `COMPOSER_VENDOR_DIR` or `COMPOSER_BIN_DIR` set, `--working-dir`, a repository
+    outside the project, a `vendor/` in the context that `.dockerignore` does not exclude.
 
     ## Fix safety
     Unsafe (applied with `--unsafe-fixes`, shown otherwise): it adds an install step and relies
