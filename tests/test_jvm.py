@@ -150,3 +150,16 @@ def test_effects_of_maven_and_gradle() -> None:
     assert moved.unknown is not None and "GRADLE_OPTS" in moved.unknown
     elsewhere = command_effects(_command("mvn -Dmaven.repo.local=/cache/m2 dependency:go-offline"), state, "/app")
     assert elsewhere.writes.meets(command_effects(_command("cat /cache/m2/x"), state, "/app").reads) is not None
+
+
+def test_maven_config_moves_the_repository_the_split_writes() -> None:
+    files = {"pom.xml": _pom(), ".mvn/maven.config": "-B\n-Dmaven.repo.local=.repo\n"}
+    assert _install("mvn dependency:go-offline", files).environments == (".repo",)
+    assert _install("mvn -Dmaven.repo.local=/r dependency:go-offline", files).environments == ()
+    files[".mvn/maven.config"] = "-Dx='open\n"
+    assert _install("mvn dependency:go-offline", files).problem == ".mvn/maven.config does not split into words"
+
+
+def test_gradle_test_filters_are_not_tasks() -> None:
+    found = _install("gradle test --tests com.example.AppTest dependencies", {"build.gradle": ""})
+    assert found.call.subcommand == "test" and [w.value for w in found.call.operands] == ["dependencies"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockerfix.rules.maven_cache import maven_args
+from dockerfix.ecosystems.maven import defined, text_args
 from dockerfix.settings import Settings
 from helpers import fix_text
 
@@ -16,13 +16,16 @@ def _fix(code: str, build: str) -> tuple[str, str]:
     return output, "\n".join(f.message for f in findings)
 
 
-def test_maven_options_are_words_of_their_own() -> None:
-    args = maven_args(["-B", "-ntp", "-nsu", "-pl", "core,api", "-Dmaven.repo.local=/r", "-D", "skipTests", "verify"])
-    assert args.goals == ["verify"]
-    assert args.settings == []
-    assert args.properties == {"maven.repo.local": ["/r"], "skipTests": ["true"]}
-    assert maven_args(["-s", "ci.xml", "package"]).settings == ["-s ci.xml"]
-    assert maven_args(["-sci.xml", "--global-settings=g.xml"]).settings == ["-sci.xml", "--global-settings=g.xml"]
+def test_maven_options_are_read_as_mvn_reads_them() -> None:
+    found = text_args("-B -ntp -nsu -pl core,api -Dmaven.repo.local=/r -D skipTests verify")
+    assert found is not None
+    options, goals, unknown = found
+    assert [g.value for g in goals] == ["verify"] and unknown is None
+    assert defined(options, "maven.repo.local") == ["/r"] and defined(options, "skipTests") == ["true"]
+    for text, value in [("-s ci.xml package", "ci.xml"), ("-sci.xml", "ci.xml"), ("--settings=g.xml", "g.xml")]:
+        assert [(o.name, o.value) for o in text_args(text)[0]] == [("-s", value)]  # type: ignore[index]
+    assert [(o.name, o.value) for o in text_args("-gsglobal.xml -plapi")[0]] == [("-gs", "global.xml"), ("-pl", "api")]  # type: ignore[index]
+    assert text_args("-Dx='open") is None
 
 
 @pytest.mark.parametrize(
@@ -87,3 +90,32 @@ def test_gradle_home_through_an_unknown_variable_is_left_alone() -> None:
     output, messages = _fix("DFX218", text)
     assert output == text + _FINAL
     assert "GRADLE_USER_HOME" in messages
+
+
+@pytest.mark.parametrize(
+    ("code", "base", "lines", "reason"),
+    [("DFX217", "maven:3.9-eclipse-temurin-21", "RUN mvn install\nRUN cp -r ~/.m2/repository/com /deps\n",
+      "line 4 reads ~/.m2/repository other than through mvn"),
+     ("DFX218", "gradle:8.10-jdk21", "RUN gradle build\nRUN ls $HOME/.gradle/caches/modules-2\n",
+      "line 4 reads $HOME/.gradle/caches other than through gradle")],
+)  # fmt: skip
+def test_store_read_by_another_command_is_left_alone(code: str, base: str, lines: str, reason: str) -> None:
+    text = f"FROM {base} AS build\nWORKDIR /app\n{lines}"
+    output, messages = _fix(code, text)
+    assert output == text + _FINAL
+    assert reason in messages
+
+
+def test_store_removed_later_is_still_mounted() -> None:
+    output, _ = _fix("DFX217", "FROM maven:3.9-eclipse-temurin-21 AS build\nRUN mvn package\nRUN rm -rf /root/.m2\n")
+    assert "--mount=type=cache,target=/root/.m2/repository" in output
+
+
+def test_maven_config_in_the_context_is_read() -> None:
+    text = "FROM maven:3.9-eclipse-temurin-21 AS build\nWORKDIR /app\nCOPY . .\nRUN mvn package\n"
+    for config, found in [("-s\nci.xml\n", "`-s`"), ("-Duser.home=/x", "`user.home`"), ("-B -ntp\n", None)]:
+        output, findings = fix_text(text + _FINAL, files={"pom.xml": "<project/>", "backend/.mvn/maven.config": config},
+                                    settings=Settings(select=("DFX217",)))  # fmt: skip
+        messages = "\n".join(f.message for f in findings)
+        assert (found is None) == ("type=cache" in output)
+        assert found is None or f"backend/.mvn/maven.config in the build context has {found}" in messages

@@ -16,12 +16,10 @@ from __future__ import annotations
 import posixpath
 import re
 
-from dockerfix.document.options import split_options
 from dockerfix.document.shell import Command
-from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.dependencies import ReadText
 from dockerfix.ecosystems.maven import drop_inside
-from dockerfix.ecosystems.packages import Call
+from dockerfix.ecosystems.packages import Call, Grammar, read_call
 from dockerfix.ecosystems.project_install import ProjectInstall
 
 NAMES = frozenset({"gradle", "gradlew"})
@@ -31,9 +29,9 @@ _LONG_VALUES = frozenset({
     "--exclude-task", "--project-dir", "--gradle-user-home", "--settings-file", "--build-file", "--system-prop",
     "--project-prop", "--init-script", "--include-build", "--console", "--warning-mode", "--max-workers",
     "--priority", "--write-verification-metadata", "--dependency-verification", "--project-cache-dir",
-    "--update-locks", "--configuration-cache-problems",
+    "--update-locks", "--configuration-cache-problems", "--tests",
 })  # fmt: skip
-_SHORT_VALUES = frozenset("xpgcbDPIMF")
+GRADLE = Grammar(NAMES, _LONG_VALUES, frozenset("xpgcbDPIMF"))
 # options that make it work elsewhere or write files of the project
 _ELSEWHERE = ("-p", "--project-dir", "-b", "--build-file", "-c", "--settings-file")
 _WRITES = ("--write-locks", "--update-locks", "-M", "--write-verification-metadata", "--export-keys")
@@ -71,14 +69,7 @@ _GIT = re.compile(r"git", re.IGNORECASE)
 def gradle_call(command: Command) -> Call | None:
     """The gradle command ``command`` runs (`gradle`, `./gradlew`), if it runs one; its tasks are
     the call's subcommand and operands."""
-    if not any(w.value.rsplit("/", 1)[-1] in NAMES for w in command.argv[:8]):
-        return None
-    inv = unwrap(command)
-    if inv is None or not inv.argv or posixpath.basename(inv.argv[0].value) not in NAMES:
-        return None
-    options, tasks = split_options(inv.argv[1:], _LONG_VALUES, _SHORT_VALUES, group_flags=False)
-    return Call(inv, inv.argv[0], posixpath.basename(inv.argv[0].value), tasks[0].value if tasks else "",
-                tasks[0] if tasks else None, tuple(options), tuple(tasks[1:]))  # fmt: skip
+    return read_call(command, GRADLE)
 
 
 def _dependencies_task(task: str) -> bool:

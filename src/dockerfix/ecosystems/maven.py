@@ -6,13 +6,16 @@ The step reads the pom.xml it runs on, the pom of every module (`<modules>`, als
 `../pom.xml` by default), `.mvn/` (wrapper, maven.config, jvm.config, extensions.xml), the
 wrapper script it runs, the settings and toolchains files its options name, `<systemPath>` jars
 and `file:` repositories under the project's folder. It writes the local repository (outside the
-project, unless `-Dmaven.repo.local` names a relative folder). A pom that does not parse, a
+project, unless `-Dmaven.repo.local`, on the command line or in `.mvn/maven.config`, names a
+relative folder). A pom that does not parse, a
 module outside the copy or missing, a path through another property: the split is not made."""
 
 from __future__ import annotations
 
 import posixpath
 import re
+import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +23,7 @@ from dockerfix.document.options import Option
 from dockerfix.document.shell import Command, ShellWord
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.dependencies import ReadText
-from dockerfix.ecosystems.packages import Call
+from dockerfix.ecosystems.packages import Call, Grammar
 from dockerfix.ecosystems.project_install import ProjectInstall
 
 if TYPE_CHECKING:
@@ -50,6 +53,12 @@ _LONG = {
     "--update-plugins": "-up", "--version": "-v", "--show-version": "-V", "--debug": "-X", "--color": "--color",
 }  # fmt: skip
 _LONG_VALUES = frozenset({"--color"})
+# the frame of the cache rules finds mvn's commands through it; ``maven_call`` reads them
+MAVEN = Grammar(
+    NAMES,
+    frozenset([k for k, v in _SHORT.items() if v] + [k for k, v in _LONG.items() if v in _LONG_VALUES or _SHORT.get(v)]),
+    frozenset("DPT"),
+)
 
 _DEPENDENCY_GOALS = frozenset({"go-offline", "resolve", "resolve-plugins"})
 _PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:"
@@ -91,10 +100,17 @@ def maven_call(command: Command) -> MavenCall | None:
     inv = unwrap(command)
     if inv is None or not inv.argv or posixpath.basename(inv.argv[0].value) not in NAMES:
         return None
+    options, goals, unknown = read_args(inv.argv[1:])
+    call = Call(inv, inv.argv[0], posixpath.basename(inv.argv[0].value), goals[0].value if goals else "",
+                goals[0] if goals else None, tuple(options), tuple(goals[1:]))  # fmt: skip
+    return MavenCall(call, unknown)
+
+
+def read_args(words: Sequence[ShellWord]) -> tuple[list[Option], list[ShellWord], str | None]:
+    """mvn's options (by their short names), its goals, and the first option that is not known."""
     options: list[Option] = []
     goals: list[ShellWord] = []
     unknown: str | None = None
-    words = inv.argv[1:]
     k = 0
     while k < len(words):
         w = words[k]
@@ -111,9 +127,27 @@ def maven_call(command: Command) -> MavenCall | None:
         else:
             options.append(Option(name, value, (w,)))
         k += 1
-    call = Call(inv, inv.argv[0], posixpath.basename(inv.argv[0].value), goals[0].value if goals else "",
-                goals[0] if goals else None, tuple(options), tuple(goals[1:]))  # fmt: skip
-    return MavenCall(call, unknown)
+    return options, goals, unknown
+
+
+def text_args(text: str) -> tuple[list[Option], list[ShellWord], str | None] | None:
+    """What the words of ``text`` (MAVEN_ARGS, MAVEN_OPTS, `.mvn/maven.config`) say, read as
+    mvn's command line; None when the text does not split into words."""
+    try:
+        values = shlex.split(text, comments=False)
+    except ValueError:
+        return None
+    return read_args([ShellWord(v, v, 0, 0, False) for v in values])
+
+
+def defined(options: Sequence[Option], key: str) -> list[str]:
+    """The values the -D options give the system property ``key``, in order."""
+    found: list[str] = []
+    for value in (o.value for o in options if o.name == "-D" and o.value is not None):
+        name, eq, val = value.partition("=")
+        if name == key:
+            found.append(val if eq else "true")
+    return found
 
 
 def _option(word: str) -> tuple[str | None, str | None, bool]:
@@ -129,10 +163,10 @@ def _option(word: str) -> tuple[str | None, str | None, bool]:
         return None, None, False
     if word in _SHORT:
         return word, None, _SHORT[word]
-    # a value written right after a one-letter option: -DskipTests, -Pprod, -T4
-    letter = word[:2]
-    if _SHORT.get(letter):
-        return letter, word[2:], True
+    # a value written right after the option: -DskipTests, -Pprod, -T4, -gsglobal.xml
+    for end in range(min(len(word) - 1, 4), 1, -1):
+        if _SHORT.get(word[:end]):
+            return word[:end], word[end:], True
     return None, None, False
 
 
@@ -172,16 +206,21 @@ def maven_install(command: Command, read: ReadText) -> ProjectInstall | None:
     properties = found.properties()
     if any(key.endswith(("outputFile", "outputDirectory")) for key in properties):
         project.problem = project.problem or f"`{call.text}` writes a file (an output property)"
-    repo = properties.get("maven.repo.local")
-    if repo is not None and not repo.startswith("/"):
-        if "$" in repo or posixpath.normpath(repo).startswith(".."):
-            project.problem = project.problem or f"-Dmaven.repo.local={repo} is not followed"
-        else:
-            project.environments = (posixpath.normpath(repo),)
     pom = "pom.xml"
     for value in call.values("-f"):
         pom = posixpath.normpath(value if value.endswith(".xml") else posixpath.join(value, "pom.xml"))
     base = posixpath.dirname(pom) or "."
+    # .mvn/maven.config comes before the command line, which wins
+    config = text_args(read(posixpath.normpath(posixpath.join(base, ".mvn/maven.config"))) or "")
+    repos = defined((config[0] if config else []) + list(call.options), "maven.repo.local")
+    repo = repos[-1] if repos else None
+    if config is None:
+        project.problem = project.problem or ".mvn/maven.config does not split into words"
+    elif repo is not None and not repo.startswith("/"):
+        if "$" in repo or posixpath.normpath(repo).startswith(".."):
+            project.problem = project.problem or f"-Dmaven.repo.local={repo} is not followed"
+        else:
+            project.environments = (posixpath.normpath(repo),)
     project.files.append(pom)
     project.dirs.append(posixpath.normpath(posixpath.join(base, ".mvn")))
     if read(pom) is None:

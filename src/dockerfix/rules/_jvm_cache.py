@@ -18,8 +18,9 @@ from typing import ClassVar
 from dockerfix.document.model import Document, Instruction
 from dockerfix.document.state import is_known_dir
 from dockerfix.ecosystems.commands import run_env
-from dockerfix.ecosystems.packages import Call, runs_tool
+from dockerfix.ecosystems.packages import Call, read_call, runs_tool
 from dockerfix.rules._common import run_user, stage_chain
+from dockerfix.rules._mounts import mentions_path
 from dockerfix.rules._package_cache import CacheMount, NotAdded, Plan, Run
 from dockerfix.rules._store_cache import Store, StoreCacheRule, StoreMount, copied_from, family, family_root, store_finding
 from dockerfix.rules.base import Finding, RuleContext
@@ -124,7 +125,37 @@ class JvmStoreRule(StoreCacheRule):
 
     def family_problem(self, doc: Document, ctx: RuleContext, stages: set[int], targets: list[str]) -> str | None:
         wrappers = sorted({self.wrapper_of(r, c) for r in self._runs(doc, ctx, stages) for c in r.calls if self.wrapped(c) and self.needs(c)})
-        return self._final_problem(doc, stages, targets) or copied_from(doc, stages, wrappers)
+        return self._final_problem(doc, stages, targets) or copied_from(doc, stages, wrappers) or self._read_elsewhere(doc, stages, targets)
+
+    def other_commands(self, inst: Instruction) -> list[str]:
+        """The text of a RUN's commands that do not run the tool (the whole RUN where its shell
+        is not read)."""
+        if inst.script.opaque:
+            return [inst.command_text]
+        return [" ".join(w.value for w in cmd.words + cmd.redirects) for cmd in inst.script.commands
+                if read_call(cmd, self.grammar) is None]  # fmt: skip
+
+    def spellings(self, target: str) -> list[str]:
+        """How a command may name ``target``: as it is, and through `~` or $HOME for root's."""
+        rest = target.removeprefix(_ROOT_HOME)
+        if rest == target or not rest.startswith("/"):
+            return [target]
+        return [target] + [home + rest for home in ("~", "$HOME", "${HOME}")]
+
+    def _read_elsewhere(self, doc: Document, stages: set[int], targets: list[str]) -> str | None:
+        """A RUN of the family that names the store other than through the tool (`find`, `cp`,
+        `java -cp`): it would find it empty. Removing it (`rm -rf ~/.m2`) is no reading."""
+        names = [n for t in targets for n in self.spellings(t)]
+        for inst in doc.instructions:
+            if inst.stage not in stages or inst.kind != "RUN":
+                continue
+            for text in self.other_commands(inst):
+                if text.split(" ", 1)[0] == "rm":
+                    continue
+                name = next((n for n in names if mentions_path(text, n)), None)
+                if name is not None:
+                    return f"line {inst.line_no} reads {name} other than through {self.tool}, and would find it empty"
+        return None
 
     def _runs(self, doc: Document, ctx: RuleContext, stages: set[int]) -> Iterator[Run]:
         return (r for r in self.tool_runs(doc, ctx, stages) if isinstance(r, Run))

@@ -6,20 +6,12 @@ import posixpath
 import shlex
 
 from dockerfix.ecosystems.commands import run_env
-from dockerfix.ecosystems.packages import Call, Grammar
+from dockerfix.ecosystems.gradle import GRADLE
+from dockerfix.ecosystems.packages import Call
 from dockerfix.rules._jvm_cache import JvmStoreRule, absolute, java_home, one
 from dockerfix.rules._package_cache import NotAdded, Run
 from dockerfix.rules.base import Example
 
-GRADLE = Grammar(
-    frozenset({"gradle", "gradlew"}),
-    frozenset({"-g", "--gradle-user-home", "-p", "--project-dir", "-x", "--exclude-task", "-D", "--system-prop",
-               "-P", "--project-prop", "-I", "--init-script", "-c", "--settings-file", "-b", "--build-file",
-               "--project-cache-dir", "--include-build", "-M", "--write-verification-metadata", "--console",
-               "--warning-mode", "--max-workers", "--priority", "-F", "--dependency-verification",
-               "--update-locks", "--configuration-cache-problems", "--tests"}),
-    frozenset("gpxDPIcbMF"),
-)  # fmt: skip
 _INFO = frozenset({"-v", "--version", "-h", "-?", "--help", "--stop", "--status"})
 # The gradle images link root's Gradle folder to the gradle user's (`ln -s /home/gradle/.gradle
 # /root/.gradle`, https://github.com/keeganwitt/docker-gradle/blob/master/jdk21-noble/Dockerfile):
@@ -77,7 +69,8 @@ class GradleCacheMount(JvmStoreRule):
     ## When it leaves the RUN alone
     A Gradle `RUN` of the family that could not download again (`--offline`, `--network=none`,
     secret or ssh mounts that not all of them have); a later `COPY --from` or bind mount that
-    reads the caches (or the Gradle user home) out of the family; a final image whose `CMD` or
+    reads the caches (or the Gradle user home) out of the family; another command of the family
+    that names the caches (`ls ~/.gradle/caches`; an `rm` is no reading); a final image whose `CMD` or
     `ENTRYPOINT` runs Gradle, or that sets neither; a non-root user (the gradle images end with
     `USER root`, and a `USER gradle` is left alone); a `HOME` other than root's; a Gradle user
     home through a variable not known; a `RUN` that runs the wrapper through a shell
@@ -172,6 +165,13 @@ class GradleCacheMount(JvmStoreRule):
         folder = posixpath.join(home, ".gradle")
         image = run.state.image
         return _LINKED.get(image.id, {}).get(folder, folder) if image is not None else folder
+
+    def spellings(self, target: str) -> list[str]:
+        linked = [k + target[len(v) :] for links in _LINKED.values() for k, v in links.items() if target.startswith(v + "/")]
+        names = super().spellings(target)
+        for other in dict.fromkeys(linked):  # /root/.gradle/caches for /home/gradle/.gradle/caches
+            names += super().spellings(other)
+        return names
 
     def store_of(self, run: Run, call: Call) -> str:
         return posixpath.join(self._home(run, call), "caches")

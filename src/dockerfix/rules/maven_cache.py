@@ -4,68 +4,27 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shlex
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 
+from dockerfix.document.model import Document
+from dockerfix.document.options import Option
 from dockerfix.ecosystems.commands import run_env
-from dockerfix.ecosystems.packages import Call, Grammar, read_call
+from dockerfix.ecosystems.maven import MAVEN, MavenCall, defined, maven_call, text_args
+from dockerfix.ecosystems.packages import Call
 from dockerfix.rules._jvm_cache import JvmStoreRule, absolute, java_home, one
 from dockerfix.rules._mounts import earlier, mentions_path, within
 from dockerfix.rules._package_cache import NotAdded, Run
-from dockerfix.rules.base import Example
+from dockerfix.rules.base import Example, RuleContext
 
-_VALUES = frozenset({"-f", "--file", "-s", "--settings", "-gs", "--global-settings", "-t", "--toolchains", "-gt",
-                     "--global-toolchains", "-pl", "--projects", "-rf", "--resume-from", "-P", "--activate-profiles",
-                     "-T", "--threads", "-l", "--log-file", "-b", "--builder", "-D", "--define", "--color",
-                     "-emp", "--encrypt-master-password", "-ep", "--encrypt-password"})  # fmt: skip
-_SETTINGS = re.compile(r"^(-s|-gs|--settings|--global-settings)(?:$|=)|^-g?s\S")
-_INFO = frozenset({"-v", "--version", "-h", "--help"})
+_INFO = frozenset({"-v", "-h"})
 _INSTALLS = re.compile(r"^(install|deploy)$|^([\w.-]+:)?maven-(install|deploy)-plugin:|^(install|deploy):")
-MAVEN = Grammar(frozenset({"mvn", "mvnw"}), _VALUES, frozenset("DPT"))
+# what in .mvn/maven.config or .mvn/jvm.config moves the local repository or makes Maven offline
+_CONFIG_MOVES = re.compile(r"(?<![\w.-])(-o|--offline|-g?s\S*|--settings|--global-settings)(?![\w.-])|maven\.repo\.local|user\.home")
 
 
-@dataclass
-class MavenArgs:
-    """A Maven command line as Maven reads it: options are words of their own (`-pl`, `-ntp`)."""
-
-    options: list[str] = field(default_factory=list)
-    properties: dict[str, list[str]] = field(default_factory=dict)  # -Dname=value
-    goals: list[str] = field(default_factory=list)
-    settings: list[str] = field(default_factory=list)  # the settings options as written
-
-
-def maven_args(words: Iterable[str]) -> MavenArgs:
-    out = MavenArgs()
-    items = list(words)
-    k = 0
-    while k < len(items):
-        word = items[k]
-        if word in ("-D", "--define") and k + 1 < len(items):
-            k += 1
-            _define(out, items[k])
-        elif word.startswith("--define="):
-            _define(out, word.partition("=")[2])
-        elif word.startswith("-D") and len(word) > 2:
-            _define(out, word[2:])
-        elif word.startswith("-"):
-            name = word.partition("=")[0] if word.startswith("--") else word
-            out.options.append(name)
-            written = word
-            if name in _VALUES and "=" not in word and k + 1 < len(items):
-                k += 1
-                written = f"{word} {items[k]}"
-            if _SETTINGS.match(word):
-                out.settings.append(written)
-        else:
-            out.goals.append(word)
-        k += 1
-    return out
-
-
-def _define(out: MavenArgs, text: str) -> None:
-    name, eq, value = text.partition("=")
-    out.properties.setdefault(name, []).append(value if eq else "true")
+def _maven(call: Call) -> MavenCall:
+    found = maven_call(call.invocation.command)
+    assert found is not None  # the frame found it through MAVEN
+    return found
 
 
 class MavenCacheMount(JvmStoreRule):
@@ -116,10 +75,10 @@ class MavenCacheMount(JvmStoreRule):
     a mount on the wrapper's distributions (`$MAVEN_USER_HOME/wrapper`, `~/.m2/wrapper` by
     default), which it downloads again where the mount is empty.
 
-    `.mvn/maven.config` is not read. A `-Dmaven.repo.local` there leaves the mount unused and the
-    image as it was; a `-o` there makes every Maven `RUN` offline, which works only on a
-    repository filled before the first of them, by a `COPY` (which keeps the mount away) or by
-    the base image.
+    `.mvn/maven.config` and `.mvn/jvm.config` are read in the build context (at its root and in
+    its first-level folders): one that moves the repository or makes Maven offline (`-o`, `-s`,
+    `maven.repo.local`, `user.home`) leaves the family alone, since a RUN that runs before the
+    copy brings it in would fill the mount that an offline build then needs.
 
     ## When it leaves the RUN alone
     A Maven `RUN` of the family that could not download again (`-o`/`--offline`,
@@ -128,7 +87,8 @@ class MavenCacheMount(JvmStoreRule):
     that may read what it installed; a settings file that may move the repository or make Maven
     offline and is not read: `-s`/`-gs`, or one the Dockerfile copies or writes into `~/.m2`,
     `$MAVEN_HOME/conf` or `/etc/maven`; a later `COPY --from` or bind mount that reads the
-    repository (or `~/.m2`) out of the family; a final image whose `CMD` or `ENTRYPOINT` runs
+    repository (or `~/.m2`) out of the family; another command of the family that names the
+    repository (`find ~/.m2/repository`, `cp`; an `rm` is no reading); a final image whose `CMD` or `ENTRYPOINT` runs
     Maven, or that sets neither (the maven images' own command is `mvn`); a non-root user; a
     `HOME` other than root's; a `RUN` that runs the wrapper through a shell (`sh mvnw`);
     ONBUILD, non-shell heredocs, Windows images and non-POSIX shells.
@@ -193,37 +153,38 @@ class MavenCacheMount(JvmStoreRule):
         ),
     )
 
-    def _args(self, run: Run, call: Call) -> tuple[MavenArgs, dict[str, list[str]]]:
-        """The call's arguments with MAVEN_ARGS before them, and the properties MAVEN_OPTS sets."""
+    def _args(self, run: Run, call: Call) -> tuple[list[Option], list[Option]]:
+        """The call's options with MAVEN_ARGS's before them, and the -D options of MAVEN_OPTS."""
         env = run_env(run.state, call.invocation)
+        read: dict[str, list[Option]] = {}
         for var in ("MAVEN_ARGS", "MAVEN_OPTS"):
             if var in env and env[var] is None:
                 raise NotAdded(f"{var} is set to a value that is not known")
-        try:
-            before = shlex.split(env.get("MAVEN_ARGS") or "")
-            opts = shlex.split(env.get("MAVEN_OPTS") or "")
-        except ValueError:
-            raise NotAdded("MAVEN_ARGS or MAVEN_OPTS cannot be read") from None
-        args = maven_args(before + [w.value for w in call.invocation.argv[1:]])
-        return args, maven_args(w for w in opts if w.startswith("-D")).properties
+            found = text_args(env.get(var) or "")
+            if found is None:
+                raise NotAdded("MAVEN_ARGS or MAVEN_OPTS cannot be read")
+            read[var] = found[0]
+        return read["MAVEN_ARGS"] + list(_maven(call).call.options), [o for o in read["MAVEN_OPTS"] if o.name == "-D"]
 
     def needs(self, call: Call) -> bool:
-        args = maven_args(w.value for w in call.invocation.argv[1:])
-        return bool(args.goals) or not _INFO & set(args.options)
+        found = _maven(call)
+        return bool(found.goals) or not found.call.has(*_INFO)
 
     def store_of(self, run: Run, call: Call) -> str:
         home = java_home(run, call)
         args, opts = self._args(run, call)
-        if args.settings:
-            raise NotAdded(f"`{args.settings[0]}` names a settings file, which may move the local repository or make Maven offline, and is not read")
-        user_home = one(args.properties.get("user.home", []) + opts.get("user.home", []), "user.home")
+        settings = [o for o in args if o.name in ("-s", "-gs")]
+        if settings:
+            written = " ".join(w.value for w in settings[0].words)
+            raise NotAdded(f"`{written}` names a settings file, which may move the local repository or make Maven offline, and is not read")
+        user_home = one(defined(args, "user.home") + defined(opts, "user.home"), "user.home")
         if user_home is not None:
             home = absolute(run, "user.home", user_home)
         m2 = posixpath.join(home, ".m2")
         problem = self._settings_written(run, m2)
         if problem:
             raise NotAdded(problem)
-        repo = one(args.properties.get("maven.repo.local", []) + opts.get("maven.repo.local", []), "maven.repo.local")
+        repo = one(defined(args, "maven.repo.local") + defined(opts, "maven.repo.local"), "maven.repo.local")
         if repo is not None:
             return absolute(run, "maven.repo.local", repo)
         return posixpath.join(m2, "repository")
@@ -243,11 +204,7 @@ class MavenCacheMount(JvmStoreRule):
                 if dest is not None and (any(within(dest, f) for f in folders) or (".m2" in names and within(m2, dest))):
                     return f"line {inst.line_no} copies into {dest}, {why}"
             elif inst.kind == "RUN":
-                commands = [inst.command_text] if inst.script.opaque else [
-                    " ".join(w.value for w in cmd.words + cmd.redirects)
-                    for cmd in inst.script.commands if read_call(cmd, self.grammar) is None
-                ]  # fmt: skip
-                for text in commands:
+                for text in self.other_commands(inst):
                     if "settings.xml" in text or "~/.m2" in text or "HOME/.m2" in text or "HOME}/.m2" in text or any(mentions_path(text, f) for f in folders):
                         return f"line {inst.line_no} writes or names {m2} or a settings.xml, {why}"
         return None
@@ -263,14 +220,27 @@ class MavenCacheMount(JvmStoreRule):
 
     def offline(self, run: Run, call: Call) -> str | None:
         args, _ = self._args(run, call)
-        return next((o for o in args.options if o in ("-o", "--offline")), None)
+        return next((o.words[0].value for o in args if o.name == "-o"), None)
+
+    def family_problem(self, doc: Document, ctx: RuleContext, stages: set[int], targets: list[str]) -> str | None:
+        problem = super().family_problem(doc, ctx, stages, targets)
+        build = ctx.build
+        if problem or build is None:
+            return problem
+        folders = [""] + [e + "/" for e in build.entries("") or [] if build.is_dir(e)]
+        for name in (f"{f}.mvn/{n}" for f in folders for n in ("maven.config", "jvm.config")):
+            text = build.read_text(name) if build.is_file(name) and not build.is_ignored(name) else None
+            m = _CONFIG_MOVES.search(text or "")
+            if m is not None:
+                return f"{name} in the build context has `{m.group(0)}`, which may move the local repository or make Maven offline"
+        return None
 
     def store_problem(self, run: Run) -> str | None:
         problem = super().store_problem(run)
         if problem:
             return problem
         for call in run.calls:
-            goals = [g for g in maven_args(w.value for w in call.invocation.argv[1:]).goals if _INSTALLS.match(g)]
+            goals = [g for g in _maven(call).goals if _INSTALLS.match(g)]
             later = self.later_runs(run) if goals else []
             if later:
                 return (
