@@ -11,15 +11,20 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
+from collections.abc import Sequence
 
 from dockerfix.ecosystems.bundler import BUNDLE
 from dockerfix.ecosystems.commands import run_env, unwrap
-from dockerfix.rules._common import run_user
+from dockerfix.document.shell import Command
+from dockerfix.ecosystems.packages import read_call
+from dockerfix.rules._common import run_user, stage_chain
 from dockerfix.rules._mounts import earlier, external_base, rm_paths
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run
 from dockerfix.rules.base import Example
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
+# the bundle commands that copy the gem archives out of the install folder's cache/
+_COPIES_ARCHIVES = frozenset({"cache", "package", "pack"})
 _RUBY_TAG = re.compile(r"(?:^|/)ruby:(\d+)\.(\d+)")
 
 
@@ -65,7 +70,10 @@ class BundlerCacheMount(PackageCacheRule):
     in the project (a relative `BUNDLE_PATH`, or deployment mode without one: `vendor/bundle`);
     no `GEM_HOME` and no `BUNDLE_PATH` (the system gem folder is not known); a `BUNDLE_PATH`
     whose Ruby version is not known; an earlier `bundle config` that sets the path, the
-    deployment mode or the global gem cache; a non-root user whose uid is not known; ONBUILD,
+    deployment mode or the global gem cache; a `bundle cache` (`package`) that copies the
+    archives out of that folder in a later `RUN` of the stage or of a stage built `FROM` it, or
+    in the same `RUN` after gems an earlier `RUN` installed (it would not find them in the
+    mount, and fails); a non-root user whose uid is not known; ONBUILD,
     non-shell heredocs, Windows images and non-POSIX shells. A project `.bundle/config` that
     sets the path is not read: the mount is then unused, and harmless.
 
@@ -142,6 +150,7 @@ class BundlerCacheMount(PackageCacheRule):
             raise NotAdded("the bundle install commands of this RUN use different install folders")
         self._configured_earlier(run)
         target = next(iter(targets))
+        self._archives_read(run, target)
         user = run_user(run.state)
         if user.problem:
             raise NotAdded(user.problem)
@@ -166,6 +175,28 @@ class BundlerCacheMount(PackageCacheRule):
             if m:
                 raise NotAdded(f"`bundle config` at line {inst.line_no} sets {m.group(1)}, which is not followed")
 
+    def _archives_read(self, run: Run, target: str) -> None:
+        """`bundle cache` copies the archives out of ``target`` and fails on one it does not find:
+        in a later RUN (whose mount may have been emptied since, or that has none), or after
+        gems installed by an earlier RUN (their archives are in the image, under the mount)."""
+        installed = any(
+            _installs(inst.script.commands) for inst in earlier(run.doc, run.inst) if inst.kind == "RUN" and not inst.script.opaque
+        )
+        for inst in run.doc.instructions:
+            if inst.kind != "RUN" or inst.index < run.inst.index or inst.script.opaque:
+                continue
+            if inst.index != run.inst.index and run.stage.index not in stage_chain(run.doc, inst):
+                continue
+            for cmd in inst.script.commands:
+                call = read_call(cmd, BUNDLE)
+                if call is None or call.subcommand not in _COPIES_ARCHIVES or call.has("--help", "-h"):
+                    continue
+                if inst.index != run.inst.index or installed:
+                    raise NotAdded(
+                        f"line {inst.line_no} runs `{call.text}`, which copies the gem archives from {target} "
+                        "and would not find them in the mount"
+                    )
+
     def _globbed_removals(self, run: Run, target: str, plan: Plan) -> None:
         """An `rm` of the archives through a pattern (`"${BUNDLE_PATH}"/ruby/*/cache`) would only
         empty the mount, and fail on its mount point: drop the operand, or the command."""
@@ -186,6 +217,15 @@ class BundlerCacheMount(PackageCacheRule):
             elif hits:
                 plan.removals += [inv.argv[k] for k in hits]
                 plan.notes.append(f"drops the removal of {inv.argv[hits[0]].value}, which would only empty the mount")
+
+
+def _installs(commands: Sequence[Command]) -> bool:
+    """Whether the commands install gems with Bundler."""
+    for cmd in commands:
+        call = read_call(cmd, BUNDLE)
+        if call is not None and call.subcommand in ("install", "") and not call.has("--version", "-v", "--help", "-h"):
+            return True
+    return False
 
 
 def _glob_relation(path: str, target: str) -> str | None:
