@@ -70,7 +70,7 @@ class BundlerCacheMount(PackageCacheRule):
     in the project (a relative `BUNDLE_PATH`, or deployment mode without one: `vendor/bundle`);
     no `GEM_HOME` and no `BUNDLE_PATH` (the system gem folder is not known); a `BUNDLE_PATH`
     whose Ruby version is not known; an earlier `bundle config` that sets the path, the
-    deployment mode or the global gem cache; a `bundle cache` (`package`) that copies the
+    global gem cache, or the deployment mode where no `BUNDLE_PATH` names the install folder; a `bundle cache` (`package`) that copies the
     archives out of that folder in a later `RUN` of the stage or of a stage built `FROM` it, or
     in the same `RUN` after gems an earlier `RUN` installed (it would not find them in the
     mount, and fails); a non-root user whose uid is not known; ONBUILD,
@@ -129,6 +129,7 @@ class BundlerCacheMount(PackageCacheRule):
         if not calls:
             return None
         targets: set[str] = set()
+        homes: set[str] = set()  # the GEM_HOMEs the targets come from (no BUNDLE_PATH)
         for call in calls:
             env = run_env(run.state, call.invocation)
             if "BUNDLE_GLOBAL_GEM_CACHE" in env and (env["BUNDLE_GLOBAL_GEM_CACHE"] or "true").lower() in _TRUE:
@@ -146,10 +147,11 @@ class BundlerCacheMount(PackageCacheRule):
                 if home is None or not home.startswith("/"):
                     raise NotAdded("GEM_HOME is not set to a known path, so where Bundler installs is not known")
                 targets.add(posixpath.join(posixpath.normpath(home), "cache"))
+                homes.add(posixpath.normpath(home))
         if len(targets) > 1:
             raise NotAdded("the bundle install commands of this RUN use different install folders")
-        self._configured_earlier(run)
         target = next(iter(targets))
+        self._configured_earlier(run, pathed=not homes)
         self._archives_read(run, target)
         user = run_user(run.state)
         if user.problem:
@@ -167,13 +169,15 @@ class BundlerCacheMount(PackageCacheRule):
             raise NotAdded("BUNDLE_PATH is set, and the Ruby version that names its gem folder is not known")
         return f"{m.group(1)}.{m.group(2)}.0"
 
-    def _configured_earlier(self, run: Run) -> None:
+    def _configured_earlier(self, run: Run, pathed: bool) -> None:
+        """A `bundle config` that moves the install folder; deployment mode moves it only where
+        no BUNDLE_PATH (``pathed``) names it."""
         for inst in [*earlier(run.doc, run.inst), run.inst]:
             if inst.kind != "RUN":
                 continue
-            m = re.search(r"\bbundle\s+config\b[^&;|\n]*\b(path|deployment|global_gem_cache|BUNDLE_PATH)\b", inst.command_text)
-            if m:
-                raise NotAdded(f"`bundle config` at line {inst.line_no} sets {m.group(1)}, which is not followed")
+            for m in re.finditer(r"\bbundle\s+config\b[^&;|\n]*\b(path|deployment|global_gem_cache|BUNDLE_PATH)\b", inst.command_text):
+                if m.group(1) != "deployment" or not pathed:
+                    raise NotAdded(f"`bundle config` at line {inst.line_no} sets {m.group(1)}, which is not followed")
 
     def _archives_read(self, run: Run, target: str) -> None:
         """`bundle cache` copies the archives out of ``target`` and fails on one it does not find:
