@@ -12,7 +12,7 @@ from dockerfix.document.shell import Command, parse_shell
 from dockerfix.document.state import State
 from dockerfix.ecosystems.bundler import bundle_install, gem_tool_command
 from dockerfix.ecosystems.command_effects import command_effects
-from dockerfix.ecosystems.composer import composer_install
+from dockerfix.ecosystems.composer import composer_install, composer_source_step
 from dockerfix.ecosystems.project_install import ProjectInstall
 from dockerfix.ecosystems.projects import project_install
 from dockerfix.rules.bundler_cache import _glob_relation
@@ -118,6 +118,29 @@ def test_gemspec_that_runs_a_command_is_refused() -> None:
     assert found.problem is not None and "acme.gemspec line 1 runs a command" in found.problem
     listing = {"Gemfile": "gemspec\n", "acme.gemspec": 's.files = Dir["lib/**/*.rb"]\n'}
     assert "lists files" in (_bundle("bundle install", listing).problem or "")
+
+
+def test_gemspec_with_executables_is_refused() -> None:
+    spec = 'Gem::Specification.new do |s|\n  s.bindir = "exe"\n  s.executables = ["acme"]\nend\n'
+    found = _bundle("bundle install", {"Gemfile": "gemspec\n", "acme.gemspec": spec}, FROZEN)
+    assert found.problem is not None and "acme.gemspec line 3 installs executables" in found.problem
+    none = 'Gem::Specification.new do |s|\n  s.executables = []\nend\n'
+    assert _bundle("bundle install", {"Gemfile": "gemspec\n", "acme.gemspec": none}, FROZEN).problem is None
+
+
+@pytest.mark.parametrize(
+    ("text", "step"),
+    [
+        ("composer dump-autoload --optimize", True),
+        ("composer dumpautoload", True),
+        ("composer run-script post-install-cmd", True),
+        ("composer --working-dir=/x dump-autoload", False),
+        ("composer install", False),
+        ("php artisan optimize", False),
+    ],
+)
+def test_composer_source_steps(text: str, step: bool) -> None:
+    assert composer_source_step(_command(text)) is step
 
 
 def test_gemfile_lines_that_are_not_read() -> None:

@@ -5,7 +5,8 @@ BUNDLE_APP_CONFIG moves it elsewhere, as the official ruby image does), the gems
 line names and the files those require, `path:` gems, `eval_gemfile` targets, a `ruby file:`
 version file and `vendor/cache`. The Gemfile and the gemspecs are Ruby: only the plain lines are
 read (gem, source, group, gemspec...), any other line stops the split with its number, and a
-gemspec that runs a command (`git ls-files`) or lists files of the source stops it too.
+gemspec that runs a command (`git ls-files`) or lists files of the source stops it too, and so
+does one with executables (Bundler writes their wrappers from the source).
 
 Without BUNDLE_FROZEN or BUNDLE_DEPLOYMENT, Bundler may rewrite its lock (it adds the platform it
 runs on when the lock lacks it): with a lock in the build context the split is not made then,
@@ -202,9 +203,22 @@ def _gemspecs(found: ProjectInstall, read: ReadText, glob: Glob | None, here: st
         return f"{where} names a gemspec, and there is none in {folder}"
     for spec in names:
         found.files.append(spec)
-        problem = _ruby_reads(found, read, spec, set())
+        problem = _ruby_reads(found, read, spec, set()) or _executables(read, spec)
         if problem:
             return problem
+    return None
+
+
+def _executables(read: ReadText, spec: str) -> str | None:
+    """Why the gemspec's executables keep the copy in place: when Bundler installs the gemspec's
+    own gem, it makes each executable it finds executable in the project and writes a wrapper
+    for it in the gems' bin folder; before the full copy it finds none, and the image would lack
+    the wrappers (and the mode)."""
+    text = read(spec) or ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = re.sub(r"^\s*#.*$", "", raw)
+        if re.search(r"\.executables\b", line) and not re.fullmatch(r"\s*\w+\.executables\s*=\s*(\[\s*\]|%w[\[(]\s*[\])])\s*", line):
+            return f"{spec} line {number} installs executables ({raw.strip()}), whose wrappers Bundler writes from the source"
     return None
 
 

@@ -145,6 +145,16 @@ def _plugins(call: Call, read: ReadText) -> str | None:
     return None
 
 
+def composer_source_step(command: Command) -> bool:
+    """A Composer command that works on the source after an install: `dump-autoload` writes the
+    autoloader, `run-script` runs the project's scripts."""
+    call = read_call(command, COMPOSER)
+    return call is not None and call.subcommand in _SOURCE_STEPS and not call.has("-d", "--working-dir")
+
+
+_SOURCE_STEPS = frozenset({"dump-autoload", "dumpautoload", "run-script", "run"})
+
+
 def composer_tool_command(command: Command) -> bool:
     """A Composer command that reads nothing of the project: the version, global configuration,
     cache commands, `composer global require` of named packages."""

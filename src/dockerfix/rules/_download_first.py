@@ -69,6 +69,9 @@ def download_first(
     """The command to insert before the copy at ``k`` and what to copy before it: None when the
     build is not in a project of the copy or the dependencies are downloaded first already;
     Skip where the step could fail or download other things than the build."""
+    for inst in stage.instructions[:k]:
+        if inst.kind == "RUN" and not inst.script.opaque and any(step.downloads(c) for c in inst.script.commands):
+            return None  # the dependencies are downloaded first already
     before, at = doc.state(copy), doc.state(run)
     if before.workdir != at.workdir or before.user != at.user:
         raise Skip(f"the WORKDIR or USER changes between the copy and the {step.tool} build at line {run.line_no}")
@@ -79,7 +82,8 @@ def download_first(
     if step.manifest and read(step.manifest) is None:
         return None
     for name in sorted(set(before.env) | set(at.env)):
-        if step.env.match(name) and before.env.get(name) != at.env.get(name):
+        # a variable declared (ARG) or set between them, even to a value not known, counts
+        if step.env.match(name) and (name in before.env, before.env.get(name)) != (name in at.env, at.env.get(name)):
             raise Skip(f"{name} is set between the copy and the {step.tool} build at line {run.line_no}")
     network = run.flag("network")
     if network is not None and network.value != "default":
@@ -88,9 +92,6 @@ def download_first(
         if m.type in ("secret", "ssh"):
             raise Skip(f"the {step.tool} build at line {run.line_no} has a {m.type} mount, which a download may need too")
     step.check(run, at, read)
-    for inst in stage.instructions[:k]:
-        if inst.kind == "RUN" and not inst.script.opaque and any(step.downloads(c) for c in inst.script.commands):
-            return None
     if step.find is not None:
         planned = step.find(run, at, read, tree_glob(at, cwd, dest_abs, build))
         if planned is None:

@@ -11,15 +11,20 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
+from collections.abc import Sequence
 
 from dockerfix.ecosystems.bundler import BUNDLE
 from dockerfix.ecosystems.commands import run_env, unwrap
-from dockerfix.rules._common import run_user
+from dockerfix.document.shell import Command
+from dockerfix.ecosystems.packages import read_call
+from dockerfix.rules._common import run_user, stage_chain
 from dockerfix.rules._mounts import earlier, external_base, rm_paths
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run
 from dockerfix.rules.base import Example
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
+# the bundle commands that copy the gem archives out of the install folder's cache/
+_COPIES_ARCHIVES = frozenset({"cache", "package", "pack"})
 _RUBY_TAG = re.compile(r"(?:^|/)ruby:(\d+)\.(\d+)")
 
 
@@ -65,7 +70,10 @@ class BundlerCacheMount(PackageCacheRule):
     in the project (a relative `BUNDLE_PATH`, or deployment mode without one: `vendor/bundle`);
     no `GEM_HOME` and no `BUNDLE_PATH` (the system gem folder is not known); a `BUNDLE_PATH`
     whose Ruby version is not known; an earlier `bundle config` that sets the path, the
-    deployment mode or the global gem cache; a non-root user whose uid is not known; ONBUILD,
+    global gem cache, or the deployment mode where no `BUNDLE_PATH` names the install folder; a `bundle cache` (`package`) that copies the
+    archives out of that folder in a later `RUN` of the stage or of a stage built `FROM` it, or
+    in the same `RUN` after gems an earlier `RUN` installed (it would not find them in the
+    mount, and fails); a non-root user whose uid is not known; ONBUILD,
     non-shell heredocs, Windows images and non-POSIX shells. A project `.bundle/config` that
     sets the path is not read: the mount is then unused, and harmless.
 
@@ -121,6 +129,7 @@ class BundlerCacheMount(PackageCacheRule):
         if not calls:
             return None
         targets: set[str] = set()
+        homes: set[str] = set()  # the GEM_HOMEs the targets come from (no BUNDLE_PATH)
         for call in calls:
             env = run_env(run.state, call.invocation)
             if "BUNDLE_GLOBAL_GEM_CACHE" in env and (env["BUNDLE_GLOBAL_GEM_CACHE"] or "true").lower() in _TRUE:
@@ -138,10 +147,12 @@ class BundlerCacheMount(PackageCacheRule):
                 if home is None or not home.startswith("/"):
                     raise NotAdded("GEM_HOME is not set to a known path, so where Bundler installs is not known")
                 targets.add(posixpath.join(posixpath.normpath(home), "cache"))
+                homes.add(posixpath.normpath(home))
         if len(targets) > 1:
             raise NotAdded("the bundle install commands of this RUN use different install folders")
-        self._configured_earlier(run)
         target = next(iter(targets))
+        self._configured_earlier(run, pathed=not homes)
+        self._archives_read(run, target)
         user = run_user(run.state)
         if user.problem:
             raise NotAdded(user.problem)
@@ -158,13 +169,37 @@ class BundlerCacheMount(PackageCacheRule):
             raise NotAdded("BUNDLE_PATH is set, and the Ruby version that names its gem folder is not known")
         return f"{m.group(1)}.{m.group(2)}.0"
 
-    def _configured_earlier(self, run: Run) -> None:
+    def _configured_earlier(self, run: Run, pathed: bool) -> None:
+        """A `bundle config` that moves the install folder; deployment mode moves it only where
+        no BUNDLE_PATH (``pathed``) names it."""
         for inst in [*earlier(run.doc, run.inst), run.inst]:
             if inst.kind != "RUN":
                 continue
-            m = re.search(r"\bbundle\s+config\b[^&;|\n]*\b(path|deployment|global_gem_cache|BUNDLE_PATH)\b", inst.command_text)
-            if m:
-                raise NotAdded(f"`bundle config` at line {inst.line_no} sets {m.group(1)}, which is not followed")
+            for m in re.finditer(r"\bbundle\s+config\b[^&;|\n]*\b(path|deployment|global_gem_cache|BUNDLE_PATH)\b", inst.command_text):
+                if m.group(1) != "deployment" or not pathed:
+                    raise NotAdded(f"`bundle config` at line {inst.line_no} sets {m.group(1)}, which is not followed")
+
+    def _archives_read(self, run: Run, target: str) -> None:
+        """`bundle cache` copies the archives out of ``target`` and fails on one it does not find:
+        in a later RUN (whose mount may have been emptied since, or that has none), or after
+        gems installed by an earlier RUN (their archives are in the image, under the mount)."""
+        installed = any(
+            _installs(inst.script.commands) for inst in earlier(run.doc, run.inst) if inst.kind == "RUN" and not inst.script.opaque
+        )
+        for inst in run.doc.instructions:
+            if inst.kind != "RUN" or inst.index < run.inst.index or inst.script.opaque:
+                continue
+            if inst.index != run.inst.index and run.stage.index not in stage_chain(run.doc, inst):
+                continue
+            for cmd in inst.script.commands:
+                call = read_call(cmd, BUNDLE)
+                if call is None or call.subcommand not in _COPIES_ARCHIVES or call.has("--help", "-h"):
+                    continue
+                if inst.index != run.inst.index or installed:
+                    raise NotAdded(
+                        f"line {inst.line_no} runs `{call.text}`, which copies the gem archives from {target} "
+                        "and would not find them in the mount"
+                    )
 
     def _globbed_removals(self, run: Run, target: str, plan: Plan) -> None:
         """An `rm` of the archives through a pattern (`"${BUNDLE_PATH}"/ruby/*/cache`) would only
@@ -186,6 +221,15 @@ class BundlerCacheMount(PackageCacheRule):
             elif hits:
                 plan.removals += [inv.argv[k] for k in hits]
                 plan.notes.append(f"drops the removal of {inv.argv[hits[0]].value}, which would only empty the mount")
+
+
+def _installs(commands: Sequence[Command]) -> bool:
+    """Whether the commands install gems with Bundler."""
+    for cmd in commands:
+        call = read_call(cmd, BUNDLE)
+        if call is not None and call.subcommand in ("install", "") and not call.has("--version", "-v", "--help", "-h"):
+            return True
+    return False
 
 
 def _glob_relation(path: str, target: str) -> str | None:

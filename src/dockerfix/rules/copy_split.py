@@ -211,7 +211,9 @@ class CopyAllBeforeInstall(Rule):
     does not exclude (the moved copy would put its assets file over the restore's; `bin` does
     not matter: the full copy brings it before the build in both orders). For Bundler: a Gemfile
     line that is not one of the plain ones (the message names it), a gemspec that runs a command
-    (`git ls-files`) or lists files with `Dir[...]`, a path outside the copied folder, an install
+    (`git ls-files`) or lists files with `Dir[...]`, a gemspec that names executables (Bundler
+    writes a wrapper for each, and makes it executable, only when it finds it in the source), a
+    path outside the copied folder, an install
     that may rewrite Gemfile.lock (Bundler 2 adds the platform it runs on to a lock that lacks
     it: without `BUNDLE_FROZEN`, `BUNDLE_DEPLOYMENT` or `--deployment`, the moved copy would put
     the old lock back), and an install folder inside the project that the context holds

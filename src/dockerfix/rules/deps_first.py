@@ -16,6 +16,7 @@ from dockerfix.document.shell import Command, Script, ShellWord
 from dockerfix.document.state import State
 from dockerfix.document.words import Word
 from dockerfix.ecosystems.command_effects import run_effects
+from dockerfix.ecosystems.composer import composer_source_step
 from dockerfix.ecosystems.projects import context_free_tool, project_install, uv_pip_command
 from dockerfix.ecosystems.pip import PipCall, is_local_reference
 from dockerfix.ecosystems.dependencies import declared_dependencies, named_files
@@ -208,7 +209,9 @@ class DependenciesFirst(Rule):
     auth.json and the folders of path and artifact repositories inside the project. The original
     install follows the full copy, unchanged: it finds `vendor/` complete, installs nothing,
     writes the autoloader and runs the scripts (`post-autoload-dump`, `post-install-cmd`) as a
-    one-step install does, so `vendor/` is the same. Composer before 2.6.4 names the autoloader
+    one-step install does, so `vendor/` is the same. A `composer dump-autoload` or `composer
+    run-script` after the install in the same `RUN` is left out of the dependencies-only copy:
+    it runs after the full copy, in the original `RUN`, as before. Composer before 2.6.4 names the autoloader
     class at random unless `autoloader-suffix` is set: two builds of the same file differ there
     too. It is left alone, with the reason, where something would run at another time than in
     one step: a Composer plugin in the lock (a `composer-plugin` package; those of `packages-dev`
@@ -363,6 +366,8 @@ class DependenciesFirst(Rule):
         editor = InstructionEditor(doc, run)
         reads = Reads()
         what: str | None = None
+        installer: str | None = None
+        source_steps: list[Command] = []  # what the install's tool does with the source after it
         for cmd in run.script.commands:
             if cmd.name == "cd":
                 raise Skip(f"the install RUN at line {run.line_no} changes directory")
@@ -381,6 +386,7 @@ class DependenciesFirst(Rule):
                 insert_run_words(editor, run, word, options)
                 add_reads(reads, project, state, cwd, dest_abs, build)
                 what = f"`{project.text} {' '.join(options)}`"
+                installer = project.tool
                 continue
             call = pip_command(cmd)
             if call is not None and call.subcommand == "install":
@@ -393,9 +399,14 @@ class DependenciesFirst(Rule):
                 continue
             if context_free_tool(cmd) or cmd.name in _REPEATABLE:
                 continue
+            if installer == "composer" and composer_source_step(cmd):
+                source_steps.append(cmd)  # it runs after the full copy, in the original RUN
+                continue
             raise Skip(f"`{' '.join(w.value for w in cmd.argv)}` in the install RUN would run twice")
         if what is None:
             return None
+        if source_steps:
+            editor.remove_commands(run.script, source_steps)
         _check_between(doc, stage, k, run, Paths.of(*(posixpath.join(dest_abs, f) for f in (*reads.files, *reads.dirs))))
         new_run = [part for line in editor.edit().lines for part in line.split("\n")]  # edits may break lines
         done = _signature(_run_script(new_run, doc.escape))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import posixpath
 import re
 
+from dockerfix.document.effects import Paths
 from dockerfix.document.model import Document
+from dockerfix.ecosystems.command_effects import run_effects
 from dockerfix.document.shell import Command
 from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.dotnet import DOTNET, DotnetCall, dotnet_call, restores
@@ -28,6 +30,10 @@ _SETTINGS = ("NuGet.Config", "nuget.config", "NuGet.config", "Directory.Build.pr
 _MOVES = re.compile(r"globalPackagesFolder|RestorePackagesPath", re.I)
 # a user or machine NuGet.Config the Dockerfile writes, or a setting it makes
 _USER_CONFIG = re.compile(r"\.nuget/NuGet\b|\.config/NuGet\b|/etc/opt/NuGet|nuget\s+config\s+set|" + _MOVES.pattern, re.I)
+
+
+# msbuild restores only when told to
+_MSBUILD_RESTORE = re.compile(r"(?i)(?:-{1,2}|/)(?:r|restore)(?::true)?")
 
 
 def _calls(run: Run) -> list[DotnetCall]:
@@ -90,7 +96,9 @@ class NugetCacheMount(StoreCacheRule):
     may reuse the layer of the restore and rebuild only the build, with a cache that was pruned
     in between or never filled on this builder; the build then cannot download the packages, and
     fails. Keeping the same id on both `RUN`s is not enough. A local tool run from the store
-    (`dotnet tool run`, `dotnet ef`) stops it the same way.
+    (`dotnet tool run`, `dotnet ef`), a `dotnet msbuild` without `-restore` (msbuild restores
+    only when told to), and a later `RUN` of the family that gets no mount but may read the
+    store (a build script, `./build.sh`, that runs dotnet) stop it the same way.
 
     Where the store cannot be mounted, each `RUN` that restores gets a mount on NuGet's HTTP cache
     alone (`NUGET_HTTP_CACHE_PATH`, else `$XDG_DATA_HOME/NuGet/v3-cache`, else
@@ -106,8 +114,9 @@ class NugetCacheMount(StoreCacheRule):
     ## When it leaves the RUN alone
     The store is kept in the image, with the reason, when the family holds the last stage of the
     file (the final image would lose the packages), when a later `COPY --from` or bind mount
-    reads it out of the family, when a `RUN` builds with `--no-restore` or `--no-build` or runs a
-    local tool, when a `RUN` runs with `--network=none` or not all have the same secret or ssh
+    reads it out of the family, when a `RUN` builds with `--no-restore` or `--no-build`, runs
+    `dotnet msbuild` without `-restore` or runs a local tool, when a later `RUN` may read it
+    without the mount, when a `RUN` runs with `--network=none` or not all have the same secret or ssh
     mounts, for a non-root user (a mount would create `~/.nuget` owned by root, and NuGet writes
     its `NuGet.Config` there), when a command names its own folder (`--packages`, a
     `RestorePackagesPath` property) or a `NuGet.Config` or `Directory.Build.props` of the build
@@ -212,6 +221,11 @@ class NugetCacheMount(StoreCacheRule):
                     f"line {line} builds with {offline[0]}, and could not download the packages again "
                     "into an emptied cache"
                 )
+            if call.verb == "msbuild" and not any(_MSBUILD_RESTORE.fullmatch(w.value) for w in call.call.invocation.argv):
+                return (
+                    f"line {line} runs `dotnet msbuild` without -restore, which reads the packages and could not "
+                    "download them again into an emptied cache"
+                )
             if _tool_or_app(call):
                 return f"line {line} runs `{call.call.text}`, a local tool from the global packages folder, which an emptied cache would not hold"
         return None
@@ -220,6 +234,9 @@ class NugetCacheMount(StoreCacheRule):
         last = doc.stages[-1]
         if last.index in stages:
             return f"stage {last.name or last.index} is the final image, which would lose {targets[0]}"
+        problem = self._read_elsewhere(doc, ctx, stages, targets[0])
+        if problem:
+            return problem
         for inst in doc.instructions:
             if inst.stage in stages and inst.kind in ("COPY", "ADD", "RUN") and _USER_CONFIG.search(inst.args):
                 return f"line {inst.line_no} writes NuGet's settings, which may move {targets[0]}"
@@ -230,6 +247,22 @@ class NugetCacheMount(StoreCacheRule):
                 text = build.read_text(name) if build.is_file(name) else None
                 if text is not None and _MOVES.search(text):
                     return f"{name} in the build context may move the packages folder"
+        return None
+
+    def _read_elsewhere(self, doc: Document, ctx: RuleContext, stages: set[int], target: str) -> str | None:
+        """Why a RUN of the family after the first one that gets the mount, and that gets none
+        itself, may read the packages (a build script that runs dotnet): it would find them gone."""
+        mounted = [r.inst.index for r in self.tool_runs(doc, ctx, stages) if isinstance(r, Run) and self.needs_store(r)]
+        if not mounted:
+            return None
+        store = Paths.of(target)
+        for inst in doc.instructions:
+            if inst.kind != "RUN" or inst.stage not in stages or inst.index <= min(mounted) or inst.index in mounted:
+                continue
+            effects = run_effects(inst, doc.state(inst))
+            if effects.reads.meets(store):
+                why = effects.unknown or f"the RUN at line {inst.line_no} reads {target}"
+                return f"{why}, and would not find the packages in {target}, which it does not mount"
         return None
 
     def plan_with(self, run: Run, store: Store) -> Plan | None:
