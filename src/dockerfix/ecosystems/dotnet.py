@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import posixpath
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from dockerfix.document.options import Option
 from dockerfix.document.shell import Command, ShellWord
 from dockerfix.ecosystems.dependencies import ReadText
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
 from dockerfix.ecosystems.project_install import Glob, ProjectInstall
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 # the words after `dotnet` are read by dotnet_call: the grammar only finds the verb
 DOTNET = Grammar(frozenset({"dotnet"}), frozenset(), frozenset())
@@ -377,6 +380,8 @@ def msbuild_files(found: ProjectInstall) -> list[str]:
 
 
 def _xml(name: str, text: str, walk: _Walk) -> ET.Element | None:
+    import xml.etree.ElementTree as ET  # only where a project file is read
+
     try:
         return ET.fromstring(text.lstrip("\ufeff"))
     except ET.ParseError as error:
