@@ -81,7 +81,7 @@ def _words(call: DotnetCall) -> list[str]:
     return words
 
 
-def _find(run: Instruction, state: State, read: Read, glob: Glob) -> tuple[str, ProjectInstall] | None:
+def _step(run: Instruction, state: State, read: Read, glob: Glob) -> tuple[str, ProjectInstall] | None:
     calls = _building(run)
     if not calls:
         return None
@@ -106,14 +106,6 @@ def _find(run: Instruction, state: State, read: Read, glob: Glob) -> tuple[str, 
                     f"{name} uses $(Configuration), and `{build.call.text}` picks its configuration itself (pass -c)"
                 )
     return command, found
-
-
-def _step(run: Instruction, state: State, read: Read) -> tuple[str, ProjectInstall]:
-    """Without a listing of the folder: the project must be named."""
-    found = _find(run, state, read, lambda _: [])
-    if found is None:
-        raise Skip("the project of the dotnet build is not named")
-    return found
 
 
 def _check(run: Instruction, state: State, read: Read) -> None:
@@ -141,5 +133,4 @@ DOTNET_FIRST = DownloadStep(
     env=re.compile(r"^\w"),
     step=_step,
     check=_check,
-    find=_find,
 )

@@ -34,20 +34,17 @@ class DownloadStep:
     subject: str  # what it downloads, as messages name it: "the Go modules"
     every: str  # the same, in "downloads every module again"
     # the file of the build's folder that makes it this tool's project: go.mod, pom.xml; "" for a
-    # tool whose project file has no fixed name, which ``find`` looks for
+    # tool whose project file has no fixed name, which ``step`` looks for
     manifest: str
     builds: Callable[[Command], bool]  # a command that downloads the dependencies as part of its work
     downloads: Callable[[Command], bool]  # a command that is the dependencies-only step already
     env: re.Pattern[str]  # the variables that decide where and how it downloads
-    # the dependencies-only step for the build at a RUN: the command to insert and what it reads
-    step: Callable[[Instruction, State, Read], tuple[str, ProjectInstall]]
+    # the dependencies-only step for the build at a RUN, given the files of its folder and those
+    # that match a pattern: the command to insert and what it reads; None when the build is not
+    # in a project of the copy (dotnet's *.csproj has no fixed name)
+    step: Callable[[Instruction, State, Read, Glob], tuple[str, ProjectInstall] | None]
     # why the build downloads nothing or the step could fail where the build does not (raises Skip)
     check: Callable[[Instruction, State, Read], None]
-    # in place of ``step``, for a tool whose project file has no fixed name (dotnet's *.csproj):
-    # the same, given also the files of the build's folder that match a pattern; None when the
-    # build is not in a project of the copy
-    find: Callable[[Instruction, State, Read, Glob], tuple[str, ProjectInstall] | None] | None = None
-
 
 def build_after(step: DownloadStep, stage: Stage, k: int) -> Instruction | None:
     """The first RUN after the copy at ``k`` that builds with the tool, unless its
@@ -92,13 +89,10 @@ def download_first(
         if m.type in ("secret", "ssh"):
             raise Skip(f"the {step.tool} build at line {run.line_no} has a {m.type} mount, which a download may need too")
     step.check(run, at, read)
-    if step.find is not None:
-        planned = step.find(run, at, read, tree_glob(at, cwd, dest_abs, build))
-        if planned is None:
-            return None
-        command, found = planned
-    else:
-        command, found = step.step(run, at, read)
+    planned = step.step(run, at, read, tree_glob(at, cwd, dest_abs, build))
+    if planned is None:
+        return None
+    command, found = planned
     if found.problem:
         raise Skip(found.problem)
     reads = Reads()

@@ -12,14 +12,14 @@ from dockerfix.document.state import State
 from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.golang import GO, go_download, loads_module, proxy_off, vendored
 from dockerfix.ecosystems.packages import read_call
-from dockerfix.ecosystems.project_install import ProjectInstall
+from dockerfix.ecosystems.project_install import Glob, ProjectInstall
 from dockerfix.rules._download_first import DownloadStep, Read
 from dockerfix.rules._split_reads import Skip
 
 _DOWNLOAD = parse_shell("go mod download").commands[0]
 
 
-def _step(run: Instruction, state: State, read: Read) -> tuple[str, ProjectInstall]:
+def _step(run: Instruction, state: State, read: Read, glob: Glob) -> tuple[str, ProjectInstall]:
     found = go_download(_DOWNLOAD, read, check_sums=False)
     assert found is not None
     return "go mod download", found

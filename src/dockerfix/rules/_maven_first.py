@@ -17,7 +17,7 @@ from dockerfix.document.model import Instruction
 from dockerfix.document.shell import Command, parse_shell
 from dockerfix.document.state import State
 from dockerfix.ecosystems.maven import MavenCall, builds, maven_call, maven_install, modules
-from dockerfix.ecosystems.project_install import ProjectInstall
+from dockerfix.ecosystems.project_install import Glob, ProjectInstall
 from dockerfix.rules._download_first import DownloadStep, Read
 from dockerfix.rules._split_reads import Skip
 
@@ -37,7 +37,7 @@ def _spell(value: str, raw: str, exec_form: bool) -> str:
     return shlex.quote(value) if exec_form else raw
 
 
-def _step(run: Instruction, state: State, read: Read) -> tuple[str, ProjectInstall]:
+def _step(run: Instruction, state: State, read: Read, glob: Glob) -> tuple[str, ProjectInstall]:
     found = _build_call(run)
     exec_form = run.script.exec_form
     words = [_spell(w.value, w.raw, exec_form) for w in found.call.invocation.command.assignments]
