@@ -62,6 +62,13 @@ def source_stage(doc: Document, name: str) -> Stage | None:
     return doc.stage_named(name)
 
 
+def final_image_problem(doc: Document, stages: set[int], target: str) -> str | None:
+    """Why the family cannot have ``target`` mounted because it holds the final image, whose
+    files it is."""
+    last = doc.stages[-1]
+    return f"stage {last.name or last.index} is the final image, which would lose {target}" if last.index in stages else None
+
+
 def copied_from(doc: Document, stages: set[int], paths: list[str]) -> str | None:
     """Why a later instruction reads one of ``paths`` out of a stage of the family (a COPY
     --from or a bind mount from it, of the path, a folder above it or a path not known)."""

@@ -11,7 +11,7 @@ from dockerfix.ecosystems.golang import GO, LOADS, go_words, loads_packages, pro
 from dockerfix.ecosystems.packages import Call
 from dockerfix.rules._common import run_user
 from dockerfix.rules._package_cache import NotAdded, Plan, Run
-from dockerfix.rules._store_cache import Store, StoreCacheRule, located, store_finding
+from dockerfix.rules._store_cache import Store, StoreCacheRule, final_image_problem, located, store_finding
 from dockerfix.rules.base import Example, Finding, RuleContext
 from dockerfix.rules.python_cache import PythonToolCache
 
@@ -192,9 +192,9 @@ class GoCacheMount(StoreCacheRule, PythonToolCache):
         return None
 
     def family_problem(self, doc: Document, ctx: RuleContext, stages: set[int], targets: list[str]) -> str | None:
-        last = doc.stages[-1]
-        if last.index in stages:
-            return f"stage {last.name or last.index} is the final image, which would lose {targets[0]}"
+        problem = final_image_problem(doc, stages, targets[0])
+        if problem:
+            return problem
         build = ctx.build
         if build is not None:
             folders = [""] + [e + "/" for e in build.entries("") or [] if build.is_dir(e)]

@@ -13,7 +13,7 @@ from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.dotnet import DOTNET, DotnetCall, dotnet_call, restores
 from dockerfix.rules._common import RunUser, run_user
 from dockerfix.rules._package_cache import CacheMount, NotAdded, Plan, Run
-from dockerfix.rules._store_cache import Store, StoreCacheRule, located
+from dockerfix.rules._store_cache import Store, StoreCacheRule, final_image_problem, located
 from dockerfix.rules.base import Example, RuleContext
 
 # the verbs that read the global packages folder: to restore into it, or to build from it
@@ -231,9 +231,9 @@ class NugetCacheMount(StoreCacheRule):
         return None
 
     def family_problem(self, doc: Document, ctx: RuleContext, stages: set[int], targets: list[str]) -> str | None:
-        last = doc.stages[-1]
-        if last.index in stages:
-            return f"stage {last.name or last.index} is the final image, which would lose {targets[0]}"
+        problem = final_image_problem(doc, stages, targets[0])
+        if problem:
+            return problem
         problem = self._read_elsewhere(doc, ctx, stages, targets[0])
         if problem:
             return problem
