@@ -99,7 +99,7 @@ def tool_dirs(family: str, state: State, homes: Homes) -> Paths | str:
 
 
 def install_effects(project: ProjectInstall, state: State, cwd: str, manifests: Paths, homes: Homes) -> Effects:
-    """A Node, Go, cargo, Maven or Gradle project install: it reads its manifests and the tool's own folders,
+    """A project install of one of these tools: it reads its manifests and the tool's own folders,
     writes those folders, what it creates in its folder and the lock file beside the manifests."""
     family = _FAMILY[project.tool]
     outside = tool_dirs(family, state, homes)
@@ -117,7 +117,8 @@ def install_effects(project: ProjectInstall, state: State, cwd: str, manifests: 
 
 
 def tool_command_effects(command: Command, state: State, cwd: str, homes: Homes) -> Effects | None:
-    """A Node, Go, cargo, Maven or Gradle command that reads nothing of the project it runs in, or None."""
+    """A command of one of these tools that reads nothing of the project it runs in (but for
+    corepack's package.json and Bundler's local configuration), or None."""
     family = _tool_family(command)
     if family is None:
         return None
@@ -128,7 +129,7 @@ def tool_command_effects(command: Command, state: State, cwd: str, homes: Homes)
     writes = outside
     if family == "node" and _corepack_reads_project(command):
         reads = reads | Paths.of(*(posixpath.join(folder, "package.json") for folder in _ancestors(cwd)))
-    if bundle_config_local(command) is not None:
+    if family == "ruby" and bundle_config_local(command) is not None:
         # it finds the project by its Gemfile and writes .bundle/config there, or in BUNDLE_APP_CONFIG
         folders = _ancestors(cwd)
         reads = reads | Paths.of(*(posixpath.join(f, n) for f in folders for n in ("Gemfile", "gems.rb", ".bundle")))

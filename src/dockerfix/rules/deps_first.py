@@ -211,9 +211,9 @@ class DependenciesFirst(Rule):
     writes the autoloader and runs the scripts (`post-autoload-dump`, `post-install-cmd`) as a
     one-step install does, so `vendor/` is the same. A `composer dump-autoload` or `composer
     run-script` after the install in the same `RUN` is left out of the dependencies-only copy:
-    it runs after the full copy, in the original `RUN`, as before. Composer before 2.6.4 names the autoloader
-    class at random unless `autoloader-suffix` is set: two builds of the same file differ there
-    too. It is left alone, with the reason, where something would run at another time than in
+    it runs after the full copy, in the original `RUN`, as before. Composer before 2.6.4 names
+    the autoloader class at random unless `autoloader-suffix` is set: two builds of the same
+    file differ there too. It is left alone, with the reason, where something would run at another time than in
     one step: a Composer plugin in the lock (a `composer-plugin` package; those of `packages-dev`
     count unless `--no-dev`), which runs during the first install even with `--no-scripts` and
     may read or write the project (symfony/flex writes recipes, composer/installers moves
