@@ -5,17 +5,19 @@ and compare what the build cache does. They need:
 
 * the Docker engine (``docker.io``) and ``debootstrap``, installed from the Debian mirrors;
 * a running ``dockerd``;
-* a local base image made with debootstrap that behaves like the official ``python`` images, whose pip
-  points at a local PEP 503 index (see ``tests/e2e/index.py``) so that pip's HTTP cache can be observed;
+* a local base image made with debootstrap that behaves like the official ``python`` images;
+* at test time, a thin layer on it whose pip points at the local PEP 503 index (``tests/e2e/wheel_index.py``),
+  which listens on a port chosen when it starts, so that pip's HTTP cache can be observed;
 * a folder of wheels ("wheelhouse") for that index to serve.
 
 Every step is idempotent and returns quickly when its work is already done.
 
 Usage::
 
-    python scripts/e2e_env.py up [--port N]
+    python scripts/e2e_env.py up
 
-The port of the local index is baked into the base image; ``DOCKERFIX_E2E_PORT`` changes the default (3141).
+The index binds a free port chosen at run time (``DOCKERFIX_E2E_PORT`` fixes one instead); the base images
+do not depend on it: ``index_layer`` adds the pip configuration for the port in use.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from pathlib import Path
 
 log = logging.getLogger("dockerfix.e2e")
 
-DEFAULT_PORT = 3141
+DEFAULT_PORT = 0  # any free port, chosen when the index starts
 PORT_VARIABLE = "DOCKERFIX_E2E_PORT"
 CACHE_DIR = Path.home() / ".cache" / "dockerfix-e2e"
 DEFAULT_WHEELHOUSE = CACHE_DIR / "wheels"
@@ -69,7 +71,7 @@ class EnvironmentProblem(RuntimeError):
 
 
 def default_port() -> int:
-    """Return the port of the local wheel index: ``DOCKERFIX_E2E_PORT`` if set, else 3141."""
+    """Return the port for the local wheel index: ``DOCKERFIX_E2E_PORT`` if set, else 0 (a free one)."""
     value = os.environ.get(PORT_VARIABLE, "").strip()
     if not value:
         return DEFAULT_PORT
@@ -82,8 +84,8 @@ def default_port() -> int:
 
 def check_port(port: int) -> int:
     """Return ``port`` if it is a usable TCP port number, else raise EnvironmentProblem."""
-    if not 0 < port < 65536:
-        raise EnvironmentProblem(f"port {port} is outside 1-65535")
+    if not 0 <= port < 65536:
+        raise EnvironmentProblem(f"port {port} is outside 0-65535")
     return port
 
 
@@ -216,9 +218,9 @@ def ensure_daemon(log_dir: Path = DEFAULT_LOG_DIR, timeout: float = DAEMON_TIMEO
     )
 
 
-def base_image_tag(port: int, suite: str = SUITE) -> str:
-    """Return the tag of the base image of ``suite`` whose pip uses the local index on ``port``."""
-    return f"{BASE_REPOSITORY}:{suite}-{port}"
+def base_image_tag(suite: str = SUITE) -> str:
+    """Return the tag of the base image of ``suite``."""
+    return f"{BASE_REPOSITORY}:{suite}"
 
 
 def image_exists(tag: str) -> bool:
@@ -258,8 +260,8 @@ def _clear(folder: Path, pattern: str) -> None:
             entry.unlink()
 
 
-def customise_root(root: Path, port: int) -> None:
-    """Make a debootstrapped tree behave like an official python image whose pip uses the local index."""
+def customise_root(root: Path) -> None:
+    """Make a debootstrapped tree behave like an official python image."""
     for marker in root.glob("usr/lib/python3*/EXTERNALLY-MANAGED"):
         marker.unlink()
     _link(root / "usr/local/bin/python", "/usr/bin/python3")
@@ -270,7 +272,6 @@ def customise_root(root: Path, port: int) -> None:
     _clear(root / "var/cache/apt/archives", "*.deb")
     if HOST_CA_BUNDLE.exists():
         shutil.copyfile(HOST_CA_BUNDLE, root / "etc/ssl/certs/ca-certificates.crt")
-    (root / "etc/pip.conf").write_text(pip_conf(port), encoding="utf-8")
 
 
 def _import_root(root: Path, tag: str) -> None:
@@ -294,9 +295,9 @@ def _import_root(root: Path, tag: str) -> None:
         raise EnvironmentProblem(f"docker import of {tag} failed: {reason}")
 
 
-def ensure_base_image(port: int, log_dir: Path = DEFAULT_LOG_DIR, suite: str = SUITE) -> str:
-    """Build and import the base image of ``suite`` for ``port`` unless it exists; return its tag."""
-    tag = base_image_tag(port, suite)
+def ensure_base_image(log_dir: Path = DEFAULT_LOG_DIR, suite: str = SUITE) -> str:
+    """Build and import the base image of ``suite`` unless it exists; return its tag."""
+    tag = base_image_tag(suite)
     if image_exists(tag):
         log.info("base image: %s already exists", tag)
         return tag
@@ -307,7 +308,7 @@ def ensure_base_image(port: int, log_dir: Path = DEFAULT_LOG_DIR, suite: str = S
     root = Path(tempfile.mkdtemp(prefix="dockerfix-e2e-root-", dir="/var/tmp"))
     try:
         _debootstrap(root, log_file, suite)
-        customise_root(root, port)
+        customise_root(root)
         _import_root(root, tag)
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -328,35 +329,46 @@ RUN apt-get update && apt-get install -y --no-install-recommends {packages} && r
 """
 
 
-def tool_image_tag(tool: str, port: int) -> str:
-    """Return the tag of the image with Debian's packages of ``tool`` on the base image for ``port``."""
-    return f"dockerfix-e2e/{tool}:{SUITE}-{port}"
+def tool_image_tag(tool: str) -> str:
+    """Return the tag of the image with Debian's packages of ``tool`` on the base image."""
+    return f"dockerfix-e2e/{tool}:{SUITE}"
 
 
-def ensure_tool_image(tool: str, port: int, log_dir: Path = DEFAULT_LOG_DIR) -> str:
+def ensure_tool_image(tool: str, log_dir: Path = DEFAULT_LOG_DIR) -> str:
     """Build the image of ``tool`` on the base image unless it exists; return its tag."""
-    tag = tool_image_tag(tool, port)
+    tag = tool_image_tag(tool)
     if image_exists(tag):
         log.info("%s image: %s already exists", tool, tag)
         return tag
     log_file = log_dir / f"{tool}-image.log"
     log.info("%s image: building %s (log: %s)", tool, tag, log_file)
     with tempfile.TemporaryDirectory(prefix=f"dockerfix-e2e-{tool}-") as folder:
-        text = TOOL_DOCKERFILE.format(base=base_image_tag(port), packages=" ".join(TOOL_PACKAGES[tool]))
+        text = TOOL_DOCKERFILE.format(base=base_image_tag(), packages=" ".join(TOOL_PACKAGES[tool]))
         Path(folder, "Dockerfile").write_text(text, encoding="utf-8")
         env = dict(os.environ, DOCKER_BUILDKIT="1")
         _run_logged([docker_binary(), "build", "--network", "host", "-t", tag, folder], log_file, f"building the {tool} image", env)
     return tag
 
 
-def tag_base(names: list[str], port: int, suite: str = SUITE, source: str | None = None) -> None:
-    """Tag the base image of ``suite`` for ``port`` (or ``source``) as each of ``names`` (e.g. ``python:3.11-slim``)."""
-    source = source or base_image_tag(port, suite)
+INDEX_LAYER = """\
+FROM {source}
+COPY pip.conf /etc/pip.conf
+"""
+
+
+def tag_base(names: list[str], port: int, source: str, log_dir: Path = DEFAULT_LOG_DIR) -> None:
+    """Build ``source`` plus a pip.conf for the local index on ``port``, tagged as each of ``names``
+    (e.g. ``python:3.11-slim``): a layer of one small file, quick to make for whichever port the
+    index got."""
+    log_file = log_dir / "index-layer.log"
+    with tempfile.TemporaryDirectory(prefix="dockerfix-e2e-index-") as folder:
+        Path(folder, "Dockerfile").write_text(INDEX_LAYER.format(source=source), encoding="utf-8")
+        Path(folder, "pip.conf").write_text(pip_conf(port), encoding="utf-8")
+        env = dict(os.environ, DOCKER_BUILDKIT="1")
+        tags = [option for name in names for option in ("-t", name)]
+        _run_logged([docker_binary(), "build", *tags, folder], log_file, f"adding the index layer to {source}", env)
     for name in names:
-        result = docker("tag", source, name, timeout=60)
-        if result.returncode != 0:
-            raise EnvironmentProblem(f"docker tag {source} {name} failed: {_last_line(result.stderr)}")
-        log.info("base image: tagged %s as %s", source, name)
+        log.info("base image: %s with the index on port %d tagged as %s", source, port, name)
 
 
 def _recorded_requirements(directory: Path) -> set[str]:
@@ -405,44 +417,32 @@ def docker_version() -> str:
     return result.stdout.strip()
 
 
-def up(port: int | None = None, log_dir: Path = DEFAULT_LOG_DIR) -> dict[str, str]:
-    """Install Docker, start the daemon and build the base image; return what the tests need to know."""
-    port = default_port() if port is None else check_port(port)
+def up(log_dir: Path = DEFAULT_LOG_DIR) -> dict[str, str]:
+    """Install Docker, start the daemon and build the base images; return what the tests need to know."""
     ensure_packages(log_dir)
     ensure_daemon(log_dir)
-    tag = ensure_base_image(port, log_dir)
-    ensure_base_image(port, log_dir, APT3_SUITE)
+    tag = ensure_base_image(log_dir)
+    ensure_base_image(log_dir, APT3_SUITE)
     for tool in TOOL_PACKAGES:
-        ensure_tool_image(tool, port, log_dir)
-    return {
-        "docker": docker_binary(),
-        "docker_version": docker_version(),
-        "base_image": tag,
-        "index_url": f"http://127.0.0.1:{port}/simple/",
-    }
+        ensure_tool_image(tool, log_dir)
+    return {"docker": docker_binary(), "docker_version": docker_version(), "base_image": tag}
 
 
 def _parser() -> argparse.ArgumentParser:
     """Return the command-line parser."""
     parser = argparse.ArgumentParser(description="Prepare this machine for dockerfix's end-to-end tests.")
     commands = parser.add_subparsers(dest="command", required=True)
-    up_command = commands.add_parser("up", help="install Docker, start dockerd and build the base image")
-    up_command.add_argument(
-        "--port",
-        type=int,
-        default=None,
-        help=f"port of the local wheel index (default: ${PORT_VARIABLE} or {DEFAULT_PORT})",
-    )
+    commands.add_parser("up", help="install Docker, start dockerd and build the base images")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    arguments = _parser().parse_args(argv)
+    _parser().parse_args(argv)  # `up`, the only command, takes no options
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     started = time.monotonic()
     try:
-        info = up(arguments.port)
+        info = up()
     except (EnvironmentProblem, OSError, subprocess.SubprocessError) as error:
         print(f"e2e_env: error: {error}", file=sys.stderr)
         return 1

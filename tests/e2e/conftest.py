@@ -63,12 +63,12 @@ def e2e() -> Iterator[Environment]:
     setup = _ci() or os.environ.get("DOCKERFIX_E2E") == "1"
     try:
         if setup:
-            env.up(port)
+            env.up()
         elif not (
             env.daemon_ready()
-            and env.image_exists(env.base_image_tag(port))
-            and env.image_exists(env.base_image_tag(port, env.APT3_SUITE))
-            and all(env.image_exists(env.tool_image_tag(tool, port)) for tool in env.TOOL_PACKAGES)
+            and env.image_exists(env.base_image_tag())
+            and env.image_exists(env.base_image_tag(env.APT3_SUITE))
+            and all(env.image_exists(env.tool_image_tag(tool)) for tool in env.TOOL_PACKAGES)
         ):
             _unavailable("no running Docker engine with the base image; set DOCKERFIX_E2E=1 to let the tests "
                          "install and start it (root), or run `python scripts/e2e_env.py up`")
@@ -78,15 +78,20 @@ def e2e() -> Iterator[Environment]:
             if line.strip() and not line.startswith("#")
         ]
         wheelhouse = env.ensure_wheelhouse(requirements)
-        env.tag_base(BASE_NAMES, port)
-        env.tag_base(APT3_NAMES, port, env.APT3_SUITE)
-        env.tag_base(NODE_NAMES, port, source=env.tool_image_tag("node", port))
-        env.tag_base(PHP_NAMES, port, source=env.tool_image_tag("php", port))
     except env.EnvironmentProblem as exc:
         _unavailable(str(exc))
     try:
-        index = WheelIndex(wheelhouse, port=port).start()
+        index = WheelIndex(wheelhouse, port=port).start()  # port 0: a free port, whatever else listens
     except OSError as exc:
+        _unavailable(str(exc))
+    try:
+        # the base images get a pip.conf for the port the index got, under the names the scenarios use
+        env.tag_base(BASE_NAMES, index.port, env.base_image_tag())
+        env.tag_base(APT3_NAMES, index.port, env.base_image_tag(env.APT3_SUITE))
+        env.tag_base(NODE_NAMES, index.port, env.tool_image_tag("node"))
+        env.tag_base(PHP_NAMES, index.port, env.tool_image_tag("php"))
+    except env.EnvironmentProblem as exc:
+        index.stop()
         _unavailable(str(exc))
     try:
         yield Environment(env.docker_binary(), index.url)

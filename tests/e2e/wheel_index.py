@@ -4,7 +4,7 @@ pip inside the test images is pointed at this index (see ``scripts/e2e_env.py``)
 ``Cache-Control`` and ``ETag`` so that pip's HTTP cache stores it, which lets the tests see whether a
 BuildKit cache mount kept pip's cache between builds. The index runs in a background thread::
 
-    with WheelIndex(wheelhouse, port=3141) as index:
+    with WheelIndex(wheelhouse) as index:  # a free port; index.port says which
         ...  # build images whose pip uses index.url
     assert any(path.startswith("/files/") for path in index.requests)
 """
@@ -164,7 +164,7 @@ class _Server(ThreadingHTTPServer):
 class WheelIndex:
     """A PEP 503 index of the wheels in a folder, served from a background thread."""
 
-    def __init__(self, wheelhouse: Path, host: str = "127.0.0.1", port: int = 3141) -> None:
+    def __init__(self, wheelhouse: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         self.wheelhouse = Path(wheelhouse)
         self.host = host
         self.port = port
