@@ -63,6 +63,23 @@ def test_find_step_in_a_named_stage() -> None:
     assert not find_step(parse_log(log), doc, doc.instructions[3]).cached  # type: ignore[union-attr]
 
 
+def test_find_step_when_buildkit_pads_the_position() -> None:
+    # ten steps or more: BuildKit pads the position to the width of the count ("[ 3/12]"); a
+    # verification's dependency change adds steps, so a nine-step file gets there too
+    lines = ["FROM debian:bookworm-slim"] + [f"RUN echo {k}" for k in range(1, 12)]
+    doc = parse_text("\n".join(lines) + "\n")
+    log = "".join(f"#{k + 4} [{k + 1:>2}/12] {text}\n#{k + 4} DONE 0.1s\n" for k, text in enumerate(lines))
+    assert "[ 3/12] RUN echo 2" in log
+    step = find_step(parse_log(log), doc, doc.instructions[2])
+    assert step is not None and step.instruction == "RUN echo 2" and step.is_instruction
+    padded = log.replace("[ 3/12]", "[stage-0  3/12]")
+    assert find_step(parse_log(padded), doc, doc.instructions[2]) is not None
+    # a build for several platforms puts the platform before the stage
+    named = parse_text("FROM debian:bookworm-slim AS builder\nRUN echo 1\n")
+    log = "#5 [linux/amd64 builder 2/2] RUN echo 1\n#5 DONE 0.1s\n"
+    assert find_step(parse_log(log), named, named.instructions[1]) is not None
+
+
 def _tar(files: dict[str, bytes | None], modes: dict[str, int] | None = None) -> dict[str, Entry]:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:

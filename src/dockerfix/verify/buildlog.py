@@ -11,7 +11,9 @@ from dockerfix.document.model import Document, Instruction
 _LINE = re.compile(r"^#(\d+) (.*)$")
 _NAME = re.compile(r"^\[(?P<label>[^\]]*)\] (?P<instruction>.*)$")
 _OUTPUT = re.compile(r"^\d+\.\d+ (.*)$")
-_POSITION = re.compile(r"^(?:(?P<stage>.+) )?(?P<index>\d+)/(?P<total>\d+)$")
+# BuildKit pads the position to the width of the count ("[ 3/12]", "[stage-0  3/12]") and, in a
+# build for several platforms, puts the platform first ("[linux/amd64 builder 2/5]")
+_POSITION = re.compile(r"^(?:(?P<stage>.*?\S) +)? *(?P<index>\d+)/(?P<total>\d+)$")
 VERTEX_KINDS = frozenset({"FROM", "RUN", "COPY", "ADD", "WORKDIR"})  # instructions BuildKit shows as steps
 
 
@@ -73,6 +75,7 @@ def find_step(steps: list[Step] | tuple[Step, ...], doc: Document, inst: Instruc
         if m is None or (int(m.group("index")), int(m.group("total"))) != (position, len(kinds)):
             continue
         prefix = m.group("stage")
-        if prefix in names or (prefix is None and len(doc.stages) == 1):
+        stage_label = prefix.split()[-1] if prefix else None
+        if stage_label in names or (stage_label is None and len(doc.stages) == 1):
             return step
     return None
