@@ -3,6 +3,8 @@ it edits and expects, the report, and the command line when it cannot run."""
 
 from __future__ import annotations
 
+import json
+
 import io
 import subprocess
 import sys
@@ -11,12 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from dockerfix.context.build_context import MemoryContext
+from dockerfix.context.build_context import DirectoryContext, MemoryContext
 from dockerfix.document.parse import parse_text
 from dockerfix.verify.buildlog import find_step, parse_log
-from dockerfix.verify.filesystem import Entry, compare, compare_config, snapshot
-from dockerfix.verify.plan import added_mounts, comment_line, expectations, manifest_to_edit, source_to_edit
-from dockerfix.verify.report import StepReport, VerifyReport, render
+from dockerfix.verify.filesystem import Entry, compare, compare_config, differing, snapshot
+from dockerfix.verify.plan import (
+    added_mounts,
+    comment_line,
+    expectations,
+    file_to_add,
+    manifest_to_edit,
+    source_to_edit,
+)
+from dockerfix.verify.procedure import network_hint
+from dockerfix.verify.report import CacheCheck, StepReport, VerifyReport, render
 
 LOG = """\
 #1 [internal] load build definition from Dockerfile
@@ -127,6 +137,52 @@ def test_compare_reports_content_mode_and_missing_files() -> None:
     )
 
 
+def test_compare_leaves_out_random_ids_and_what_differs_between_two_builds_of_the_original() -> None:
+    base = {"etc": None, "var": None, "var/lib": None, "var/lib/dbus": None, "app": None, "app/a": b"1"}
+    original = _tar({**base, "var/lib/dbus/machine-id": b"1111", "etc/ssh": None, "etc/ssh/ssh_host_ed25519_key": b"k1",
+                     "app/build-stamp": b"t1"})  # fmt: skip
+    rewritten = _tar({**base, "var/lib/dbus/machine-id": b"2222", "etc/ssh": None, "etc/ssh/ssh_host_ed25519_key": b"k2",
+                      "app/build-stamp": b"t2"})  # fmt: skip
+    result = compare(original, rewritten, [])
+    assert result.differences == ("/app/build-stamp: content",)  # the known random files are left out
+    assert "/var/lib/dbus/machine-id (differs between any two builds)" in result.ignored
+    again = _tar({**base, "var/lib/dbus/machine-id": b"3333", "etc/ssh": None, "etc/ssh/ssh_host_ed25519_key": b"k3",
+                  "app/build-stamp": b"t3"})  # fmt: skip
+    unstable = differing(original, again)
+    assert "/app/build-stamp" in unstable and "/app/a" not in unstable
+    result = compare(original, rewritten, [], unstable=unstable)
+    assert result.equal and "/app/build-stamp (differs between two builds of the original)" in result.ignored
+    # a path that is stable across builds of the original still counts
+    changed = _tar({**base, "var/lib/dbus/machine-id": b"2222", "etc/ssh": None, "etc/ssh/ssh_host_ed25519_key": b"k2",
+                    "app/build-stamp": b"t2", "app/a": b"2"})  # fmt: skip
+    assert compare(original, changed, [], unstable=unstable).differences == ("/app/a: content",)
+
+
+def test_network_setup_failures_say_to_pass_network_host() -> None:
+    log = "#5 ERROR: executor failed running [/bin/sh -c echo hi]: network bridge not found\n"
+    assert "run again with `--network host`" in network_hint(log, None)
+    assert "network bridge not found" in network_hint(log, None)
+    assert "--network host`" not in network_hint(log, "host")  # already given: only what failed
+    assert network_hint("#5 ERROR: process returned a non-zero code: 1\n", None) == ""
+
+
+def test_a_context_of_manifests_only_gets_a_new_file_to_edit(tmp_path: Path) -> None:
+    text = "FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n"
+    (tmp_path / "Dockerfile").write_text(text)
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    doc = parse_text(text)
+    build = DirectoryContext.load(tmp_path, tmp_path / "Dockerfile")
+    assert source_to_edit(doc, tmp_path, build, "Dockerfile") is None
+    assert file_to_add(doc, tmp_path, build, "t0k") == "dockerfix-verify-t0k.txt"
+    (tmp_path / ".dockerignore").write_text("*\n!requirements.txt\n")  # an allow-list: nothing new gets in
+    build = DirectoryContext.load(tmp_path, tmp_path / "Dockerfile")
+    assert file_to_add(doc, tmp_path, build, "t0k") is None
+    # only the manifest is copied: a new file would not reach the image
+    (tmp_path / ".dockerignore").unlink()
+    only = parse_text("FROM python:3.11-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n")
+    assert file_to_add(only, tmp_path, DirectoryContext.load(tmp_path, tmp_path / "Dockerfile"), "t0k") is None
+
+
 def test_compare_config() -> None:
     assert compare_config({"Env": ["A=1"], "Cmd": ["x"]}, {"Env": ["A=1"], "Cmd": ["x"]}) == ()
     assert compare_config({"User": ""}, {"User": "app"}) == ("User: '' -> 'app'",)
@@ -176,8 +232,20 @@ def test_report_exit_codes_and_table() -> None:
     report.builds = {"original, after edit": 12.0, "rewritten, after edit": 0.4}
     report.edited_file = "app.py"
     report.steps = [StepReport(4, "RUN pip install -r requirements.txt", "pip", True, "ran", "cached")]
-    report.cache_read, report.cache_evidence, report.manifest = True, "Using cached x.whl", "requirements.txt"
+    report.cache_checks = [
+        CacheCheck(3, "apt", None, True, "Need to get 0 B/185 kB"),
+        CacheCheck(4, "pip", "requirements.txt", True, "Using cached x.whl"),
+    ]
     text = render(report)
+    assert report.cache_read is True and report.manifest == "requirements.txt"
+    assert "line 3 (apt): cache mount read after changing the install step: yes" in text
+    assert "line 4 (pip): cache mount read after changing requirements.txt: yes" in text
+    data = json.loads(report.to_json())
+    assert data["cache_read"] is True and data["cache_evidence"] == "Need to get 0 B/185 kB"
+    assert [c["tool"] for c in data["cache_checks"]] == ["apt", "pip"]
+    report.cache_checks[0].read = False  # one install downloaded again: not read, whatever the other did
+    assert report.cache_read is False and "cache mount read after changing the install step: NO" in render(report)
+    report.cache_checks[0].read = True
     assert report.exit_code == 0 and "result: verified" in text
     assert "ran       cached    cached" in text and "Using cached x.whl" in text
     report.problems.append("line 4: the pip install ran again after editing app.py")

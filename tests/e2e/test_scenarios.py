@@ -19,7 +19,7 @@ from conftest import ROOT, SCENARIOS, Environment
 
 from dockerfix.settings import Settings
 from dockerfix.verify.procedure import VerifyOptions, verify
-from dockerfix.verify.report import StepReport, VerifyReport
+from dockerfix.verify.report import CacheCheck, StepReport, VerifyReport
 
 pytestmark = pytest.mark.e2e
 
@@ -43,6 +43,10 @@ def _check(report: VerifyReport, expected: dict[str, object]) -> None:
         report.problems = [p for p in report.problems if not p.startswith("the images differ")]
     else:
         assert report.files_equal, report.file_differences
+    left_out = expected.get("left_out", [])  # paths that differ in every build, so left out
+    assert isinstance(left_out, list)
+    for path in left_out:
+        assert any(i.startswith(f"{path} (") for i in report.ignored), (path, report.ignored)
     assert report.config_equal, report.config_differences
     assert report.edited_file, "no application file was edited"
     installs = [s for s in report.steps if s.tool == expected["tool"]]
@@ -52,7 +56,9 @@ def _check(report: VerifyReport, expected: dict[str, object]) -> None:
     assert any(s.expected_cached for s in installs) == expected["install_cached"], installs
     assert any(s.original == "ran" for s in installs) == expected["original_reruns"], installs
     if expected["cache_read"]:
-        assert report.cache_read is True, (report.manifest, report.cache_evidence, report.notes)
+        assert report.cache_read is True, (report.cache_checks, report.notes)
+        told = {c.tool for c in report.cache_checks if c.read}
+        assert set(expected.get("cache_read_by", [])) <= told, report.cache_checks
     assert report.problems == [], report.problems
     assert report.exit_code == (1 if known else 0)
 
@@ -94,8 +100,10 @@ def test_scenario(scenario: Path, e2e: Environment, tmp_path: Path) -> None:
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         data = json.loads(proc.stdout)
-        data.pop("passed")
+        for derived in ("passed", "cache_read", "manifest", "cache_evidence"):
+            data.pop(derived)
         data["steps"] = [StepReport(**s) for s in data["steps"]]
+        data["cache_checks"] = [CacheCheck(**c) for c in data["cache_checks"]]
         report = VerifyReport(**data)
         assert proc.returncode == report.exit_code, proc.stderr
     else:

@@ -17,10 +17,14 @@ from dataclasses import dataclass
 from typing import IO
 
 # Differ between two builds of the same Dockerfile: timestamps inside logs and caches, the
-# modification time Python records in bytecode, files `docker create` writes.
+# modification time Python records in bytecode, files `docker create` writes, identities a
+# package's install script generates at random (dbus's machine-id, systemd's, SSH host keys).
 VOLATILE = (
     "/var/log/*",
     "/var/cache/ldconfig/aux-cache",
+    "/etc/machine-id",
+    "/var/lib/dbus/machine-id",
+    "/etc/ssh/ssh_host_*",
     "*/__pycache__/*.pyc",
     "/etc/hostname",
     "/etc/hosts",
@@ -176,10 +180,13 @@ def compare(
     rewritten: dict[str, Entry],
     mounts: Iterable[str],
     dockerfiles: tuple[bytes, bytes] | None = None,
+    unstable: Iterable[str] = (),
 ) -> Comparison:
     """How the rewritten image's files differ from the original's, leaving out the mounted cache
-    folders, their empty mount-point stubs, volatile files, and the Dockerfile itself where the
-    build copies it in (``dockerfiles``: its original and rewritten content)."""
+    folders, their empty mount-point stubs, volatile files, the paths that differed between two
+    builds of the original itself (``unstable``), and the Dockerfile itself where the build
+    copies it in (``dockerfiles``: its original and rewritten content)."""
+    unstable = frozenset(unstable)
     mounts = tuple(mounts)
     digests = tuple(hashlib.sha256(d).hexdigest() for d in dockerfiles) if dockerfiles else ("", "")
     differences: list[str] = []
@@ -200,6 +207,9 @@ def compare(
         if _volatile(path):
             ignored.append(f"{path} (differs between any two builds)")
             continue
+        if path in unstable:
+            ignored.append(f"{path} (differs between two builds of the original)")
+            continue
         if a is None or b is None:
             side, files = ("rewritten", rewritten) if a is None else ("original", original)
             if _stub(path, files, mounts):
@@ -209,6 +219,11 @@ def compare(
         else:
             differences.append(f"{path}: {_describe(a, b)}")
     return Comparison(tuple(differences), tuple(ignored))
+
+
+def differing(first: dict[str, Entry], second: dict[str, Entry]) -> frozenset[str]:
+    """The paths whose entries differ between two snapshots (two builds of one Dockerfile)."""
+    return frozenset(p for p in set(first) | set(second) if first.get(p) != second.get(p))
 
 
 CONFIG_KEYS = ("Env", "Cmd", "Entrypoint", "WorkingDir", "User", "OnBuild", "Labels", "ExposedPorts", "Volumes")

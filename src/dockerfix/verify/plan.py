@@ -156,23 +156,33 @@ def _context_files(root: Path, build: BuildContext) -> list[str]:
     return found
 
 
-def source_to_edit(doc: Document, root: Path, build: BuildContext, dockerfile: str | None) -> str | None:
-    """An application file that the build copies in after its installs: changing it must not
-    re-run an install that the rewrite moved ahead of the full copy."""
+def _early_copies(doc: Document) -> list[Instruction]:
+    """The COPY and ADD instructions that come before a stage's last install."""
     early: list[Instruction] = []
     for stage in doc.stages:
         installs = [i for i in stage.instructions if install_kind(i) is not None]
         if installs:
             early += [i for i in stage.instructions if i.index < installs[-1].index and i.kind in ("COPY", "ADD")]
+    return early
+
+
+def _comes_in_late(doc: Document, early: list[Instruction], rel: str) -> bool:
+    """The build copies ``rel`` in, and only after its installs (or with a whole-context copy)."""
+    if not any(brings_in(doc, i, rel) for i in doc.instructions):
+        return False
+    return not any(brings_in(doc, i, rel) for i in early) or _only_whole(doc, early, rel)
+
+
+def source_to_edit(doc: Document, root: Path, build: BuildContext, dockerfile: str | None) -> str | None:
+    """An application file that the build copies in after its installs: changing it must not
+    re-run an install that the rewrite moved ahead of the full copy."""
+    early = _early_copies(doc)
     candidates: list[str] = []
     for rel in _context_files(root, build):
         if rel == dockerfile or rel.endswith(".dockerignore") or comment_line(rel, "x") is None:
             continue
-        if not any(brings_in(doc, i, rel) for i in doc.instructions):
-            continue
-        if any(brings_in(doc, i, rel) for i in early) and not _only_whole(doc, early, rel):
-            continue
-        candidates.append(rel)
+        if _comes_in_late(doc, early, rel):
+            candidates.append(rel)
     if not candidates:
         return None
     for suffix in _PREFERRED:
@@ -180,6 +190,18 @@ def source_to_edit(doc: Document, root: Path, build: BuildContext, dockerfile: s
             if rel.endswith(suffix):
                 return rel
     return candidates[0]
+
+
+def file_to_add(doc: Document, root: Path, build: BuildContext, token: str) -> str | None:
+    """A new file at the top of the context that the build copies in after its installs (not
+    excluded by .dockerignore): the application edit for a context that holds nothing but the
+    manifests and the Dockerfile."""
+    for name in (f"dockerfix-verify-{token}.txt", f".dockerfix-verify-{token}"):
+        if (root / name).exists() or build.is_ignored(name):
+            continue
+        if _comes_in_late(doc, _early_copies(doc), name):
+            return name
+    return None
 
 
 def _only_whole(doc: Document, early: list[Instruction], rel: str) -> bool:

@@ -21,16 +21,17 @@ from dockerfix.runner import process_bytes, selected_rules
 from dockerfix.settings import Settings
 from dockerfix.verify.buildlog import Step, find_step
 from dockerfix.verify.docker import BuildResult, DockerUnavailable, Engine, find_engine
-from dockerfix.verify.filesystem import compare, compare_config
+from dockerfix.verify.filesystem import compare, compare_config, differing
 from dockerfix.verify.plan import (
     Expectation,
     added_mounts,
     comment_line,
     expectations,
+    file_to_add,
     manifest_to_edit,
     source_to_edit,
 )
-from dockerfix.verify.report import StepReport, VerifyReport
+from dockerfix.verify.report import CacheCheck, StepReport, VerifyReport
 
 # What a tool prints when it takes packages from its cache rather than the network.
 EVIDENCE = {
@@ -47,6 +48,13 @@ FETCHING = {
 }
 # For a tool whose evidence is the absence of downloads: what a download looks like.
 DOWNLOADED = {"npm": re.compile(r"npm http fetch GET 200 \S+\.tgz .*\(cache miss\)")}
+# What the engine prints when it cannot give a build step the default network (a daemon started
+# without its bridge, a rootless or nested engine without iptables): `--network host` is the way
+NETWORK_SETUP = re.compile(
+    r"network bridge not found|failed to create endpoint [^\n]*|could not find an available, non-overlapping "
+    r"IPv4 address pool[^\n]*|iptables failed[^\n]*|failed to set up container networking[^\n]*"
+    r"|failed to create network[^\n]*|netavark: [^\n]*|CNI network \"[^\"]*\" not found"
+)
 _NPM_LOUD = frozenset({"http", "timing", "info", "verbose", "silly"})
 
 
@@ -158,21 +166,26 @@ class _Session:
         # 1. both versions, cold
         first = self._build("original, cold", copies["original"], files["original"], tags["original"], cold=True)
         if not first.ok:
-            report.error = "the original Dockerfile does not build here:\n" + _tail(first.log)
+            report.error = "the original Dockerfile does not build here:\n" + _tail(first.log) + network_hint(first.log, self.options.network)
             raise _Stop
         second = self._build("rewritten, cold", copies["rewritten"], files["rewritten"], tags["rewritten"], cold=True)
         if not second.ok:
-            report.problems.append("the rewritten Dockerfile does not build:\n" + _tail(second.log))
+            report.problems.append("the rewritten Dockerfile does not build:\n" + _tail(second.log) + network_hint(second.log, self.options.network))
             raise _Stop
 
         # 2. the same image?
         self.progress("comparing the images")
-        comparison = compare(
-            self.engine.files(tags["original"]),
-            self.engine.files(tags["rewritten"]),
-            added_mounts(old_doc, new_doc),
-            (original, rewritten),
-        )
+        snapshots = (self.engine.files(tags["original"]), self.engine.files(tags["rewritten"]))
+        mounts = added_mounts(old_doc, new_doc)
+        comparison = compare(*snapshots, mounts, (original, rewritten))
+        if comparison.differences:
+            # a file may differ between any two builds (an id an install script makes at random):
+            # a second cold build of the original tells which paths do
+            again_tag = f"dockerfix-verify-{self.token}:original-again"
+            again = self._build("original, cold again", copies["original"], files["original"], again_tag, cold=True)
+            if again.ok:
+                unstable = differing(snapshots[0], self.engine.files(again_tag))
+                comparison = compare(*snapshots, mounts, (original, rewritten), unstable)
         report.files_equal = comparison.equal
         report.file_differences = list(comparison.differences)
         report.ignored += list(comparison.ignored)
@@ -187,15 +200,24 @@ class _Session:
 
         # 3. an application edit: which installs run again?
         edited = source_to_edit(new_doc, root, build, rel)
+        added = edited is None and (edited := file_to_add(new_doc, root, build, self.token)) is not None
         report.edited_file = edited
         expected = expectations(new_doc, edited)
         if edited is None:
             if any(e.cached for e in expected):
-                report.problems.append("no application file to edit was found, so the layer cache could not be checked")
+                report.problems.append(
+                    "no application file to edit was found, and a new file would not be copied in after the "
+                    "installs (.dockerignore?), so the layer cache could not be checked"
+                )
             return
         line = comment_line(edited, self.token) or self.token
         for folder in copies.values():
-            _append(folder / edited, line)
+            if added:
+                (folder / edited).write_text(line + "\n", encoding="utf-8")
+            else:
+                _append(folder / edited, line)
+        if added:
+            report.notes.append(f"the context holds no application file to edit: {edited} was added to both copies")
         after = {
             name: self._build(f"{name}, after edit", copies[name], files[name], tags[name]) for name in copies
         }
@@ -205,18 +227,17 @@ class _Session:
             report.rerun[name] = [f"[{step.label}] {step.instruction}" for step in instructions if not step.cached]
         self._steps(old_doc, new_doc, edited, after["original"].steps, after["rewritten"].steps)
 
-        # 4. a manifest edit, twice: the second install must read the cache mount
-        target = next((e for e in expected if e.cached and e.kind in EVIDENCE), None) or next(
-            (e for e in expected if e.cached), None
-        )
-        if target is not None:
-            self._cache_read(target, new_doc, copies["rewritten"], files["rewritten"], tags["rewritten"], build)
+        # 4. a dependency change, twice: every install the edit left cached must run again, and
+        # its second run read what the first left in its cache mount
+        targets = [e for e in expected if e.cached]
+        if targets:
+            self._cache_reads(targets, new_doc, copies["rewritten"], files["rewritten"], tags["rewritten"], build)
             return
-        # no install stays cached after the edit (it needs the sources): it just ran again, with
-        # the mount the cold build filled
-        rerun = next((e for e in expected if e.kind in EVIDENCE), None)
-        if rerun is not None:
-            self._evidence(rerun, find_step(after["rewritten"].steps, new_doc, rerun.instruction), new_doc)
+        # no install stays cached after the edit (they need the sources): they just ran again,
+        # with the mounts the cold build filled
+        for e in expected:
+            if e.kind in EVIDENCE:
+                self._evidence(e, find_step(after["rewritten"].steps, new_doc, e.instruction), new_doc, None)
 
     def _steps(
         self, old_doc: Document, new_doc: Document, edited: str, old_steps: tuple[Step, ...], new_steps: tuple[Step, ...]
@@ -234,37 +255,46 @@ class _Session:
                     f"line {e.instruction.line_no}: the {e.kind} install ran again after editing {edited}"
                 )
 
-    def _cache_read(
-        self, target: Expectation, doc: Document, folder: Path, dockerfile: Path, tag: str, build: DirectoryContext
+    def _cache_reads(
+        self, targets: list[Expectation], doc: Document, folder: Path, dockerfile: Path, tag: str, build: DirectoryContext
     ) -> None:
+        """Change what each install reads (its manifest, else a step put right above it), build,
+        and again: each install must run both times; the second shows whether its mount was read."""
         report = self.report
-        manifest = manifest_to_edit(doc, target.instruction, build)
-        report.manifest = manifest
-        step: Step | None = None
+        manifests = {t.instruction.index: manifest_to_edit(doc, t.instruction, build) for t in targets}
+        steps: dict[int, Step | None] = {}
         for round_ in (1, 2):
             token = f"{self.token}-{round_}"
-            if manifest is not None:
+            for manifest in dict.fromkeys(m for m in manifests.values() if m is not None):
                 _append(folder / manifest, comment_line(manifest, token) or token)
-            else:
-                _insert_before(dockerfile, target.instruction, f"RUN echo dockerfix-verify-{token}")
+            for t in targets:
+                if manifests[t.instruction.index] is None:
+                    _insert_before(dockerfile, t.instruction, f"RUN echo dockerfix-verify-{token}-{t.instruction.index}")
             result = self._build(f"rewritten, dependency change {round_}", folder, dockerfile, tag)
             if not result.ok:
                 report.problems.append("the rewritten Dockerfile no longer builds after a dependency change: " + _tail(result.log))
                 return
             current = parse(SourceText.from_bytes(dockerfile.read_bytes()))
-            wanted = " ".join(target.instruction.logical.split())
-            moved = next((i for i in current.instructions if " ".join(i.logical.split()) == wanted), None)
-            step = find_step(result.steps, current, moved) if moved is not None else None
-        if step is None or step.cached:
-            report.problems.append(f"line {target.instruction.line_no}: the install did not run again after a dependency change")
-            return
-        self._evidence(target, step, doc)
+            for t in targets:
+                wanted = " ".join(t.instruction.logical.split())
+                moved = next((i for i in current.instructions if " ".join(i.logical.split()) == wanted), None)
+                steps[t.instruction.index] = find_step(result.steps, current, moved) if moved is not None else None
+        for t in targets:
+            step = steps[t.instruction.index]
+            if step is None or step.cached:
+                report.problems.append(
+                    f"line {t.instruction.line_no}: the {t.kind} install did not run again after a dependency change"
+                )
+                continue
+            self._evidence(t, step, doc, manifests[t.instruction.index])
 
-    def _evidence(self, target: Expectation, step: Step | None, doc: Document) -> None:
+    def _evidence(self, target: Expectation, step: Step | None, doc: Document, manifest: str | None) -> None:
         """Whether the install's output shows that it took packages from its cache mount."""
         report = self.report
         if step is None or step.cached:
             return
+        check = CacheCheck(target.instruction.line_no, target.kind, manifest)
+        report.cache_checks.append(check)
         output = "\n".join(step.output)
         evidence = EVIDENCE.get(target.kind)
         if evidence is None:
@@ -274,16 +304,28 @@ class _Session:
         m = evidence.search(output)
         downloaded = DOWNLOADED.get(target.kind)
         if m and not (downloaded and downloaded.search(output)):
-            report.cache_read = True
-            report.cache_evidence = m.group(0) + (", with no package downloaded" if downloaded else "")
+            check.read = True
+            check.evidence = m.group(0) + (", with no package downloaded" if downloaded else "")
         elif FETCHING[target.kind].search(output):
             # The mount was there; the tool chose to download. pip does when the index sends
             # no caching headers (some proxies strip them).
-            report.cache_read = False
+            check.read = False
             report.notes.append(
                 f"line {target.instruction.line_no}: {target.kind} downloaded again instead of reading its cache "
                 "mount" + (" (does the package index send Cache-Control headers?)" if target.kind == "pip" else "")
             )
+
+def network_hint(log: str, network: str | None) -> str:
+    """What to pass when a build failed for the engine's network setup rather than its steps."""
+    m = NETWORK_SETUP.search(log)
+    if m is None:
+        return ""
+    if network:
+        return f"\n(this engine could not set up the build's network: {m.group(0)})"
+    return (
+        f"\nthe build failed for this engine's network setup ({m.group(0)}), not for its steps: "
+        "run again with `--network host`"
+    )
 
 
 def _status(step: Step | None) -> str:

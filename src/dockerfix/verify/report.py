@@ -18,6 +18,17 @@ class StepReport:
 
 
 @dataclass
+class CacheCheck:
+    """Whether one install read its cache mount when a dependency change made it run again."""
+
+    line: int  # 1-based, in the rewritten file
+    tool: str
+    manifest: str | None = None  # the file changed, else a step was put above the install
+    read: bool | None = None  # None: the tool prints nothing that shows it
+    evidence: str | None = None  # the line that shows the cache mount was read
+
+
+@dataclass
 class VerifyReport:
     dockerfile: str
     context: str
@@ -33,12 +44,24 @@ class VerifyReport:
     rerun: dict[str, list[str]] = field(default_factory=dict)  # build -> the steps that ran again
     step_counts: dict[str, int] = field(default_factory=dict)  # build -> its instruction steps
     steps: list[StepReport] = field(default_factory=list)
-    manifest: str | None = None
-    cache_evidence: str | None = None  # the line that shows the cache mount was read
-    cache_read: bool | None = None  # None: the tool prints nothing that shows it
+    cache_checks: list[CacheCheck] = field(default_factory=list)  # one per install that ran again
     problems: list[str] = field(default_factory=list)  # why a check failed
     notes: list[str] = field(default_factory=list)  # worth knowing, not a failure
     error: str | None = None  # why the verification could not run
+
+    @property
+    def cache_read(self) -> bool | None:
+        """Every install whose output tells read its cache mount (None: none tells)."""
+        told = [c.read for c in self.cache_checks if c.read is not None]
+        return None if not told else all(told)
+
+    @property
+    def manifest(self) -> str | None:
+        return next((c.manifest for c in self.cache_checks if c.manifest), None)
+
+    @property
+    def cache_evidence(self) -> str | None:
+        return next((c.evidence for c in self.cache_checks if c.evidence), None)
 
     @property
     def passed(self) -> bool:
@@ -56,7 +79,7 @@ class VerifyReport:
 
     def to_json(self) -> str:
         data = asdict(self)
-        data["passed"] = self.passed
+        data.update(passed=self.passed, cache_read=self.cache_read, manifest=self.manifest, cache_evidence=self.cache_evidence)
         return json.dumps(data, indent=2)
 
 
@@ -96,11 +119,11 @@ def render(report: VerifyReport) -> str:
         for s in report.steps:
             expected = "cached" if s.expected_cached else "ran"
             lines.append(f"    {s.line:>4}  {s.instruction:<48} {s.original:<9} {s.rewritten:<9} {expected}")
-    if report.manifest or report.cache_evidence or report.cache_read is not None:
-        what = report.manifest or "the install step"
-        lines.append(f"  cache mount read after changing {what}: {_yes(report.cache_read)}")
-        if report.cache_evidence:
-            lines.append(f"    {report.cache_evidence}")
+    for c in report.cache_checks:
+        what = c.manifest or "the install step"
+        lines.append(f"  line {c.line} ({c.tool}): cache mount read after changing {what}: {_yes(c.read)}")
+        if c.evidence:
+            lines.append(f"    {c.evidence}")
     for n in report.notes:
         lines.append(f"  note: {n}")
     for p in report.problems:
