@@ -310,10 +310,13 @@ def pr(
     verify_builds: Annotated[bool, typer.Option("--verify", help="Build with `dockerfix verify` and put its table in the body.")] = False,
     network: Annotated[Optional[str], typer.Option("--network", help="--network for the --verify builds.")] = None,
     unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply fixes marked unsafe.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="With --repos: how many repositories to handle at once.")] = 1,
+    summary_json: Annotated[Optional[Path], typer.Option("--summary-json", help="Write one JSON record per repository to FILE (updated as each finishes).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="With --repos: skip repositories the --summary-json FILE of a previous run says are opened, updated or unchanged.")] = False,
 ) -> None:
     import re as _re
 
-    from dockerfix.bot.pr import PrOptions, many, open_pull_request, summary
+    from dockerfix.bot.pr import PrOptions, open_pull_request
     from dockerfix.settings import Settings
 
     parsed_author: tuple[str, str] | None = None
@@ -328,21 +331,45 @@ def pr(
         author=parsed_author, dry_run=dry_run, reopen=reopen, allow_dirty=allow_dirty, verify=verify_builds,
         network=network, settings=Settings(unsafe_fixes=unsafe_fixes),
     )  # fmt: skip
+    if repos is None and (resume or jobs != 1):
+        raise typer.BadParameter("needs --repos FILE", param_hint="--resume" if resume else "--jobs")
+    if summary_json is not None and not summary_json.resolve().parent.is_dir():
+        raise typer.BadParameter(f"{summary_json.parent} is not a directory", param_hint="--summary-json")
     if repos is not None:
+        from dockerfix.bot.campaign import many, summary
+        from dockerfix.bot.records import SummaryError, read_done, write_summary
+
         try:
             lines = repos.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise typer.BadParameter(f"cannot read {repos}: {exc.strerror or exc}", param_hint="--repos") from None
-        results = many(lines, options, clone_base, progress=_err)
+        done = None
+        if resume:
+            if summary_json is None:
+                raise typer.BadParameter("needs --summary-json FILE, the summary of the run to resume", param_hint="--resume")
+            try:
+                done = read_done(summary_json)
+            except SummaryError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--summary-json") from None
+            if done is None:
+                _err(f"no summary at {summary_json} yet: every repository is handled")
+        record = (lambda rs: write_summary(summary_json, rs)) if summary_json is not None else None
+        results = many(lines, options, clone_base, progress=_err, jobs=jobs, done=done, on_result=record)
+        if record is not None:
+            record(results)
         for r in results:
             if r.output:
                 sys.stdout.write(f"=== {r.repo}\n{r.output}\n")
         sys.stdout.write(summary(results))
         raise typer.Exit(EXIT_ERROR if any(r.failed for r in results) else EXIT_CLEAN)
     result = open_pull_request(options)
+    if summary_json is not None:
+        from dockerfix.bot.records import write_summary
+
+        write_summary(summary_json, [result])
     if result.output:
         sys.stdout.write(result.output)
-    line = f"{result.repo}: {result.status}: {result.message}" + (f" {result.url}" if result.url else "")
+    line = result.line + (f" {result.url}" if result.url else "")
     (_err if result.failed else lambda t: sys.stdout.write(t + "\n"))(line)
     raise typer.Exit(EXIT_ERROR if result.failed else EXIT_CLEAN)
 
