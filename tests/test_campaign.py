@@ -196,8 +196,12 @@ def test_resume_needs_the_summary_and_reads_it_carefully(
     assert r.code == 2 and "record 1" in r.err
     # no summary yet: nothing to skip, and the run writes one
     fresh = remotes.parent / "fresh.json"
-    r = _campaign(capsysbinary, fake, remotes, "--resume", "--summary-json", str(fresh))
-    assert "no summary at" in r.err and json.loads(fresh.read_text())["version"] == 1
+    r = run_main(
+        capsysbinary, "pr", "--repos", str(listing), "--clone-base", f"file://{remotes}", "--api-url", fake.url,
+        "--resume", "--summary-json", str(fresh),
+    )  # fmt: skip
+    assert r.code == 0 and "no summary at" in r.err
+    assert [rec["state"] for rec in json.loads(fresh.read_text())["repositories"]] == ["opened"]
     r = run_main(capsysbinary, "pr", "--repos", str(listing), "--summary-json", str(remotes / "no" / "such.json"))
     assert r.code == 2 and "is not a directory" in r.err
 
@@ -214,6 +218,10 @@ def test_single_repository_failure_names_owner_and_repo(
     assert r.err.startswith("acme/service: failed: git fetch: "), r.err
     [record] = json.loads((tmp_path / "one.json").read_text())["repositories"]
     assert record["repository"] == "acme/service" and record["state"] == "failed"
+    (tmp_path / "taken").mkdir()
+    r = run_main(capsysbinary, "pr", "--summary-json", str(tmp_path / "taken"))
+    assert r.code == 2 and f"error: cannot write {tmp_path / 'taken'}" in r.err  # said, after the result
+    assert r.err.startswith("acme/service: failed: ")
     monkeypatch.chdir(tmp_path)
     r = run_main(capsysbinary, "pr", "elsewhere")
     assert r.err.startswith(f"{tmp_path / 'elsewhere'}: failed: "), r.err  # no owner/name to tell: the path
@@ -225,15 +233,20 @@ def test_single_repository_failure_names_owner_and_repo(
 def test_a_rate_limit_reply_pauses_every_worker() -> None:
     t = FakeTime()
     budget = Budget(sleep=t.sleep, clock=t.clock)
-    assert budget.limited({"Retry-After": "7"}) == 7
-    others = [threading.Thread(target=budget.acquire, name=f"worker-{k}") for k in range(3)]
-    for worker in others:
-        worker.start()
-    for worker in others:
-        worker.join()
-    assert sorted(name for name, _ in t.slept) == ["worker-0", "worker-1", "worker-2"][: len(t.slept)]
-    assert t.slept and sum(s for _, s in t.slept) >= 7 - 1e-9  # nobody went out before the pause ended
-    assert t.now >= 1_000_007
+    assert budget.limited({"Retry-After": "7"}) == 7  # one worker's reply
+    went_out: list[float] = []
+
+    def worker() -> None:
+        budget.acquire()
+        went_out.append(t.clock())
+
+    others = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in others:
+        thread.start()
+    for thread in others:
+        thread.join()
+    assert t.slept  # they waited
+    assert len(went_out) == 3 and min(went_out) >= 1_000_007  # and none went out before the pause ended
 
 
 def test_rate_limit_reset_is_honoured_and_long_waits_fail() -> None:
@@ -244,10 +257,22 @@ def test_rate_limit_reset_is_honoured_and_long_waits_fail() -> None:
     assert [s for _, s in t.slept] == [30]
     with pytest.raises(RateLimited, match="try again in 3600 s"):
         budget.limited({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(t.now) + 3600)})
-    budget.acquire()  # a wait that is not waited out pauses nobody
+    with pytest.raises(RateLimited, match="try again in 3600 s"):
+        budget.acquire()  # nobody waits that long, and nobody asks in the meantime
     assert len(t.slept) == 1
-    with pytest.raises(RateLimited):
+    t.sleep(3600)
+    budget.acquire()  # over: requests go out again
+    assert len(t.slept) == 2
+
+
+def test_a_long_retry_after_fails_at_once() -> None:
+    t = FakeTime()
+    budget = Budget(sleep=t.sleep, clock=t.clock)
+    with pytest.raises(RateLimited, match="try again in 61 s"):
         budget.limited({"Retry-After": "61"})
+    with pytest.raises(RateLimited):
+        budget.acquire()
+    assert t.slept == []
 
 
 def test_remaining_is_tracked_so_workers_pause_before_zero() -> None:

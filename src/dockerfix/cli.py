@@ -317,6 +317,7 @@ def pr(
     import re as _re
 
     from dockerfix.bot.pr import PrOptions, open_pull_request
+    from dockerfix.bot.records import SummaryError, SummaryWriter, read_done
     from dockerfix.settings import Settings
 
     parsed_author: tuple[str, str] | None = None
@@ -335,9 +336,9 @@ def pr(
         raise typer.BadParameter("needs --repos FILE", param_hint="--resume" if resume else "--jobs")
     if summary_json is not None and not summary_json.resolve().parent.is_dir():
         raise typer.BadParameter(f"{summary_json.parent} is not a directory", param_hint="--summary-json")
+    writer = SummaryWriter(summary_json) if summary_json is not None else None
     if repos is not None:
         from dockerfix.bot.campaign import many, summary
-        from dockerfix.bot.records import SummaryError, read_done, write_summary
 
         try:
             lines = repos.read_text(encoding="utf-8").splitlines()
@@ -353,25 +354,22 @@ def pr(
                 raise typer.BadParameter(str(exc), param_hint="--summary-json") from None
             if done is None:
                 _err(f"no summary at {summary_json} yet: every repository is handled")
-        record = (lambda rs: write_summary(summary_json, rs)) if summary_json is not None else None
-        results = many(lines, options, clone_base, progress=_err, jobs=jobs, done=done, on_result=record)
-        if record is not None:
-            record(results)
+        results = many(lines, options, clone_base, progress=_err, jobs=jobs, done=done, on_result=writer)
         for r in results:
             if r.output:
                 sys.stdout.write(f"=== {r.repo}\n{r.output}\n")
         sys.stdout.write(summary(results))
-        raise typer.Exit(EXIT_ERROR if any(r.failed for r in results) else EXIT_CLEAN)
-    result = open_pull_request(options)
-    if summary_json is not None:
-        from dockerfix.bot.records import write_summary
-
-        write_summary(summary_json, [result])
-    if result.output:
-        sys.stdout.write(result.output)
-    line = result.line + (f" {result.url}" if result.url else "")
-    (_err if result.failed else lambda t: sys.stdout.write(t + "\n"))(line)
-    raise typer.Exit(EXIT_ERROR if result.failed else EXIT_CLEAN)
+    else:
+        results = [open_pull_request(options)]
+        if results[0].output:
+            sys.stdout.write(results[0].output)
+        line = results[0].line + (f" {results[0].url}" if results[0].url else "")
+        (_err if results[0].failed else lambda t: sys.stdout.write(t + "\n"))(line)
+    if writer is not None:
+        writer(results)
+        if writer.error:
+            _err(f"error: {writer.error}")
+    raise typer.Exit(EXIT_ERROR if any(r.failed for r in results) or (writer and writer.error) else EXIT_CLEAN)
 
 
 @contexts_app.command(

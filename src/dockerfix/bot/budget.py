@@ -3,7 +3,8 @@
 A rate-limit reply (403/429 with `X-RateLimit-Remaining: 0` or `Retry-After`) pauses every worker
 until the wait is over; the `X-RateLimit-Remaining` of successful replies is tracked, so that the
 workers pause for the reset before the budget runs out rather than after. A wait longer than
-`max_wait` is not waited out: the request fails with `RateLimited`, saying when to try again.
+`max_wait` is not waited out: every request until it is over fails with `RateLimited`, saying
+when to try again, without going out.
 """
 
 from __future__ import annotations
@@ -87,14 +88,15 @@ class Budget:
 
     def limited(self, headers: Headers | None) -> float:
         """A rate-limit reply: every worker pauses for the wait it asks (Retry-After seconds,
-        else until X-RateLimit-Reset). Returns the wait; one beyond max_wait raises RateLimited
-        and pauses nobody."""
+        else until X-RateLimit-Reset). Returns the wait. One beyond max_wait raises
+        RateLimited, here and in every worker's acquire until it is over: no request goes out
+        to be refused in the meantime."""
         wait = wait_seconds(headers, self.clock(), self.max_wait)
-        if wait > self.max_wait:
-            raise RateLimited(wait)
         with self._lock:
             self._paused_until = max(self._paused_until, self.clock() + wait)
             self._track(headers)
+        if wait > self.max_wait:
+            raise RateLimited(wait)
         return wait
 
 

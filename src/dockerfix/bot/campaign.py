@@ -69,6 +69,15 @@ def many(
             if on_result is not None:
                 on_result([r for r in results if r is not None])
 
+    todo = []
+    for k, entry in enumerate(repos):
+        previous = (done or {}).get(entry.name)
+        if previous is None:
+            todo.append(k)
+        else:
+            results[k] = previous
+            progress(f"[{k + 1}/{len(repos)}] {entry.name}: {previous.status} in the previous run: not done again")
+
     def one(k: int) -> None:
         entry, count = repos[k], f"[{k + 1}/{len(repos)}]"
         with lock:
@@ -79,13 +88,6 @@ def many(
             result = PrResult(entry.name, "failed", f"unexpected error: {exc!r}")
         finish(k, result, f"{count} {result.line}")
 
-    todo = []
-    for k, entry in enumerate(repos):
-        previous = (done or {}).get(entry.name)
-        if previous is not None:
-            finish(k, previous, f"[{k + 1}/{len(repos)}] {entry.name}: {previous.status} in the previous run: not done again")
-        else:
-            todo.append(k)
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="dockerfix-pr") as pool:
         list(pool.map(one, todo))
     return [r for r in results if r is not None]

@@ -53,6 +53,21 @@ def write_summary(path: Path, results: Sequence[PrResult]) -> None:
     write_atomic(path, summary_json(results).encode("utf-8"))
 
 
+class SummaryWriter:
+    """Writes the summary each time it is given the results so far. A write that fails does not
+    stop the run: the first error is kept for the end."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.error: str | None = None
+
+    def __call__(self, results: Sequence[PrResult]) -> None:
+        try:
+            write_summary(self.path, results)
+        except OSError as exc:
+            self.error = self.error or f"cannot write {self.path}: {exc.strerror or exc}"
+
+
 def read_done(path: Path) -> dict[str, PrResult] | None:
     """The repositories a previous summary says are done (opened, updated or unchanged), by
     name; None when there is no such file. Raises SummaryError when it cannot be read."""
