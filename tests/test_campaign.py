@@ -184,16 +184,15 @@ def test_resume_needs_the_summary_and_reads_it_carefully(
     r = run_main(capsysbinary, "pr", "--resume")
     assert r.code == 2 and "needs --repos" in r.err
     broken = remotes.parent / "broken.json"
-    broken.write_text('{"version": 1, "repositories": [')
-    r = run_main(capsysbinary, "pr", "--repos", str(listing), "--resume", "--summary-json", str(broken))
-    assert r.code == 2 and "is not JSON" in r.err
-    assert broken.read_text() == '{"version": 1, "repositories": ['  # left as it was
-    broken.write_text('{"version": 2, "repositories": []}')
-    r = run_main(capsysbinary, "pr", "--repos", str(listing), "--resume", "--summary-json", str(broken))
-    assert r.code == 2 and "not a dockerfix pr summary" in r.err
-    broken.write_text('{"version": 1, "repositories": [{"repository": "acme/x", "state": "merged"}]}')
-    r = run_main(capsysbinary, "pr", "--repos", str(listing), "--resume", "--summary-json", str(broken))
-    assert r.code == 2 and "record 1" in r.err
+    for text, why in [
+        ('{"version": 1, "repositories": [', "is not JSON"),
+        ('{"version": 2, "repositories": []}', "not a dockerfix pr summary"),
+        ('{"version": 1, "repositories": [{"repository": "acme/x", "state": "merged"}]}', "record 1"),
+    ]:
+        broken.write_text(text)
+        r = run_main(capsysbinary, "pr", "--repos", str(listing), "--resume", "--summary-json", str(broken))
+        assert r.code == 2 and why in r.err
+        assert broken.read_text() == text  # left as it was
     # no summary yet: nothing to skip, and the run writes one
     fresh = remotes.parent / "fresh.json"
     r = run_main(

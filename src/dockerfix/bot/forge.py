@@ -87,7 +87,7 @@ class Forge:
                 except RateLimited as too_long:
                     raise self._rate_error(too_long.wait, exc.message) from None
             except RateLimited as too_long:
-                raise self._rate_error(too_long.wait, "the rate limit is nearly used up") from None
+                raise self._rate_error(too_long.wait, "the rate limit is used up") from None
         raise ForgeError(f"rate limited by {self.api_url} for {self.owner}/{self.repo}; still limited after {RETRIES} waits")
 
     def _rate_error(self, wait: float, message: str) -> ForgeError:
