@@ -1,9 +1,12 @@
 """A small stand-in for GitHub's pulls API, with the request and response shapes of its REST
-documentation (list pull requests by head, create, update), that records every request."""
+documentation (list pull requests by head, create, update), that records every request. It
+serves any owner/repo (by path), each with its own pull requests, and answers requests from many
+threads at once; it listens on a port chosen at run time."""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 TOKEN = "ghp_secret_token_for_tests"
+_PULLS = re.compile(r"^/repos/(?P<slug>[^/]+/[^/]+)/pulls(?:/(?P<number>\d+))?$")
 
 
 @dataclass
@@ -20,15 +24,24 @@ class Recorded:
     query: dict[str, list[str]]
     body: Any
     headers: dict[str, str]
+    status: int = 0  # the reply's
 
 
 @dataclass
 class FakeGitHub:
     owner: str = "acme"
     repo: str = "service"
-    pulls: list[dict[str, Any]] = field(default_factory=list)
+    by_repo: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # owner/repo: its pull requests
     requests: list[Recorded] = field(default_factory=list)
     failures: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)  # next responses
+    failures_at: dict[int, tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=dict)  # by request number
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every successful reply
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def pulls(self) -> list[dict[str, Any]]:
+        """The pull requests of owner/repo."""
+        return self.by_repo.setdefault(f"{self.owner}/{self.repo}", [])
 
     def start(self) -> FakeGitHub:
         fake = self
@@ -42,8 +55,11 @@ class FakeGitHub:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 body = json.loads(raw) if raw else None
-                fake.requests.append(Recorded(self.command, url.path, parse_qs(url.query), body, {k.lower(): v for k, v in self.headers.items()}))
-                status, headers, data = fake.respond(self.command, url.path, parse_qs(url.query), body, self.headers)
+                recorded = Recorded(self.command, url.path, parse_qs(url.query), body, {k.lower(): v for k, v in self.headers.items()})
+                with fake.lock:
+                    fake.requests.append(recorded)
+                    status, headers, data = fake.respond(self.command, url.path, parse_qs(url.query), body, self.headers)
+                    recorded.status = status
                 payload = json.dumps(data).encode()
                 self.send_response(status)
                 for k, v in headers.items():
@@ -70,35 +86,40 @@ class FakeGitHub:
     def respond(self, method: str, path: str, query: dict[str, list[str]], body: Any, headers: Any) -> tuple[int, dict[str, str], Any]:
         if self.failures:
             return self.failures.pop(0)
+        if len(self.requests) in self.failures_at:
+            return self.failures_at.pop(len(self.requests))
         if headers.get("Authorization") != f"Bearer {TOKEN}":
             return 401, {}, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
         if headers.get("Accept") != "application/vnd.github+json":
             return 415, {}, {"message": "Unsupported Media Type"}
-        prefix = f"/repos/{self.owner}/{self.repo}/pulls"
-        if method == "GET" and path == prefix:
+        m = _PULLS.match(path)
+        if m is None:
+            return 404, {}, {"message": "Not Found"}
+        slug, owner = m.group("slug"), m.group("slug").split("/")[0]
+        pulls = self.by_repo.setdefault(slug, [])
+        if method == "GET" and m.group("number") is None:
             head = query.get("head", [""])[0]
             state = query.get("state", ["open"])[0]
-            found = [p for p in self.pulls if f"{self.owner}:{p['head']['ref']}" == head or not head]
-            return 200, {}, [p for p in found if state == "all" or p["state"] == state]
-        if method == "POST" and path == prefix:
+            found = [p for p in pulls if f"{owner}:{p['head']['ref']}" == head or not head]
+            return 200, self.headers, [p for p in found if state == "all" or p["state"] == state]
+        if method == "POST" and m.group("number") is None:
             if not {"title", "head", "base"} <= set(body):
                 return 422, {}, {"message": "Validation Failed"}
-            number = len(self.pulls) + 1
+            number = len(pulls) + 1
             pull = {
                 "number": number, "state": "open", "title": body["title"], "body": body.get("body", ""),
-                "html_url": f"https://github.example/{self.owner}/{self.repo}/pull/{number}",
-                "head": {"ref": body["head"], "label": f"{self.owner}:{body['head']}"}, "base": {"ref": body["base"]},
+                "html_url": f"https://github.example/{slug}/pull/{number}",
+                "head": {"ref": body["head"], "label": f"{owner}:{body['head']}"}, "base": {"ref": body["base"]},
                 "merged_at": None,
             }  # fmt: skip
-            self.pulls.append(pull)
-            return 201, {}, pull
-        if method == "PATCH" and path.startswith(prefix + "/"):
-            number = int(path.rsplit("/", 1)[1])
-            pull = next((p for p in self.pulls if p["number"] == number), None)
+            pulls.append(pull)
+            return 201, self.headers, pull
+        if method == "PATCH" and m.group("number") is not None:
+            pull = next((p for p in pulls if p["number"] == int(m.group("number"))), None)
             if pull is None:
                 return 404, {}, {"message": "Not Found"}
             for key in ("title", "body", "state"):
                 if key in body:
                     pull[key] = body[key]
-            return 200, {}, pull
+            return 200, self.headers, pull
         return 404, {}, {"message": "Not Found"}

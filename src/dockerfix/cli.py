@@ -310,10 +310,14 @@ def pr(
     verify_builds: Annotated[bool, typer.Option("--verify", help="Build with `dockerfix verify` and put its table in the body.")] = False,
     network: Annotated[Optional[str], typer.Option("--network", help="--network for the --verify builds.")] = None,
     unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply fixes marked unsafe.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="With --repos: how many repositories to handle at once.")] = 1,
+    summary_json: Annotated[Optional[Path], typer.Option("--summary-json", help="Write one JSON record per repository to FILE (updated as each finishes).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="With --repos: skip repositories the --summary-json FILE of a previous run says are opened, updated or unchanged.")] = False,
 ) -> None:
     import re as _re
 
-    from dockerfix.bot.pr import PrOptions, many, open_pull_request, summary
+    from dockerfix.bot.pr import PrOptions, open_pull_request
+    from dockerfix.bot.records import SummaryError, SummaryWriter, read_done
     from dockerfix.settings import Settings
 
     parsed_author: tuple[str, str] | None = None
@@ -328,23 +332,44 @@ def pr(
         author=parsed_author, dry_run=dry_run, reopen=reopen, allow_dirty=allow_dirty, verify=verify_builds,
         network=network, settings=Settings(unsafe_fixes=unsafe_fixes),
     )  # fmt: skip
+    if repos is None and (resume or jobs != 1):
+        raise typer.BadParameter("needs --repos FILE", param_hint="--resume" if resume else "--jobs")
+    if summary_json is not None and not summary_json.resolve().parent.is_dir():
+        raise typer.BadParameter(f"{summary_json.parent} is not a directory", param_hint="--summary-json")
+    writer = SummaryWriter(summary_json) if summary_json is not None else None
     if repos is not None:
+        from dockerfix.bot.campaign import many, summary
+
         try:
             lines = repos.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise typer.BadParameter(f"cannot read {repos}: {exc.strerror or exc}", param_hint="--repos") from None
-        results = many(lines, options, clone_base, progress=_err)
+        done = None
+        if resume:
+            if summary_json is None:
+                raise typer.BadParameter("needs --summary-json FILE, the summary of the run to resume", param_hint="--resume")
+            try:
+                done = read_done(summary_json)
+            except SummaryError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--summary-json") from None
+            if done is None:
+                _err(f"no summary at {summary_json} yet: every repository is handled")
+        results = many(lines, options, clone_base, progress=_err, jobs=jobs, done=done, on_result=writer)
         for r in results:
             if r.output:
                 sys.stdout.write(f"=== {r.repo}\n{r.output}\n")
         sys.stdout.write(summary(results))
-        raise typer.Exit(EXIT_ERROR if any(r.failed for r in results) else EXIT_CLEAN)
-    result = open_pull_request(options)
-    if result.output:
-        sys.stdout.write(result.output)
-    line = f"{result.repo}: {result.status}: {result.message}" + (f" {result.url}" if result.url else "")
-    (_err if result.failed else lambda t: sys.stdout.write(t + "\n"))(line)
-    raise typer.Exit(EXIT_ERROR if result.failed else EXIT_CLEAN)
+    else:
+        results = [open_pull_request(options)]
+        if results[0].output:
+            sys.stdout.write(results[0].output)
+        line = results[0].line + (f" {results[0].url}" if results[0].url else "")
+        (_err if results[0].failed else lambda t: sys.stdout.write(t + "\n"))(line)
+    if writer is not None:
+        writer(results)
+        if writer.error:
+            _err(f"error: {writer.error}")
+    raise typer.Exit(EXIT_ERROR if any(r.failed for r in results) or (writer and writer.error) else EXIT_CLEAN)
 
 
 @contexts_app.command(

@@ -153,11 +153,12 @@ def _with_origin(result: FixResult, rules: Sequence[Rule], origin: str | None) -
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same directory, keep the mode, then rename.
+    """Write through a temporary file in the same directory, keep the mode (a new file gets
+    0644), then rename.
 
     A symbolic link is followed: the file it points to is replaced, the link stays."""
     path = Path(os.path.realpath(path))
-    mode = path.stat().st_mode & 0o7777
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".dockerfix", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

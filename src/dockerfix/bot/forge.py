@@ -15,12 +15,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dockerfix.bot.budget import Budget, Headers, RateLimited
+
 GITHUB_API = "https://api.github.com"
-MAX_WAIT = 60.0  # a rate limit that resets sooner than this is waited out
+RETRIES = 5  # rate-limit replies to one call that are waited out before it fails
 
 
 class ForgeError(RuntimeError):
     """A request that failed; the message says why and what to do."""
+
+
+class _Limited(Exception):
+    """A rate-limit reply (403/429 with X-RateLimit-Remaining: 0 or Retry-After)."""
+
+    def __init__(self, headers: Headers, message: str) -> None:
+        super().__init__(message)
+        self.headers = headers
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -55,14 +66,36 @@ class Forge:
         repo: str,
         token: str | None,
         sleep: Callable[[float], None] = time.sleep,
+        budget: Budget | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.owner = owner
         self.repo = repo
         self.token = token
-        self.sleep = sleep
+        self.budget = budget if budget is not None else Budget(sleep=sleep)
 
-    def _request(self, method: str, path: str, body: dict[str, Any] | None = None, retry: bool = True) -> Any:
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """One API call through the budget; a rate-limit reply is waited out (every worker
+        sharing the budget pauses) and the call made again, up to RETRIES times."""
+        for _ in range(RETRIES):
+            try:
+                self.budget.acquire()
+                return self._send(method, path, body)
+            except _Limited as exc:
+                try:
+                    self.budget.limited(exc.headers)
+                except RateLimited as too_long:
+                    raise self._rate_error(too_long.wait, exc.message) from None
+            except RateLimited as too_long:
+                raise self._rate_error(too_long.wait, "the rate limit is used up") from None
+        raise ForgeError(f"rate limited by {self.api_url} for {self.owner}/{self.repo}; still limited after {RETRIES} waits")
+
+    def _rate_error(self, wait: float, message: str) -> ForgeError:
+        return ForgeError(
+            f"rate limited by {self.api_url} for {self.owner}/{self.repo}; try again in {int(wait)} s ({message})"
+        )
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
         url = f"{self.api_url}/repos/{urllib.parse.quote(self.owner)}/{urllib.parse.quote(self.repo)}{path}"
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(url, data=data, method=method)
@@ -75,19 +108,15 @@ class Forge:
             request.add_header("Authorization", f"Bearer {self.token}")
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
+                self.budget.observe(response.headers)
                 text = response.read().decode("utf-8")
                 return json.loads(text) if text else None
         except urllib.error.HTTPError as exc:
             message = _message(exc)
             remaining = exc.headers.get("X-RateLimit-Remaining")
             if exc.code in (403, 429) and (remaining == "0" or exc.headers.get("Retry-After")):
-                wait = _wait_seconds(exc.headers)
-                if retry and wait <= MAX_WAIT:
-                    self.sleep(wait)
-                    return self._request(method, path, body, retry=False)
-                raise ForgeError(
-                    f"rate limited by {self.api_url}; try again in {int(wait)} s ({message})"
-                ) from None
+                raise _Limited(exc.headers, message) from None
+            self.budget.observe(exc.headers)
             if exc.code in (401, 403):
                 raise ForgeError(
                     f"{method} {path}: {exc.code} {message}: check the token (GITHUB_TOKEN or DOCKERFIX_TOKEN) "
@@ -120,13 +149,3 @@ def _message(exc: urllib.error.HTTPError) -> str:
     except (ValueError, OSError):
         return exc.reason or ""
     return str(data.get("message") or exc.reason or "")
-
-
-def _wait_seconds(headers: Any) -> float:
-    retry_after = headers.get("Retry-After")
-    if retry_after and retry_after.isdigit():
-        return float(retry_after)
-    reset = headers.get("X-RateLimit-Reset")
-    if reset and reset.isdigit():
-        return max(0.0, float(reset) - time.time())
-    return MAX_WAIT + 1

@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from dockerfix.bot.body import TITLE, body, commit_message
 from dockerfix.bot.forge import GITHUB_API, Forge, ForgeError
@@ -45,6 +47,17 @@ class PrResult:
     message: str
     url: str = ""
     output: str = ""  # the dry run's branch, commit message, diff and body
+    findings: dict[str, int] = field(default_factory=dict)  # by rule code: fixed and reported
+    previous: dict[str, Any] | None = None  # the record of a previous run's summary, carried over
+
+    @property
+    def resumed(self) -> bool:
+        return self.previous is not None
+
+    @property
+    def line(self) -> str:
+        """``owner/name: status: message`` on one line (git's messages span several)."""
+        return f"{self.repo}: {self.status}: {' '.join(self.message.split())}"
 
     @property
     def failed(self) -> bool:
@@ -59,11 +72,13 @@ ForgeFactory = Callable[[str, str, str, "str | None"], Forge]
 
 
 def open_pull_request(options: PrOptions, make_forge: ForgeFactory = Forge) -> PrResult:
-    name = options.slug or str(options.repo_dir)
+    job = _Run(options, make_forge)
     try:
-        return _Run(options, make_forge).go()
+        result = job.go()
     except (_Fail, GitError, ForgeError) as exc:
-        return PrResult(name, "failed", str(exc))
+        result = PrResult(job.name(), "failed", str(exc))
+    result.findings = job.findings
+    return result
 
 
 class _Run:
@@ -71,6 +86,17 @@ class _Run:
         self.o = options
         self.make_forge = make_forge
         self.git = Git(options.repo_dir, options.token)
+        self.findings: dict[str, int] = {}
+
+    def name(self) -> str:
+        """The repository as owner/name: --repo, else from the remote's URL; the checkout's
+        path when neither says."""
+        o = self.o
+        if o.slug:
+            return o.slug
+        url = self.git.run("remote", "get-url", o.remote, check=False) if o.repo_dir.is_dir() else ""
+        found = owner_and_repo(url) if url else None
+        return "/".join(found) if found else str(o.repo_dir.resolve())
 
     def go(self) -> PrResult:
         o, git = self.o, self.git
@@ -81,7 +107,7 @@ class _Run:
         url = git.run("remote", "get-url", o.remote)
         slug = o.slug or ("/".join(owner_and_repo(url) or ()) or None)
         if slug is None or slug.count("/") != 1:
-            raise _Fail(f"cannot tell owner/name from the remote URL {_safe(url)} (give --repo OWNER/NAME)")
+            raise _Fail(f"cannot tell owner/name from the remote URL {safe_url(url)} (give --repo OWNER/NAME)")
         owner, repo = slug.split("/")
         if not o.allow_dirty and git.run("status", "--porcelain"):
             raise _Fail("the checkout has uncommitted changes (commit them, or --allow-dirty)")
@@ -100,6 +126,7 @@ class _Run:
         o = self.o
         tables = self._verify(work) if o.verify else []
         report = run([str(work)], replace(o.settings, mode=Mode.WRITE, context=None))
+        self.findings = dict(sorted(Counter(f.code for r in report.files for f in r.findings).items()))
         changed = [_relative(f, work) for f in report.files if f.written]
         if not changed:
             problems = "; ".join(report.errors + [f"{d.code} {d.message}" for f in report.files for d in f.diagnostics])
@@ -176,54 +203,9 @@ def _relative(f: FileReport, work: Path) -> FileReport:
     return replace(f, path=shown)
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """A URL without credentials in it."""
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://{rest.split('@', 1)[1]}"
     return url
-
-
-def clone_url(line: str, clone_base: str) -> tuple[str, str | None]:
-    """The clone URL for a line of --repos, and its owner/name when the line is one."""
-    text = line.strip()
-    if "://" in text or text.startswith(("/", ".")) or "@" in text:
-        slug = owner_and_repo(text)
-        return text, "/".join(slug) if slug else None
-    return f"{clone_base.rstrip('/')}/{text}.git", text
-
-
-def many(
-    lines: list[str], options: PrOptions, clone_base: str, progress: Callable[[str], None] = lambda _: None,
-    make_forge: ForgeFactory = Forge,
-) -> list[PrResult]:  # fmt: skip
-    """Clone each repository into a temporary folder and open its pull request; one failure
-    never stops the others."""
-    results: list[PrResult] = []
-    repos = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
-    for k, line in enumerate(repos, start=1):
-        url, slug = clone_url(line, clone_base)
-        progress(f"[{k}/{len(repos)}] {slug or _safe(url)}")
-        root = Path(tempfile.mkdtemp(prefix="dockerfix-clone-"))
-        try:
-            Git(root, options.token).run("clone", "--quiet", url, "repo")
-            result = open_pull_request(replace(options, repo_dir=root / "repo", slug=slug or options.slug), make_forge)
-        except GitError as exc:
-            result = PrResult(slug or _safe(url), "failed", str(exc))
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
-        results.append(result)
-        progress(f"[{k}/{len(repos)}] {result.repo}: {result.status}: {result.message}")
-    return results
-
-
-def summary(results: list[PrResult]) -> str:
-    width = max([len(r.repo) for r in results] + [10])
-    lines = [f"{'repository':<{width}}  {'result':<9}  details"]
-    for r in results:
-        lines.append(f"{r.repo:<{width}}  {r.status:<9}  {r.message}{'  ' + r.url if r.url else ''}")
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    lines.append(", ".join(f"{n} {status}" for status, n in counts.items()))
-    return "\n".join(lines) + "\n"
