@@ -110,7 +110,12 @@ def test_the_campaign_is_a_reusable_workflow_with_a_fault_tolerant_matrix() -> N
 # Options of `dockerfix pr` that are being added alongside this workflow; they may not be in
 # this checkout yet, and are the only names the check below lets through unseen.
 PENDING_PR_OPTIONS = {"--jobs", "--resume", "--summary-json"}
-_INVOCATION = re.compile(r"(?<![\w/.-])dockerfix((?:\s+(?:campaign|matrix|summary|pr|rules|verify|contexts|explain))*)")
+# `dockerfix` where a shell runs it as a command (not `pip install dockerfix`), and its subcommand
+_INVOCATION = re.compile(
+    r"(?:^[ \t]*|[;&|(][ \t]*|\b(?:then|do|else)[ \t]+)dockerfix"
+    r"((?:[ \t]+(?:campaign|matrix|summary|pr|rules|verify|contexts|explain)\b)*)",
+    re.M,
+)
 
 
 def _command(words: list[str]) -> Any:
@@ -148,6 +153,20 @@ def test_every_dockerfix_call_in_the_workflows_uses_existing_commands_and_option
             known |= PENDING_PR_OPTIONS
         unknown = options - known
         assert not unknown, f"{workflow} ({job}): dockerfix {' '.join(words)} has no {sorted(unknown)}"
+
+
+@pytest.mark.parametrize(
+    ("script", "words"),
+    [
+        ("python -m pip install --quiet dockerfix", None),
+        ("if [ -n x ]; then dockerfix campaign matrix --repos f; fi", ("campaign", "matrix")),
+        ("set -e\n  dockerfix pr --repos f", ("pr",)),
+        ("out=$(dockerfix --check .)", ()),
+    ],
+)
+def test_the_drift_check_finds_dockerfix_where_the_shell_runs_it(script: str, words: tuple[str, ...] | None) -> None:
+    found = [tuple(m.group(1).split()) for m in _INVOCATION.finditer(script)]
+    assert found == ([] if words is None else [words])
 
 
 def test_the_drift_check_sees_an_option_that_does_not_exist() -> None:
