@@ -28,6 +28,10 @@ verify_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exc
 pr_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 contexts_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 explain_app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+campaign_app = typer.Typer(
+    add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False, no_args_is_help=True,
+    help="Helpers for a campaign of `dockerfix pr` on GitHub Actions (docs/bot.md).",
+)  # fmt: skip
 
 
 def _codes(values: list[str] | None) -> tuple[str, ...]:
@@ -372,6 +376,91 @@ def pr(
     raise typer.Exit(EXIT_ERROR if any(r.failed for r in results) or (writer and writer.error) else EXIT_CLEAN)
 
 
+@campaign_app.command(
+    "matrix",
+    help=(
+        "Print the GitHub Actions job matrix of a campaign: the repositories of --repos FILE (one "
+        "per line, '#' comments, duplicates once) or of the organisation --org, in chunks of "
+        "--chunk-size, as {\"include\": [{\"chunk\": 0, \"repos\": \"a/b\\nc/d\"}, ...]}. When the "
+        "list needs more than --max-jobs chunks the chunk size grows, and standard error says so. "
+        "Exit status: 0, or 2 when the list cannot be read or does not fit."
+    ),
+)
+def campaign_matrix(
+    repos: Annotated[Optional[Path], typer.Option("--repos", help="A file of clone URLs or owner/name, one per line.")] = None,
+    org: Annotated[Optional[str], typer.Option("--org", help="Every repository of this GitHub organisation (token: GITHUB_TOKEN or DOCKERFIX_TOKEN).")] = None,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", help="Repositories per matrix job.")] = 20,
+    max_jobs: Annotated[int, typer.Option("--max-jobs", help="At most this many matrix jobs (GitHub allows 256).")] = 256,
+    include_archived: Annotated[bool, typer.Option("--include-archived", help="With --org: also archived repositories.")] = False,
+    include_forks: Annotated[bool, typer.Option("--include-forks", help="With --org: also forks.")] = False,
+    api_url: Annotated[Optional[str], typer.Option("--api-url", help="The API (default: GITHUB_API_URL or https://api.github.com).")] = None,
+    github_output: Annotated[Optional[Path], typer.Option("--github-output", help="Also append matrix=... and chunks=N to this file (give $GITHUB_OUTPUT).")] = None,
+) -> None:
+    from dockerfix.bot.matrix import CampaignError, matrix, org_repositories, repositories
+    from dockerfix.bot.forge import GITHUB_API, ForgeError
+
+    if (repos is None) == (org is None):
+        raise typer.BadParameter("give either --repos FILE or --org ORG")
+    try:
+        if repos is not None:
+            names = repositories(repos.read_text(encoding="utf-8").splitlines())
+        else:
+            token = os.environ.get("DOCKERFIX_TOKEN") or os.environ.get("GITHUB_TOKEN") or None
+            url = api_url or os.environ.get("GITHUB_API_URL") or GITHUB_API
+            names = org_repositories(url, org or "", token, include_archived, include_forks)
+        plan = matrix(names, chunk_size, max_jobs)
+    except (OSError, UnicodeDecodeError) as exc:
+        _err(f"error: cannot read {repos}: {getattr(exc, 'strerror', None) or exc}")
+        raise typer.Exit(EXIT_ERROR) from None
+    except (CampaignError, ForgeError) as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_ERROR) from None
+    if plan.grown:
+        _err(
+            f"{len(names)} repositories in chunks of {plan.asked} would need more than {max_jobs} jobs: "
+            f"chunks of {plan.chunk_size} instead"
+        )
+    _err(f"{len(names)} repositories in {len(plan.include)} chunks of at most {plan.chunk_size}")
+    if github_output is not None:
+        try:
+            with github_output.open("a", encoding="utf-8") as out:
+                out.write(f"matrix={plan.to_json()}\nchunks={len(plan.include)}\n")
+        except OSError as exc:
+            _err(f"error: cannot write {github_output}: {exc.strerror or exc}")
+            raise typer.Exit(EXIT_ERROR) from None
+    sys.stdout.write(plan.to_json() + "\n")
+
+
+@campaign_app.command(
+    "summary",
+    help=(
+        "Merge the --summary-json files of a campaign's chunks (FILES) into one summary, printed "
+        "as JSON, or with --markdown as a table for $GITHUB_STEP_SUMMARY. A missing or unreadable "
+        "file is reported (its chunk's job may have died), not an error. Exit status: 0, or 2 when "
+        "a file was missing or unreadable or a repository failed."
+    ),
+)
+def campaign_summary(
+    files: Annotated[Optional[list[Path]], typer.Argument(help="The summary JSON files of the chunks.")] = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown instead of JSON.")] = False,
+    output: Annotated[Optional[Path], typer.Option("--output", help="Also write the merged JSON to this file.")] = None,
+) -> None:
+    from dockerfix.bot.matrix import merge
+    from dockerfix.render.campaign import markdown as to_markdown
+
+    merged = merge(files or [])
+    for problem in merged.problems:
+        _err(f"warning: {problem}")
+    if output is not None:
+        try:
+            output.write_text(merged.to_json(), encoding="utf-8")
+        except OSError as exc:
+            _err(f"error: cannot write {output}: {exc.strerror or exc}")
+            raise typer.Exit(EXIT_ERROR) from None
+    sys.stdout.write(to_markdown(merged) if markdown else merged.to_json())
+    raise typer.Exit(EXIT_ERROR if merged.failed else EXIT_CLEAN)
+
+
 @contexts_app.command(
     help=(
         "Name the build context(s) each Dockerfile under PATHS is built with, and where each "
@@ -418,6 +507,8 @@ def main(argv: list[str] | None = None) -> None:
         pr_app(args[1:], prog_name="dockerfix pr")
     elif args[:1] == ["contexts"]:
         contexts_app(args[1:], prog_name="dockerfix contexts")
+    elif args[:1] == ["campaign"]:
+        campaign_app(args[1:], prog_name="dockerfix campaign")
     elif args[:1] == ["explain"]:
         explain_app(args[1:], prog_name="dockerfix explain")
     else:

@@ -73,6 +73,7 @@ class Forge:
         self.repo = repo
         self.token = token
         self.budget = budget if budget is not None else Budget(sleep=sleep)
+        self.link = ""  # the Link header of the last response (pagination)
 
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """One API call through the budget; a rate-limit reply is waited out (every worker
@@ -96,7 +97,9 @@ class Forge:
         )
 
     def _send(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
-        url = f"{self.api_url}/repos/{urllib.parse.quote(self.owner)}/{urllib.parse.quote(self.repo)}{path}"
+        url = path if "://" in path else (
+            f"{self.api_url}/repos/{urllib.parse.quote(self.owner)}/{urllib.parse.quote(self.repo)}{path}"
+        )
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(url, data=data, method=method)
         request.add_header("Accept", "application/vnd.github+json")
@@ -109,6 +112,7 @@ class Forge:
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 self.budget.observe(response.headers)
+                self.link = response.headers.get("Link") or ""
                 text = response.read().decode("utf-8")
                 return json.loads(text) if text else None
         except urllib.error.HTTPError as exc:
@@ -141,6 +145,33 @@ class Forge:
         if reopen:
             fields["state"] = "open"
         return _pull(self._request("PATCH", f"/pulls/{number}", fields))
+
+
+    def org_repositories(self, org: str) -> list[dict[str, Any]]:
+        """Every repository of the organisation ``org`` (``GET /orgs/{org}/repos``), page after
+        page as the Link header's ``rel="next"`` says. A next page on another host is refused:
+        the token would go there."""
+        url: str | None = f"{self.api_url}/orgs/{urllib.parse.quote(org)}/repos?type=all&per_page=100"
+        found: list[dict[str, Any]] = []
+        while url:
+            page = self._request("GET", url)
+            if not isinstance(page, list):
+                raise ForgeError(f"GET {url}: expected a list of repositories")
+            found.extend(d for d in page if isinstance(d, dict))
+            url = next_link(self.link)
+            if url and urllib.parse.urlsplit(url).netloc != urllib.parse.urlsplit(self.api_url).netloc:
+                raise ForgeError(f"the next page of {org}'s repositories is on another host: {url}")
+        return found
+
+
+def next_link(header: str) -> str | None:
+    """The ``rel="next"`` URL of a Link header (RFC 8288), if there is one."""
+    for part in header.split(","):
+        target, _, params = part.partition(";")
+        rels = {p.strip().removeprefix("rel=").strip('"') for p in params.split(";") if p.strip().startswith("rel=")}
+        if "next" in " ".join(rels).split() and target.strip().startswith("<"):
+            return target.strip()[1:].split(">", 1)[0]
+    return None
 
 
 def _message(exc: urllib.error.HTTPError) -> str:
