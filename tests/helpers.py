@@ -13,8 +13,11 @@ from dockerfix.document.parse import parse
 from dockerfix.document.source import SourceText
 from dockerfix.engine import fix_document
 from dockerfix.rules.base import Finding, RuleContext
-from dockerfix.runner import FileReport, process_file, selected_rules
+from dockerfix.discovery import is_workflow_path
+from dockerfix.runner import FileReport, process_file, process_workflow_file, selected_rules, selected_workflow_rules
 from dockerfix.settings import Settings
+from dockerfix.workflow.engine import fix_workflow
+from dockerfix.workflow.model import parse_workflow, with_dockerfiles
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -38,6 +41,19 @@ def fix_text(
     return result.output.text(), list(result.findings)
 
 
+def fix_workflow_text(
+    text: str, files: Mapping[str, str] | None = None, settings: Settings | None = None
+) -> tuple[str, list[Finding]]:
+    """Run the selected workflow rules on ``text`` as `.github/workflows/ci.yml` of a repository
+    holding ``files`` (in memory)."""
+    settings = settings or Settings()
+    root = "/repo"
+    data = {f"{root}/{name}": content.encode() for name, content in (files or {}).items()}
+    doc = parse_workflow(SourceText.from_text(text), f"{root}/.github/workflows/ci.yml", root)
+    result = fix_workflow(with_dockerfiles(doc, data.get), selected_workflow_rules(settings), RuleContext(None, settings))
+    return result.output.text(), list(result.findings)
+
+
 @dataclass(frozen=True)
 class Case:
     code: str
@@ -53,6 +69,11 @@ class Case:
     @property
     def id(self) -> str:
         return f"{self.code}/{self.name}"
+
+    @property
+    def workflow(self) -> bool:
+        """The case is a repository whose workflow file is the input."""
+        return is_workflow_path(Path("/repo", self.dockerfile))
 
     @property
     def input(self) -> bytes:
@@ -83,7 +104,7 @@ def load_cases() -> list[Case]:
                     code=code_dir.name,
                     name=case_dir.name,
                     path=case_dir,
-                    dockerfile=str(meta.get("dockerfile", "Dockerfile")),
+                    dockerfile=str(meta.get("workflow", meta.get("dockerfile", "Dockerfile"))),
                     context=str(meta.get("context", ".")),
                     select=tuple(meta.get("select", ())),  # type: ignore[arg-type]
                     unsafe_fixes=bool(meta.get("unsafe-fixes", False)),
@@ -95,7 +116,8 @@ def load_cases() -> list[Case]:
 
 
 def materialise(case: Case, tmp: Path, data: bytes | None = None) -> Path:
-    """Copy the fixture's build context to ``tmp`` and write the Dockerfile there."""
+    """Copy the fixture's build context to ``tmp`` and write the Dockerfile there (or the
+workflow file: the case folder is then the repository)."""
     for item in case.path.iterdir():
         if item.name in CASE_FILES:
             continue
@@ -113,4 +135,6 @@ def materialise(case: Case, tmp: Path, data: bytes | None = None) -> Path:
 def run_case(case: Case, tmp: Path, data: bytes | None = None, **overrides: object) -> FileReport:
     dockerfile = materialise(case, tmp, data)
     settings = case.settings(context=tmp / case.context, **overrides)
+    if case.workflow:
+        return process_workflow_file(dockerfile, case.dockerfile, settings, selected_workflow_rules(settings))
     return process_file(dockerfile, case.dockerfile, settings, selected_rules(settings))

@@ -9,9 +9,9 @@ import pytest
 
 import dockerfix.rules
 from dockerfix.rules import ALL_RULES, rule_by_code
-from dockerfix.rules.base import Example, Rule
+from dockerfix.rules.base import Example, Rule, RuleInfo, WorkflowRule
 from dockerfix.settings import Settings
-from helpers import fix_text
+from helpers import fix_text, fix_workflow_text
 
 CASES = [
     (rule, kind, i, ex)
@@ -24,10 +24,11 @@ CASES = [
 @pytest.mark.parametrize(
     ("rule", "kind", "index", "example"), CASES, ids=[f"{r.code}-{k}-{i}" for r, k, i, _ in CASES]
 )
-def test_example(rule: type[Rule], kind: str, index: int, example: Example) -> None:
+def test_example(rule: type[RuleInfo], kind: str, index: int, example: Example) -> None:
     # unsafe fixes on: an example shows what the rule's fix does, safe or not
     settings = Settings(select=(rule.code,), unsafe_fixes=True)
-    output, findings = fix_text(example.text, example.files, settings)
+    fix = fix_workflow_text if issubclass(rule, WorkflowRule) else fix_text
+    output, findings = fix(example.text, example.files, settings)
     own = [f for f in findings if f.code == rule.code]
     if kind == "valid":
         assert own == [], [f.message for f in own]
@@ -39,18 +40,18 @@ def test_example(rule: type[Rule], kind: str, index: int, example: Example) -> N
         assert all(f.fix is None for f in own)
     else:
         assert output == example.expected_text
-        again, _ = fix_text(output, example.files, settings)
+        again, _ = fix(output, example.files, settings)
         assert again == output, "the fix is not idempotent"
     if example.message:
         assert any(example.message in f.message for f in own), [f.message for f in own]
 
 
 def test_registry_is_complete() -> None:
-    found: set[type[Rule]] = set()
+    found: set[type[RuleInfo]] = set()
     for info in pkgutil.iter_modules(dockerfix.rules.__path__):
         module = importlib.import_module(f"dockerfix.rules.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Rule) and "code" in vars(value):
+            if isinstance(value, type) and issubclass(value, RuleInfo) and "code" in vars(value):
                 found.add(value)
     assert found == set(ALL_RULES)
 

@@ -44,8 +44,19 @@ def _git_ignored(root: Path, candidates: list[Path]) -> set[Path]:
     return {root / p.decode() for p in proc.stdout.split(b"\0") if p}
 
 
-def find_dockerfiles(path: Path) -> tuple[list[Path], list[str]]:
-    """Files named on the command line are taken as they are; folders are searched."""
+def is_workflow_file(folder: Path, name: str) -> bool:
+    """A GitHub Actions workflow: `.github/workflows/*.yml` or `*.yaml`."""
+    return name.endswith((".yml", ".yaml")) and folder.name == "workflows" and folder.parent.name == ".github"
+
+
+def is_workflow_path(path: Path) -> bool:
+    full = Path(os.path.abspath(path))
+    return is_workflow_file(full.parent, full.name)
+
+
+def find_dockerfiles(path: Path, workflows: bool = False) -> tuple[list[Path], list[str]]:
+    """Files named on the command line are taken as they are; folders are searched (with
+    ``workflows``, for GitHub workflow files too)."""
     if not path.exists():
         return [], [f"{path}: no such file or directory"]
     if not path.is_dir():
@@ -56,7 +67,9 @@ def find_dockerfiles(path: Path) -> tuple[list[Path], list[str]]:
         dirnames[:] = sorted(
             d for d in dirnames if d not in SKIPPED_DIRS and not _is_virtualenv(here / d)
         )
-        found.extend(here / f for f in sorted(filenames) if is_dockerfile_name(f))
+        found.extend(
+            here / f for f in sorted(filenames) if is_dockerfile_name(f) or (workflows and is_workflow_file(here, f))
+        )
     if found and _inside_git(path):
         # a folder named on the command line is searched even if git ignores it as a whole;
         # only what git ignores below it is skipped

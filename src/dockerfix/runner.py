@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +19,7 @@ from dockerfix.document.parse import ParseError, parse
 from dockerfix.document.source import DecodeError, SourceText
 from dockerfix.engine import FixResult, VerificationError, fix_document
 from dockerfix.rules import ALL_RULES
-from dockerfix.rules.base import Finding, Rule, RuleContext
+from dockerfix.rules.base import Finding, Rule, RuleContext, WorkflowRule
 from dockerfix.settings import Mode, Settings
 
 if TYPE_CHECKING:
@@ -66,8 +66,15 @@ def selected_rules(settings: Settings) -> list[Rule]:
     return [
         rule()
         for rule in ALL_RULES
-        if settings.enabled(rule.code) and (settings.buildkit_only or not rule.code.startswith("DFX2"))
+        if issubclass(rule, Rule)
+        and settings.enabled(rule.code)
+        and (settings.buildkit_only or not rule.code.startswith("DFX2"))
     ]
+
+
+def selected_workflow_rules(settings: Settings) -> list[WorkflowRule]:
+    """The enabled rules on GitHub workflow files (DFX3xx)."""
+    return [rule() for rule in ALL_RULES if issubclass(rule, WorkflowRule) and settings.enabled(rule.code)]
 
 
 def load_context(root: Path | None, path: Path | None) -> tuple[BuildContext | None, Diagnostic | None]:
@@ -178,12 +185,23 @@ def write_atomic(path: Path, data: bytes) -> None:
 def process_file(
     path: Path, display: str, settings: Settings, rules: Sequence[Rule], contexts: Contexts | None = None
 ) -> FileReport:
+    return _read_process_write(path, display, settings, lambda data: process_bytes(data, display, path, settings, rules, contexts))
+
+
+def process_workflow_file(path: Path, display: str, settings: Settings, rules: Sequence[WorkflowRule]) -> FileReport:
+    """A GitHub workflow file (`.github/workflows/*.yml`), with the Dockerfiles its steps build."""
+    from dockerfix.workflow.process import process_workflow
+
+    return _read_process_write(path, display, settings, lambda data: process_workflow(data, display, path, settings, rules))
+
+
+def _read_process_write(path: Path, display: str, settings: Settings, process: Callable[[bytes], FileReport]) -> FileReport:
     try:
         data = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return FileReport(display, diagnostics=(Diagnostic.make("DFX905", 0, f"cannot read: {reason}"),))
-    report = process_bytes(data, display, path, settings, rules, contexts)
+    report = process(data)
     if settings.mode is Mode.WRITE and report.changed and report.output is not None:
         try:
             write_atomic(path, report.output)
@@ -202,12 +220,14 @@ def file_contexts(path: Path, settings: Settings, config: Config | None, discove
     return contexts_for(path, settings.context, discovery, root)
 
 
-def _dockerfiles(named: Path, finder: ConfigFinder, seen: set[Path], errors: list[str]) -> Iterator[tuple[Path, Config | None]]:
-    """The Dockerfiles a path names, each once in a run, with its configuration; the problems
-    go to ``errors``."""
+def _dockerfiles(
+    named: Path, finder: ConfigFinder, seen: set[Path], errors: list[str], workflows: bool = False
+) -> Iterator[tuple[Path, Config | None]]:
+    """The Dockerfiles a path names (and, with ``workflows``, the GitHub workflow files), each
+    once in a run, with its configuration; the problems go to ``errors``."""
     from dockerfix.discovery import find_dockerfiles
 
-    found, problems = find_dockerfiles(named)
+    found, problems = find_dockerfiles(named, workflows)
     errors.extend(problems)
     for path in found:
         key = path.resolve()
@@ -227,6 +247,7 @@ def _dockerfiles(named: Path, finder: ConfigFinder, seen: set[Path], errors: lis
 
 def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None) -> RunReport:
     from dockerfix.context.sources import ContextDiscovery
+    from dockerfix.discovery import is_workflow_path
 
     report = RunReport()
     finder = ConfigFinder(settings.config, settings.isolated)
@@ -250,8 +271,12 @@ def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None) ->
             file_settings = settings.for_file(config, None)
             report.files.append(process_bytes(data, STDIN, None, file_settings, rules_for(file_settings)))
             continue
-        for path, config in _dockerfiles(Path(item), finder, seen, report.errors):
+        for path, config in _dockerfiles(Path(item), finder, seen, report.errors, workflows=True):
             file_settings = settings.for_file(config, path)
+            if is_workflow_path(path):
+                rules_here = selected_workflow_rules(file_settings)
+                report.files.append(process_workflow_file(path, str(path), file_settings, rules_here))
+                continue
             contexts = file_contexts(path, file_settings, config, discovery)
             report.files.append(process_file(path, str(path), file_settings, rules_for(file_settings), contexts))
     return report

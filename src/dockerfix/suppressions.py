@@ -1,11 +1,11 @@
 """Inline suppressions: `# dockerfix: ignore=CODE[,CODE]` on a comment line directly above an
-instruction, `# dockerfix: global ignore=CODE` anywhere (no codes: every rule), and
+instruction (in a workflow file: above the line a finding is on), `# dockerfix: global ignore=CODE` anywhere (no codes: every rule), and
 `# dockerfix: skip-file` anywhere (the file is left as it is, with nothing reported)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from dockerfix.document.model import Document
@@ -41,11 +41,12 @@ def suppressions(doc: Document) -> Suppressions:
     return doc.memo("suppressions", lambda: _read(doc))
 
 
-def _read(doc: Document) -> Suppressions:
+def _scan(lines: Sequence[str]) -> tuple[set[str], dict[int, frozenset[str]], bool]:
+    """The codes ignored everywhere, the `ignore=` comments by line, and `skip-file`."""
     everywhere: set[str] = set()
     marked: dict[int, frozenset[str]] = {}
     skip = False
-    for i, line in enumerate(doc.lines):
+    for i, line in enumerate(lines):
         if "dockerfix" not in line:
             continue
         if _SKIP_FILE.match(line):
@@ -58,10 +59,30 @@ def _read(doc: Document) -> Suppressions:
             everywhere |= _codes(m.group(2))
         else:
             marked[i] = _codes(m.group(2))
+    return everywhere, marked, skip
+
+
+def _read(doc: Document) -> Suppressions:
+    everywhere, marked, skip = _scan(doc.lines)
     by_line: dict[int, frozenset[str]] = {}
     if marked:
         for inst in doc.instructions:
             codes = frozenset().union(*(marked.get(i, frozenset()) for i in range(inst.comment_start, inst.start)))
             if codes:
                 by_line[inst.start] = codes
+    return Suppressions(by_line, frozenset(everywhere), skip)
+
+
+def line_suppressions(lines: Sequence[str]) -> Suppressions:
+    """The suppressions of a file of `#` comments that is not a Dockerfile (a workflow): an
+    `ignore=` comment applies to the first line below it that is not a comment."""
+    everywhere, marked, skip = _scan(lines)
+    by_line: dict[int, frozenset[str]] = {}
+    pending: frozenset[str] = frozenset()
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("#"):
+            pending |= marked.get(i, frozenset())
+        elif pending:
+            by_line[i] = pending
+            pending = frozenset()
     return Suppressions(by_line, frozenset(everywhere), skip)

@@ -37,11 +37,39 @@ def commit_message(files: list[FileReport]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def body(files: list[FileReport], verify_tables: list[str] | None = None) -> str:
+def _ci(code: str) -> bool:
+    """A finding on a workflow file (DFX3xx): advice in the body, whether or not it was fixed."""
+    return code.startswith("DFX3")
+
+
+def ci_advice(files: list[FileReport]) -> list[FileReport]:
+    """The reports that have DFX3xx findings."""
+    return [f for f in files if any(_ci(x.code) for x in f.findings)]
+
+
+def _ci_section(files: list[FileReport]) -> list[str]:
+    out = [
+        "### CI that keeps the cache",
+        "",
+        "A GitHub-hosted runner starts every job with an empty builder, so the rewrite pays off there "
+        "only if the workflow keeps the caches (docs/rules/DFX301.md, docs/rules/DFX302.md):",
+        "",
+    ]
+    for f in files:
+        for x in sorted(f.findings, key=lambda x: (x.line, x.code)):
+            if _ci(x.code):
+                done = " (changed in this pull request)" if f.written and x.fix is not None else ""
+                out.append(f"- `{f.path}` line {x.line + 1}: {x.code} {x.message}{done}")
+    return out + [""]
+
+
+def body(files: list[FileReport], verify_tables: list[str] | None = None, ci: list[FileReport] | None = None) -> str:
+    """The pull request's body; ``ci``: the workflow files whose DFX3xx findings it mentions as
+    advice, fixed or not."""
     by_rule: dict[str, list[str]] = defaultdict(list)
     for f in files:
         for finding in f.findings:
-            if finding.fix is not None:
+            if finding.fix is not None and not _ci(finding.code):
                 by_rule[finding.code].append(f"`{f.path}` line {finding.line + 1}: {finding.message}")
     out = [
         "dockerfix rewrote the Dockerfiles below so that Docker's build cache works. The images "
@@ -57,6 +85,8 @@ def body(files: list[FileReport], verify_tables: list[str] | None = None) -> str
         out.append("")
         out += [f"- {line}" for line in by_rule[code]]
         out.append("")
+    if ci:
+        out += _ci_section(ci)
     out += ["### What a rebuild skips", ""]
     if any(c.startswith("DFX1") for c in by_rule):
         out.append("- After a code edit, the dependency install comes from the layer cache.")

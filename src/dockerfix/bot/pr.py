@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dockerfix.bot.body import TITLE, body, commit_message
+from dockerfix.bot.body import TITLE, body, ci_advice, commit_message
 from dockerfix.bot.forge import GITHUB_API, Forge, ForgeError
 from dockerfix.bot.git import Git, GitError, default_branch, owner_and_repo
 from dockerfix.runner import FileReport, run
@@ -132,7 +132,7 @@ class _Run:
             problems = "; ".join(report.errors + [f"{d.code} {d.message}" for f in report.files for d in f.diagnostics])
             return PrResult(slug, "unchanged", "nothing to change" + (f" ({problems})" if problems else ""))
         message = commit_message(changed)
-        text = body(changed, tables)
+        text = body(changed, tables, [_relative(f, work) for f in ci_advice(report.files)])
         if o.dry_run:
             diff = wt.run("diff")
             output = (

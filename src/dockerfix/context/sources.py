@@ -15,7 +15,7 @@ import os
 import posixpath
 import re
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -263,32 +263,51 @@ def bake_json_references(path: Path, text: str) -> list[Reference]:
 _GHA = re.compile(r"\$\{\{(.*?)\}\}")
 
 
-def workflow_references(path: Path, text: str, root: Path) -> list[Reference]:
-    """GitHub workflow steps: `docker/build-push-action` (`with: context`, `file`, relative to
-    the repository root) and `docker build` lines of `run:` steps (in their working-directory)."""
-    doc = parse_yaml(text)
+@dataclass(frozen=True)
+class WorkflowBuild:
+    """One build a workflow step runs: a `docker/build-push-action` step (``command`` None) or a
+    `docker build` line of a `run:` step, with the job and step it is in."""
+
+    job: str
+    job_node: Node
+    index: int  # of the step in the job's steps
+    step: Node
+    reference: Reference
+    command: DockerBuild | None = None
+
+
+def workflow_builds(path: Path, doc: Node, root: Path) -> Iterator[WorkflowBuild]:
+    """The builds of a workflow's steps: `docker/build-push-action` (`with: context`, `file`,
+    relative to the repository root) and `docker build` lines of `run:` steps (in their
+    working-directory)."""
     known = {"github.workspace": root.as_posix(), "env.GITHUB_WORKSPACE": root.as_posix()}
 
     def field(node: Node | None) -> _Field | None:
         return _node_field(node, lambda t, line: _template_field(t, line, known, _GHA))
 
-    found: list[Reference] = []
     top = _working_directory(doc, None)
     jobs = doc.get("jobs")
-    for job in jobs.mapping.values() if jobs is not None else ():
+    for name, job in jobs.mapping.items() if jobs is not None else ():
         job_dir = _working_directory(job, top)
         steps = job.get("steps")
-        for step in steps.items if steps is not None else ():
+        for index, step in enumerate(steps.items if steps is not None else ()):
             uses = step.get("uses")
             if uses is not None and (uses.text or "").startswith("docker/build-push-action"):
-                found.extend(_build_push(path, root, step, field))
+                for ref in _build_push(path, root, step, field):
+                    yield WorkflowBuild(name, job, index, step, ref)
             run = step.get("run")
             if run is not None and run.text is not None:
                 wd = field(step.get("working-directory")) or job_dir
                 script = _GHA.sub(lambda m: known.get(m.group(1).strip(), m.group(0)), run.text)
                 cwd, why = _cwd(root, wd)
-                found.extend(_from_builds(path, docker_builds(script, cwd, run.line, why)))
-    return found
+                for build in docker_builds(script, cwd, run.line, why):
+                    for ref in _from_builds(path, (build,)):
+                        yield WorkflowBuild(name, job, index, step, ref, build)
+
+
+def workflow_references(path: Path, text: str, root: Path) -> list[Reference]:
+    """The builds of a workflow's steps (`workflow_builds`) as references."""
+    return [build.reference for build in workflow_builds(path, parse_yaml(text), root)]
 
 
 def _working_directory(node: Node, inherited: _Field | None) -> _Field | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dockerfix.rules.apk_cache import ApkCacheMount
 from dockerfix.rules.apt_cache import AptCacheMount
-from dockerfix.rules.base import Rule
+from dockerfix.rules.base import RuleInfo
+from dockerfix.rules.ci_cache import CacheMountsNotPersisted, LayerCacheNotPersisted
 from dockerfix.rules.bundler_cache import BundlerCacheMount
 from dockerfix.rules.cargo_cache import CargoCacheMount
 from dockerfix.rules.composer_cache import ComposerCacheMount
@@ -26,7 +27,7 @@ from dockerfix.rules.python_cache import (
 from dockerfix.rules.rpm_cache import RpmCacheMount
 from dockerfix.rules.zypper_cache import ZypperCacheMount
 
-ALL_RULES: tuple[type[Rule], ...] = (
+ALL_RULES: tuple[type[RuleInfo], ...] = (
     CopyAllBeforeInstall,
     DependenciesFirst,
     PipCacheMount,
@@ -50,10 +51,12 @@ ALL_RULES: tuple[type[Rule], ...] = (
     BundlerCacheMount,
     ComposerCacheMount,
     NugetCacheMount,
+    LayerCacheNotPersisted,
+    CacheMountsNotPersisted,
 )
 
 
-def rule_by_code(code: str) -> type[Rule] | None:
+def rule_by_code(code: str) -> type[RuleInfo] | None:
     for rule in ALL_RULES:
         if rule.code == code.upper():
             return rule

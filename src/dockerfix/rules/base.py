@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from dockerfix.edits import Edit
 
-__all__ = ["Applicability", "Edit", "Example", "Finding", "Fix", "Rule", "RuleContext"]
+__all__ = ["Applicability", "Edit", "Example", "Finding", "Fix", "Rule", "RuleContext", "RuleInfo", "WorkflowRule"]
 
 if TYPE_CHECKING:
     from dockerfix.context.build_context import BuildContext
     from dockerfix.document.model import Document
+    from dockerfix.workflow.model import WorkflowDocument
     from dockerfix.settings import Settings
     from dockerfix.suppressions import Suppressions
 
@@ -84,10 +85,10 @@ class Example:
         return None if self.expected is None else textwrap.dedent(self.expected).lstrip("\n")
 
 
-class Rule:
+class RuleInfo:
     """A rule: a stable code, a name for the pattern it finds, its documentation (the class
     docstring, in the sections What it does / Why is this bad? / Example / Fix safety) and
-    examples that run as tests."""
+    examples that run as tests. `Rule` checks Dockerfiles, `WorkflowRule` GitHub workflows."""
 
     code: ClassVar[str]
     name: ClassVar[str]
@@ -107,12 +108,24 @@ class Rule:
         if not cls.__doc__ or not cls.VALID or not cls.INVALID:
             raise TypeError(f"{cls.__name__}: a rule needs documentation, VALID and INVALID examples")
 
-    def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
-        raise NotImplementedError
-
     def finding(self, line: int, message: str, fix: Fix | None = None) -> Finding:
         return Finding(self.code, line, message, fix)
 
     @classmethod
     def documentation(cls) -> str:
         return textwrap.dedent(cls.__doc__ or "").strip()
+
+
+class Rule(RuleInfo):
+    """A rule on a Dockerfile."""
+
+    def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+
+class WorkflowRule(RuleInfo):
+    """A rule on a GitHub Actions workflow file (`.github/workflows/*.yml`), which also sees the
+    Dockerfiles its steps build. Its examples' ``files`` are the repository's files."""
+
+    def check(self, doc: WorkflowDocument, ctx: RuleContext) -> Iterator[Finding]:
+        raise NotImplementedError

@@ -1,0 +1,305 @@
+"""DFX301 and DFX302: CI builds on GitHub-hosted runners that throw their caches away."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dockerfix.rules._ci import CiBuild, cache_mount, hosted_builds, split_install
+from dockerfix.rules.base import Applicability, Example, Finding, Fix, RuleContext, WorkflowRule
+from dockerfix.workflow.edit import CannotEdit, add_inputs
+from dockerfix.workflow.model import WorkflowDocument, job_steps, steps_before, uses
+
+GHA_INPUTS = (("cache-from", "type=gha"), ("cache-to", "type=gha,mode=max"))
+_BUILDX = "docker/setup-buildx-action"
+_DANCE = "*/buildkit-cache-dance"
+
+_DOCKERFILE_MOUNTS = """\
+    FROM python:3.12
+    WORKDIR /app
+    COPY requirements.txt .
+    RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
+    COPY . .
+"""
+_DOCKERFILE_SPLIT = """\
+    FROM python:3.12
+    WORKDIR /app
+    COPY requirements.txt .
+    RUN pip install --no-cache-dir -r requirements.txt
+    COPY . .
+"""
+
+
+def _what(ci: CiBuild) -> str | None:
+    """What in the Dockerfile the layer cache pays off for; None: nothing this rule knows."""
+    inst = cache_mount(ci.dockerfile)
+    if inst is not None:
+        return f"`{ci.name}` has cache mounts (line {inst.line_no})"
+    inst = split_install(ci.dockerfile)
+    if inst is not None:
+        return f"`{ci.name}` installs its dependencies before copying the whole context (line {inst.line_no})"
+    return None
+
+
+def _buildx_driver(ci: CiBuild) -> str | None:
+    """Why `type=gha` cannot be added, if it cannot: no builder that exports caches."""
+    for step in reversed(steps_before(ci.build)):
+        if uses(step, _BUILDX):
+            driver = (step.get("with") or step).get("driver")
+            if driver is None or driver.text == "docker-container":
+                return None
+            return f"`{_BUILDX}` sets `driver: {driver.text}`, and `type=gha` needs the docker-container driver"
+    return (
+        f"no `{_BUILDX}` step comes before it, and the default docker driver rejects `cache-to: type=gha` "
+        "(\"Cache export is not supported for the docker driver\"); add one first"
+    )
+
+
+class LayerCacheNotPersisted(WorkflowRule):
+    """## What it does
+
+    Finds a build in a GitHub Actions workflow (a `docker/build-push-action` step of any version,
+    or `docker build` / `docker buildx build` in a `run:` step) that runs on a GitHub-hosted
+    runner (`runs-on: ubuntu-*`, `windows-*`, `macos-*`) with no persistent layer cache: no
+    `cache-from` / `cache-to` input (`--cache-from` / `--cache-to` on the command line), of any
+    type (`gha`, `registry`, `s3`, `local` with a cache step...), and whose Dockerfile gains from
+    the layer cache: it has a cache mount (`RUN --mount=type=cache`), or a stage runs an install
+    after copying part of the build context and before copying all of it (the shape DFX101 and
+    DFX102 write).
+
+    A self-hosted runner, a runner group, a label given by an expression or one that is not a
+    GitHub-hosted one is left alone: such a builder may keep its cache between jobs. So is a
+    build whose Dockerfile or context is an expression (`${{ ... }}`): which file it builds
+    cannot be told. A build with `no-cache` wants no cache. A workflow outside the YAML subset
+    dockerfix reads is left alone, with nothing reported.
+
+    ## Why is this bad?
+
+    A GitHub-hosted runner is a fresh machine for every job: its builder starts empty, so every
+    run rebuilds every step, and splitting the copy or adding cache mounts saves nothing there.
+
+    ## Example
+
+    ```yaml
+    - uses: docker/setup-buildx-action@v3
+    - uses: docker/build-push-action@v6
+      with:
+        push: false
+    ```
+
+    Use instead:
+
+    ```yaml
+    - uses: docker/setup-buildx-action@v3
+    - uses: docker/build-push-action@v6
+      with:
+        push: false
+        cache-from: type=gha
+        cache-to: type=gha,mode=max
+    ```
+
+    ## Fix safety
+
+    Unsafe: the fix adds `cache-from: type=gha` and `cache-to: type=gha,mode=max` to a
+    `docker/build-push-action` step (and `with:` where it has none), at the step's indentation,
+    every other line kept. The layers then go to the repository's GitHub Actions cache, which
+    changes where CI stores data (and uses its space). `type=gha` needs a builder with the
+    docker-container driver, so the fix is offered only after a `docker/setup-buildx-action`
+    step (not set to `driver: docker`) in the same job; otherwise, for a `run:` step, and where
+    the step is not in plain block style (a flow mapping, `with:` from an anchor or a merge
+    key), the build is reported without a fix.
+    """
+
+    code = "DFX301"
+    name = "ci-layer-cache-not-persisted"
+    summary = "a CI build on a GitHub-hosted runner keeps no layer cache between runs"
+    VALID = (
+        Example(
+            """
+            jobs:
+              build:
+                runs-on: ubuntu-latest
+                steps:
+                  - uses: docker/setup-buildx-action@v3
+                  - uses: docker/build-push-action@v6
+                    with:
+                      cache-from: type=registry,ref=ghcr.io/acme/app:cache
+                      cache-to: type=registry,ref=ghcr.io/acme/app:cache,mode=max
+            """,
+            files={"Dockerfile": _DOCKERFILE_SPLIT},
+        ),
+        Example(
+            """
+            jobs:
+              build:
+                runs-on: [self-hosted, linux]
+                steps:
+                  - uses: docker/build-push-action@v6
+            """,
+            files={"Dockerfile": _DOCKERFILE_SPLIT},
+        ),
+    )
+    INVALID = (
+        Example(
+            """
+            jobs:
+              build:
+                runs-on: ubuntu-latest
+                steps:
+                  - uses: docker/setup-buildx-action@v3
+                  # build the image
+                  - uses: docker/build-push-action@v6
+                    with:
+                      push: false  # only a check
+            """,
+            """
+            jobs:
+              build:
+                runs-on: ubuntu-latest
+                steps:
+                  - uses: docker/setup-buildx-action@v3
+                  # build the image
+                  - uses: docker/build-push-action@v6
+                    with:
+                      push: false  # only a check
+                      cache-from: type=gha
+                      cache-to: type=gha,mode=max
+            """,
+            files={"Dockerfile": _DOCKERFILE_SPLIT},
+            message="installs its dependencies before copying the whole context (line 4)",
+        ),
+        Example(
+            """
+            jobs:
+              build:
+                runs-on: ubuntu-24.04
+                steps:
+                  - run: docker build -t app .
+            """,
+            files={"Dockerfile": _DOCKERFILE_MOUNTS},
+            message="`--cache-from type=gha --cache-to type=gha,mode=max`",
+        ),
+    )
+
+    def check(self, doc: WorkflowDocument, ctx: RuleContext) -> Iterator[Finding]:
+        for ci in hosted_builds(doc):
+            what = _what(ci)
+            if what is None or ci.given("cache-from", "cache-to"):
+                continue
+            head = (
+                f"{what}, but this build on a GitHub-hosted runner keeps no layer cache: every run "
+                "starts from an empty builder and rebuilds every step"
+            )
+            if ci.build.command is not None:
+                yield self.finding(ci.line, (
+                    f"{head}; give it a persistent cache, e.g. `--cache-from type=gha --cache-to type=gha,mode=max` "
+                    "with a docker-container builder, or a registry cache (a `run:` script is not edited)"
+                ))  # fmt: skip
+                continue
+            why = _buildx_driver(ci)
+            fix = None
+            if why is None:
+                try:
+                    edit = add_inputs(doc.lines, ci.build.step, GHA_INPUTS)
+                except CannotEdit as exc:
+                    why = f"the step cannot be edited in place: {exc}"
+                else:
+                    title = "add `cache-from: type=gha` and `cache-to: type=gha,mode=max`"
+                    fix = Fix(title, (edit,), Applicability.UNSAFE)
+            if fix is not None:
+                yield self.finding(ci.line, (
+                    f"{head}; `cache-from: type=gha` and `cache-to: type=gha,mode=max` keep the layers in the "
+                    "repository's GitHub Actions cache (unsafe: it changes where CI stores data, and uses its space)"
+                ), fix)  # fmt: skip
+            else:
+                yield self.finding(ci.line, f"{head}; not changed: {why}")
+
+
+class CacheMountsNotPersisted(WorkflowRule):
+    """## What it does
+
+    Finds a build in a GitHub Actions workflow (as DFX301 finds them: `docker/build-push-action`
+    or `docker build` in a `run:` step, on a GitHub-hosted runner, its Dockerfile known) whose
+    Dockerfile has cache mounts (`RUN --mount=type=cache`), in a job with no step that saves and
+    restores them: a step that uses `buildkit-cache-dance` (`reproducible-containers/
+    buildkit-cache-dance`, or a fork of it under another owner), which injects the mounts'
+    contents from an `actions/cache` folder into the builder and extracts them again.
+
+    An `actions/cache` step alone does not count: the builder never sees its folder unless a
+    step injects it, and dockerfix does not follow hand-written injection scripts. Where a job
+    does that, silence the finding with `# dockerfix: ignore=DFX302` on the line above the step.
+
+    ## Why is this bad?
+
+    A cache mount lives in the builder, not in the image's layers, so the layer cache
+    (`cache-to: type=gha` or a registry) does not keep its contents. On a fresh runner every
+    install that runs again downloads everything again.
+
+    ## Example
+
+    ```yaml
+    - uses: docker/build-push-action@v6
+      with:
+        cache-from: type=gha
+        cache-to: type=gha,mode=max
+    ```
+
+    Use instead: `reproducible-containers/buildkit-cache-dance` before the build, with the
+    mounts' targets and ids of the Dockerfile.
+
+    ## Fix safety
+
+    No fix: which mounts to keep, under which cache key, is the project's choice.
+    """
+
+    code = "DFX302"
+    name = "ci-cache-mounts-not-persisted"
+    summary = "a CI build on a GitHub-hosted runner throws its cache mounts away after each run"
+    VALID = (
+        Example(
+            """
+            jobs:
+              build:
+                runs-on: ubuntu-latest
+                steps:
+                  - uses: actions/cache@v4
+                    with:
+                      path: cache-mounts
+                      key: mounts-${{ hashFiles('requirements.txt') }}
+                  - uses: reproducible-containers/buildkit-cache-dance@v3
+                    with:
+                      cache-dir: cache-mounts
+                  - uses: docker/build-push-action@v6
+                    with:
+                      cache-from: type=gha
+                      cache-to: type=gha,mode=max
+            """,
+            files={"Dockerfile": _DOCKERFILE_MOUNTS},
+        ),
+    )
+    INVALID = (
+        Example(
+            """
+            jobs:
+              build:
+                runs-on: ubuntu-latest
+                steps:
+                  - uses: docker/build-push-action@v6
+                    with:
+                      cache-from: type=gha
+                      cache-to: type=gha,mode=max
+            """,
+            files={"Dockerfile": _DOCKERFILE_MOUNTS},
+            message="the layer cache does not keep them",
+        ),
+    )
+
+    def check(self, doc: WorkflowDocument, ctx: RuleContext) -> Iterator[Finding]:
+        for ci in hosted_builds(doc):
+            inst = cache_mount(ci.dockerfile)
+            if inst is None or any(uses(step, _DANCE) for step in job_steps(ci.build)):
+                continue
+            yield self.finding(ci.line, (
+                f"`{ci.name}` has cache mounts (line {inst.line_no}), but on a GitHub-hosted runner they start "
+                "empty in every run and the layer cache does not keep them; save and restore them with a step "
+                "such as `reproducible-containers/buildkit-cache-dance`"
+            ))  # fmt: skip
