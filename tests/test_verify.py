@@ -15,7 +15,7 @@ import pytest
 
 from dockerfix.context.build_context import DirectoryContext, MemoryContext
 from dockerfix.document.parse import parse_text
-from dockerfix.verify.buildlog import find_step, parse_log
+from dockerfix.verify.buildlog import find_step, parse_buildah_log, parse_log
 from dockerfix.verify.filesystem import Entry, compare, compare_config, differing, snapshot
 from dockerfix.verify.plan import (
     added_mounts,
@@ -309,6 +309,76 @@ def test_engine_uses_docker_buildkit_with_an_old_client(tmp_path: Path) -> None:
     assert not engine.buildx
     engine.build(tmp_path, tmp_path / "Dockerfile", "t:1")
     assert (tmp_path / "calls").read_text().splitlines()[-1].startswith("build --progress=plain")
+
+
+# what Podman 4.3 (Buildah 1.28) printed for a two-stage build, the second time
+BUILDAH_LOG = """\
+[1/2] STEP 1/5: FROM python:3.11-slim AS base
+[1/2] STEP 2/5: WORKDIR /app
+--> Using cache 6c9f9b6c9165d9b9818e9ca543e3754baf894869840d71ba398cebaaf8ffd88f
+--> 6c9f9b6c916
+[1/2] STEP 3/5: ENV X=1
+--> Using cache cbfd221404419e17ceebc9e8c07a4d07157d62df6d33c3c67d32270ea1107f59
+--> cbfd2214044
+[1/2] STEP 4/5: RUN --mount=type=cache,target=/root/.cache/pip pip install flask
+Collecting flask
+  Using cached http://127.0.0.1:3141/files/flask-3.0.3-py3-none-any.whl (101 kB)
+--> 5c73c18a330
+[1/2] STEP 5/5: COPY . .
+--> b5f5e4912c6
+[2/2] STEP 1/2: FROM b5f5e4912c68
+[2/2] STEP 2/2: RUN echo two
+two
+[2/2] COMMIT pmtest
+--> 96313e74eea
+Successfully tagged localhost/pmtest:latest
+96313e74eea61787dd4f200f778864e32f68a55db411f5bd2f0b913a803cc576
+"""
+BUILDAH_FILE = (
+    "FROM python:3.11-slim AS base\nWORKDIR /app\nENV X=1\n"
+    "RUN --mount=type=cache,target=/root/.cache/pip pip install flask\nCOPY . .\nFROM base\nRUN echo two\n"
+)
+
+
+def test_buildah_log_steps_count_every_instruction() -> None:
+    steps = parse_buildah_log(BUILDAH_LOG)
+    assert [s.label for s in steps] == ["stage-0 1/5", "stage-0 2/5", "stage-0 3/5", "stage-0 4/5", "stage-0 5/5",
+                                        "stage-1 1/2", "stage-1 2/2"]  # fmt: skip
+    doc = parse_text(BUILDAH_FILE)
+    pip = find_step(steps, doc, doc.instructions[3])  # Buildah counts the ENV before it
+    assert pip is not None and not pip.cached and pip.output[-1].strip().startswith("Using cached http://")
+    workdir = find_step(steps, doc, doc.instructions[1])
+    assert workdir is not None and workdir.cached
+    last = find_step(steps, doc, doc.instructions[-1])
+    assert last is not None and last.output == ["two"]
+
+
+def _fake_podman(folder: Path, version: str) -> Path:
+    script = folder / "podman"
+    (folder / "build.log").write_text(BUILDAH_LOG)
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> "{folder}/calls"\n'
+        f'if [ "$1" = --version ]; then echo "podman version {version}"; exit 0; fi\n'
+        'if [ "$1" = info ]; then echo overlay; exit 0; fi\n'
+        f'if [ "$1" = build ]; then cat "{folder}/build.log"; exit 0; fi\n'
+        "exit 1\n"
+    )
+    script.chmod(0o755)
+    return script
+
+
+def test_engine_builds_with_podman(tmp_path: Path) -> None:
+    from dockerfix.verify.docker import DockerUnavailable, find_engine
+
+    engine = find_engine(str(_fake_podman(tmp_path, "4.3.1")))
+    assert engine.podman and engine.description.startswith("Podman 4.3.1")
+    result = engine.build(tmp_path, tmp_path / "Dockerfile", "t:1", no_cache=True, network="host")
+    assert result.ok and result.steps[3].label == "stage-0 4/5"
+    last = (tmp_path / "calls").read_text().splitlines()[-1]
+    assert last.startswith("build -t t:1 -f") and "--progress" not in last and "--no-cache --network host" in last
+    with pytest.raises(DockerUnavailable, match="Podman 3.4.4 has no cache mounts"):
+        find_engine(str(_fake_podman(tmp_path, "3.4.4")))
 
 
 def test_engine_refuses_a_new_client_without_buildx(tmp_path: Path) -> None:

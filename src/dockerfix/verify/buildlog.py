@@ -26,6 +26,7 @@ class Step:
     done: bool = False
     error: str | None = None
     output: list[str] = field(default_factory=list)
+    every_instruction: bool = False  # Buildah counts every instruction of a stage, BuildKit only its steps
 
     @property
     def is_instruction(self) -> bool:
@@ -60,6 +61,32 @@ def parse_log(text: str) -> list[Step]:
     return list(steps.values())
 
 
+# Buildah (Podman): "[2/3] STEP 4/6: RUN pip install ..." ("[i/n] " only with several stages);
+# a step taken from the cache is followed by "--> Using cache <id>"; what a RUN prints follows
+# its STEP line as it is
+_BUILDAH_STEP = re.compile(r"^(?:\[(?P<stage>\d+)/\d+\] )?STEP (?P<index>\d+)/(?P<total>\d+): (?P<instruction>.*)$")
+_BUILDAH_OWN = re.compile(r"^(?:\[\d+/\d+\] )?(?:--> |COMMIT\b|Successfully tagged |[0-9a-f]{64}$)")
+
+
+def parse_buildah_log(text: str) -> list[Step]:
+    """The build steps of a Podman (Buildah) build log, labelled as BuildKit labels them."""
+    steps: list[Step] = []
+    for line in text.splitlines():
+        line = line.rstrip("\r")
+        m = _BUILDAH_STEP.match(line)
+        if m is not None:
+            position = f"{m.group('index')}/{m.group('total')}"
+            label = f"stage-{int(m.group('stage')) - 1} {position}" if m.group("stage") else position
+            steps.append(Step(len(steps) + 1, label, m.group("instruction"), done=True, every_instruction=True))
+        elif steps and line.startswith("--> Using cache "):
+            steps[-1].cached = True
+        elif steps and not _BUILDAH_OWN.match(line):
+            steps[-1].output.append(line)
+        if line.startswith("Error: ") and steps:
+            steps[-1].error = line
+    return steps
+
+
 def find_step(steps: list[Step] | tuple[Step, ...], doc: Document, inst: Instruction) -> Step | None:
     """The step that ran ``inst``. BuildKit prints instructions with variables expanded, so the
     step is found by its label: "<stage> <position>/<count>", where the stage is its name or
@@ -67,12 +94,15 @@ def find_step(steps: list[Step] | tuple[Step, ...], doc: Document, inst: Instruc
     if inst.kind not in VERTEX_KINDS or not 0 <= inst.stage < len(doc.stages):
         return None
     stage = doc.stages[inst.stage]
-    kinds = [stage.from_] + [i for i in stage.instructions if i.kind in VERTEX_KINDS]
-    position = next(k for k, i in enumerate(kinds, start=1) if i.index == inst.index)
+    counted = {
+        every: [stage.from_] + [i for i in stage.instructions if every or i.kind in VERTEX_KINDS] for every in (False, True)
+    }
+    positions = {every: next(k for k, i in enumerate(kinds, start=1) if i.index == inst.index) for every, kinds in counted.items()}
     names = {stage.name or f"stage-{stage.index}", f"stage-{stage.index}"}
     for step in steps:
         m = _POSITION.match(step.label)
-        if m is None or (int(m.group("index")), int(m.group("total"))) != (position, len(kinds)):
+        wanted = (positions[step.every_instruction], len(counted[step.every_instruction]))
+        if m is None or (int(m.group("index")), int(m.group("total"))) != wanted:
             continue
         prefix = m.group("stage")
         stage_label = prefix.split()[-1] if prefix else None

@@ -1,5 +1,6 @@
-"""The local Docker engine: finding a client that can build with BuildKit, building, exporting
-and inspecting images. Everything goes through the `docker` command line."""
+"""The local container engine: finding a Docker client that can build with BuildKit (or Podman,
+which builds with Buildah), building, exporting and inspecting images. Everything goes through
+the engine's command line."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockerfix.verify.buildlog import Step, parse_log
+from dockerfix.verify.buildlog import Step, parse_buildah_log, parse_log
 from dockerfix.verify.filesystem import Entry, snapshot
 
 HELP = (
     "dockerfix verify needs a Docker engine that builds with BuildKit: Docker 23 or later, "
     "Docker 20.10+ (it sets DOCKER_BUILDKIT=1), or docker buildx. On Debian or Ubuntu: "
     "`apt-get install docker.io` and start the daemon (`dockerd &` as root); elsewhere see "
-    "https://docs.docker.com/engine/install/. Point dockerfix at a client with DOCKERFIX_DOCKER=/path/to/docker."
+    "https://docs.docker.com/engine/install/. Point dockerfix at a client with DOCKERFIX_DOCKER=/path/to/docker. "
+    "Podman 4 or later works too (`--docker podman`)."
 )
+PODMAN_MINIMUM = (4, 0)  # Buildah's RUN --mount=type=cache, and cache mounts kept between builds
 
 
 class DockerUnavailable(RuntimeError):
@@ -51,9 +54,12 @@ class Engine:
     buildx: bool  # build with `docker buildx build --load`
     client: str
     server: str
+    podman: bool = False  # Podman: Buildah builds, whose log has its own shape
 
     @property
     def description(self) -> str:
+        if self.podman:
+            return f"Podman {self.server} ({self.docker}, Buildah)"
         how = "buildx" if self.buildx else "DOCKER_BUILDKIT=1"
         return f"Docker {self.server} ({self.docker}, {how})"
 
@@ -74,7 +80,7 @@ class Engine:
         timeout: float = 3600,
     ) -> BuildResult:
         argv = [self.docker, "buildx", "build", "--load"] if self.buildx else [self.docker, "build"]
-        argv += ["--progress=plain", "-t", tag, "-f", str(dockerfile)]
+        argv += ["-t", tag, "-f", str(dockerfile)] if self.podman else ["--progress=plain", "-t", tag, "-f", str(dockerfile)]
         if no_cache:
             argv.append("--no-cache")
         if network:
@@ -85,7 +91,8 @@ class Engine:
             argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self._env(), timeout=timeout, check=False
         )
         seconds = time.monotonic() - start
-        return BuildResult(proc.returncode == 0, seconds, proc.stdout, tuple(parse_log(proc.stdout)))
+        steps = parse_buildah_log(proc.stdout) if self.podman else parse_log(proc.stdout)
+        return BuildResult(proc.returncode == 0, seconds, proc.stdout, tuple(steps))
 
     def files(self, image: str) -> dict[str, Entry]:
         """The image's file system, read through `docker export` of a container never started."""
@@ -118,12 +125,36 @@ class Engine:
 def _candidates(preferred: str | None) -> list[str]:
     if preferred:
         return [preferred]
+    folders = [f for f in os.environ.get("PATH", "").split(os.pathsep) + ["/usr/bin", "/usr/local/bin"] if f]
+    # every docker client first, then Podman: Docker is used where both are installed
+    paths = [shutil.which("docker", path=folder) for folder in folders] + [shutil.which("podman")]
     found: list[str] = []
-    for folder in os.environ.get("PATH", "").split(os.pathsep) + ["/usr/bin", "/usr/local/bin"]:
-        path = shutil.which("docker", path=folder) if folder else None
+    for path in paths:
         if path and os.path.realpath(path) not in {os.path.realpath(f) for f in found}:
             found.append(path)
     return found
+
+
+def _podman(binary: str) -> Engine | str | None:
+    """The engine when ``binary`` is a Podman (also behind a `docker` name: podman-docker) that
+    can verify; why not when it is a Podman that cannot; None when it is not a Podman."""
+    try:
+        proc = _run([binary, "--version"], timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.match(r"podman version (\S+)", proc.stdout.strip())
+    if proc.returncode != 0 or m is None:
+        return None
+    version = m.group(1)
+    if _version(version) < PODMAN_MINIMUM:
+        return f"{binary}: Podman {version} has no cache mounts for builds (Podman 4 or later)"
+    try:
+        info = _run([binary, "info", "--format", "{{.Store.GraphDriverName}}"], timeout=60)
+    except subprocess.TimeoutExpired:
+        return f"{binary}: `podman info` did not answer within 60 s (another podman holding its storage lock?)"
+    if info.returncode != 0:
+        return f"{binary}: {(info.stderr.strip().splitlines() or ['podman info failed'])[-1]}"
+    return Engine(binary, False, version, version, podman=True)
 
 
 def find_engine(preferred: str | None = None) -> Engine:
@@ -137,6 +168,12 @@ def find_engine(preferred: str | None = None) -> Engine:
         raise DockerUnavailable("no `docker` command found. " + HELP)
     problems: list[str] = []
     for docker in candidates:
+        podman = _podman(docker)
+        if isinstance(podman, Engine):
+            return podman
+        if podman is not None:
+            problems.append(podman)
+            continue
         try:
             version = _run([docker, "version", "--format", "{{.Client.Version}} {{.Server.Version}}"], timeout=30)
         except (OSError, subprocess.TimeoutExpired) as exc:

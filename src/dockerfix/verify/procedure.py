@@ -21,7 +21,7 @@ from dockerfix.runner import process_bytes, selected_rules
 from dockerfix.settings import Settings
 from dockerfix.verify.buildlog import Step, find_step
 from dockerfix.verify.docker import BuildResult, DockerUnavailable, Engine, find_engine
-from dockerfix.verify.filesystem import compare, compare_config, differing
+from dockerfix.verify.filesystem import Entry, compare, compare_config, differing
 from dockerfix.verify.plan import (
     Expectation,
     added_mounts,
@@ -76,6 +76,17 @@ class VerifyOptions:
     keep: bool = False  # keep the images and print their tags
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """What the file comparison needs, kept until the other builds are done."""
+
+    snapshots: tuple[dict[str, Entry], dict[str, Entry]]  # original, rewritten
+    mounts: list[str]
+    dockerfiles: tuple[bytes, bytes]
+    folder: Path  # the original's copy of the context
+    dockerfile: Path  # the original Dockerfile in it
+
+
 class _Stop(Exception):
     """End the verification early; the report already says why."""
 
@@ -127,6 +138,7 @@ class _Session:
         self.progress = progress
         self.token = secrets.token_hex(6)
         self.images: list[str] = []
+        self.pending: _Pending | None = None
         self.tmp = Path(tempfile.mkdtemp(prefix="dockerfix-verify-"))
 
     def cleanup(self) -> None:
@@ -145,6 +157,10 @@ class _Session:
         return result
 
     def run(self, original: bytes, rewritten: bytes, root: Path, dockerfile: Path, build: DirectoryContext) -> None:
+        self._checks(original, rewritten, root, dockerfile, build)
+        self._settle_files()
+
+    def _checks(self, original: bytes, rewritten: bytes, root: Path, dockerfile: Path, build: DirectoryContext) -> None:
         report = self.report
         old_doc = parse(SourceText.from_bytes(original))
         new_doc = parse(SourceText.from_bytes(rewritten))
@@ -168,33 +184,28 @@ class _Session:
         if not first.ok:
             report.error = "the original Dockerfile does not build here:\n" + _tail(first.log) + network_hint(first.log, self.options.network)
             raise _Stop
-        second = self._build("rewritten, cold", copies["rewritten"], files["rewritten"], tags["rewritten"], cold=True)
+        # Buildah (Podman) keeps the layers of each --no-cache build as a chain of their own, and a
+        # later build may follow the original's chain and miss the rewritten's layers: there the
+        # rewritten build takes the steps it shares with the original from the original's build
+        second = self._build(
+            "rewritten, cold", copies["rewritten"], files["rewritten"], tags["rewritten"], cold=not self.engine.podman
+        )
+        if self.engine.podman:
+            report.notes.append("Podman: the rewritten build took the leading steps it shares with the original from its build")
         if not second.ok:
             report.problems.append("the rewritten Dockerfile does not build:\n" + _tail(second.log) + network_hint(second.log, self.options.network))
             raise _Stop
 
         # 2. the same image?
         self.progress("comparing the images")
-        snapshots = (self.engine.files(tags["original"]), self.engine.files(tags["rewritten"]))
-        mounts = added_mounts(old_doc, new_doc)
-        comparison = compare(*snapshots, mounts, (original, rewritten))
-        if comparison.differences:
-            # a file may differ between any two builds (an id an install script makes at random):
-            # a second cold build of the original tells which paths do
-            again_tag = f"dockerfix-verify-{self.token}:original-again"
-            again = self._build("original, cold again", copies["original"], files["original"], again_tag, cold=True)
-            if again.ok:
-                unstable = differing(snapshots[0], self.engine.files(again_tag))
-                comparison = compare(*snapshots, mounts, (original, rewritten), unstable)
-        report.files_equal = comparison.equal
-        report.file_differences = list(comparison.differences)
-        report.ignored += list(comparison.ignored)
+        self.pending = _Pending(
+            (self.engine.files(tags["original"]), self.engine.files(tags["rewritten"])),
+            added_mounts(old_doc, new_doc), (original, rewritten), copies["original"], files["original"],
+        )  # fmt: skip
         report.config_differences = list(
             compare_config(self.engine.config(tags["original"]), self.engine.config(tags["rewritten"]))
         )
         report.config_equal = not report.config_differences
-        if not report.files_equal:
-            report.problems.append(f"the images differ in {len(report.file_differences)} paths")
         if not report.config_equal:
             report.problems.append("the image configurations differ")
 
@@ -238,6 +249,26 @@ class _Session:
         for e in expected:
             if e.kind in EVIDENCE:
                 self._evidence(e, find_step(after["rewritten"].steps, new_doc, e.instruction), new_doc, None)
+
+    def _settle_files(self) -> None:
+        """Compare the two images' files. A file may differ between any two builds (an id an
+        install script makes at random): when some differ, a second cold build of the original,
+        made last so that no other build follows its layers, tells which paths do."""
+        pending, report = self.pending, self.report
+        if pending is None:
+            return
+        comparison = compare(*pending.snapshots, pending.mounts, pending.dockerfiles)
+        if comparison.differences:
+            again_tag = f"dockerfix-verify-{self.token}:original-again"
+            again = self._build("original, cold again", pending.folder, pending.dockerfile, again_tag, cold=True)
+            if again.ok:
+                unstable = differing(pending.snapshots[0], self.engine.files(again_tag))
+                comparison = compare(*pending.snapshots, pending.mounts, pending.dockerfiles, unstable)
+        report.files_equal = comparison.equal
+        report.file_differences = list(comparison.differences)
+        report.ignored += list(comparison.ignored)
+        if not report.files_equal:
+            report.problems.insert(0, f"the images differ in {len(report.file_differences)} paths")
 
     def _steps(
         self, old_doc: Document, new_doc: Document, edited: str, old_steps: tuple[Step, ...], new_steps: tuple[Step, ...]
