@@ -181,3 +181,12 @@ def test_the_inputs_go_after_a_block_scalar_that_ends_the_step(step: str, fixed:
     output, findings = fix_workflow_text(head + step, {"Dockerfile": DOCKERFILE}, Settings(select=("DFX301",), unsafe_fixes=True))
     assert output == head + fixed
     assert [f.code for f in findings] == ["DFX301"]
+
+
+@pytest.mark.parametrize("value", ["''", "false", ""])
+def test_an_empty_cache_input_is_reported_but_not_given_a_second_time(value: str) -> None:
+    text = WORKFLOW + f"          cache-to: {value}\n"
+    output, findings = fix_workflow_text(text, {"Dockerfile": DOCKERFILE}, Settings(select=("DFX301",), unsafe_fixes=True))
+    assert output == text
+    assert [f.code for f in findings] == ["DFX301"]
+    assert findings[0].fix is None and "already sets `cache-to` (empty or false)" in findings[0].message

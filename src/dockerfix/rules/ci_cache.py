@@ -40,6 +40,14 @@ def _what(ci: CiBuild) -> str | None:
     return None
 
 
+def _why_no_fix(ci: CiBuild) -> str | None:
+    """Why the inputs cannot be added, if they cannot."""
+    present = [name for name, _ in GHA_INPUTS if name in ci.inputs.mapping]
+    if present:  # empty or `false`: a second one would be a duplicate key
+        return f"the step already sets `{present[0]}` (empty or false); set both inputs by hand"
+    return _buildx_driver(ci)
+
+
 def _buildx_driver(ci: CiBuild) -> str | None:
     """Why `type=gha` cannot be added, if it cannot: no builder that exports caches."""
     for step in reversed(steps_before(ci.build)):
@@ -195,7 +203,7 @@ class LayerCacheNotPersisted(WorkflowRule):
                     "with a docker-container builder, or a registry cache (a `run:` script is not edited)"
                 ))  # fmt: skip
                 continue
-            why = _buildx_driver(ci)
+            why = _why_no_fix(ci)
             fix = None
             if why is None:
                 try:
