@@ -190,3 +190,21 @@ def test_an_empty_cache_input_is_reported_but_not_given_a_second_time(value: str
     assert output == text
     assert [f.code for f in findings] == ["DFX301"]
     assert findings[0].fix is None and "already sets `cache-to` (empty or false)" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        "driver: remote\n          endpoint: tcp://buildkitd:1234\n",
+        "driver: cloud\n          endpoint: acme/builder\n",
+        "driver: kubernetes\n",
+        "endpoint: ssh://builder.example\n",
+        "driver: ${{ inputs.driver }}\n",
+    ],
+)
+def test_a_builder_that_lives_beyond_the_runner_is_left_alone(inputs: str) -> None:
+    text = WORKFLOW.replace(
+        "      - uses: docker/setup-buildx-action@v3\n",
+        f"      - uses: docker/setup-buildx-action@v3\n        with:\n          {inputs}",
+    )
+    assert fix_workflow_text(text, {"Dockerfile": DOCKERFILE}, Settings(unsafe_fixes=True)) == (text, [])
