@@ -303,3 +303,21 @@ def test_forges_share_the_budget(fake: FakeGitHub) -> None:
     assert two.pulls("x") == []
     with pytest.raises(ForgeError, match=r"rate limited by .* for acme/one; try again in \d+ s"):
         one.pulls("x")  # the other forge's reply said the budget is spent
+
+
+def test_resume_from_a_summary_of_another_list_keeps_its_other_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    summary = tmp_path / "summary.json"
+    old = {"repository": "acme/old", "state": "opened", "url": "https://github.example/acme/old/pull/7",
+           "message": "opened pull request #7", "findings": {"DFX101": 1}, "error": None}  # fmt: skip
+    summary.write_text(json.dumps({"version": 1, "repositories": [old]}))
+    listing = tmp_path / "repos.txt"
+    listing.write_text("acme/new\n")
+    monkeypatch.setattr(campaign, "_clone_and_open", lambda entry, options, make_forge: PrResult(entry.name, "opened", "ok"))
+    r = run_main(capsysbinary, "pr", "--repos", str(listing), "--resume", "--summary-json", str(summary))
+    assert r.code == 0, r.err
+    records = json.loads(summary.read_text())["repositories"]
+    assert [(rec["repository"], rec["state"]) for rec in records] == [("acme/new", "opened"), ("acme/old", "opened")]
+    assert records[1] == {**old, "resumed": True}
+    assert "acme/old: not in the list" in r.err

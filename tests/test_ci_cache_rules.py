@@ -154,3 +154,57 @@ def test_the_pull_request_body_gives_the_ci_findings_as_advice(tmp_path: Path) -
     assert "### CI that keeps the cache" in text
     assert "ci.yml` line 7: DFX301" in text and "ci.yml` line 7: DFX302" in text
     assert "changed in this pull request" not in text
+
+
+@pytest.mark.parametrize(
+    ("step", "fixed"),
+    [
+        (  # a block scalar's last line starts with `#`: it is the scalar's, not a comment
+            "        with:\n          build-args: |\n            A=1\n            # B=2\n",
+            "        with:\n          build-args: |\n            A=1\n            # B=2\n"
+            "          cache-from: type=gha\n          cache-to: type=gha,mode=max\n",
+        ),
+        (  # `|+` keeps its trailing blank lines: the inputs go after them
+            "        with:\n          build-args: |+\n            A=1\n\n      - run: echo\n",
+            "        with:\n          build-args: |+\n            A=1\n\n"
+            "          cache-from: type=gha\n          cache-to: type=gha,mode=max\n      - run: echo\n",
+        ),
+        (  # no `with:`: it goes after the whole of the step's last value
+            "        if: |\n          true\n          # x\n",
+            "        if: |\n          true\n          # x\n"
+            "        with:\n          cache-from: type=gha\n          cache-to: type=gha,mode=max\n",
+        ),
+    ],
+)
+def test_the_inputs_go_after_a_block_scalar_that_ends_the_step(step: str, fixed: str) -> None:
+    head = WORKFLOW.partition("        with:\n")[0]
+    output, findings = fix_workflow_text(head + step, {"Dockerfile": DOCKERFILE}, Settings(select=("DFX301",), unsafe_fixes=True))
+    assert output == head + fixed
+    assert [f.code for f in findings] == ["DFX301"]
+
+
+@pytest.mark.parametrize("value", ["''", "false", ""])
+def test_an_empty_cache_input_is_reported_but_not_given_a_second_time(value: str) -> None:
+    text = WORKFLOW + f"          cache-to: {value}\n"
+    output, findings = fix_workflow_text(text, {"Dockerfile": DOCKERFILE}, Settings(select=("DFX301",), unsafe_fixes=True))
+    assert output == text
+    assert [f.code for f in findings] == ["DFX301"]
+    assert findings[0].fix is None and "already sets `cache-to` (empty or false)" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        "driver: remote\n          endpoint: tcp://buildkitd:1234\n",
+        "driver: cloud\n          endpoint: acme/builder\n",
+        "driver: kubernetes\n",
+        "endpoint: ssh://builder.example\n",
+        "driver: ${{ inputs.driver }}\n",
+    ],
+)
+def test_a_builder_that_lives_beyond_the_runner_is_left_alone(inputs: str) -> None:
+    text = WORKFLOW.replace(
+        "      - uses: docker/setup-buildx-action@v3\n",
+        f"      - uses: docker/setup-buildx-action@v3\n        with:\n          {inputs}",
+    )
+    assert fix_workflow_text(text, {"Dockerfile": DOCKERFILE}, Settings(unsafe_fixes=True)) == (text, [])

@@ -102,6 +102,11 @@ def test_yaml_block_scalars_keep_their_first_line() -> None:
     assert doc.get("after").text == "1"  # type: ignore[union-attr]
 
 
+def test_yaml_a_kept_block_scalar_at_the_end_of_the_file_ends_with_its_own_lines() -> None:
+    assert parse_yaml("a: |+\n  x\n\n").get("a").text == "x\n\n"  # type: ignore[union-attr]
+    assert parse_yaml("a: |+\n  x\n").get("a").text == "x\n"  # type: ignore[union-attr]
+
+
 def test_yaml_flow_collections_over_several_lines_and_quoted_escapes() -> None:
     doc = yaml("""
         a: [one,

@@ -55,11 +55,16 @@ def many(
 ) -> list[PrResult]:  # fmt: skip
     """Open each repository's pull request, ``jobs`` at a time. Repositories in ``done`` (by
     name: a previous run's opened, updated and unchanged ones) are not done again: their results
-    are carried over. ``on_result`` gets the finished results, in list order, each time one
+    are carried over, after the list's those not on the list (the record of a pull request
+    opened is never dropped). ``on_result`` gets the finished results, in list order, each time one
     finishes. Forges come from ``make_forge``, by default GitHub's API sharing ``budget``."""
     repos = entries(lines, options, clone_base)
     factory = make_forge or functools.partial(Forge, budget=budget or Budget())
     results: list[PrResult | None] = [None] * len(repos)
+    listed = {entry.name for entry in repos}
+    kept = [result for name, result in (done or {}).items() if name not in listed]
+    for result in kept:
+        progress(f"{result.repo}: not in the list; its record in the previous summary is kept")
     lock = threading.Lock()
 
     def finish(k: int, result: PrResult, line: str) -> None:
@@ -67,7 +72,7 @@ def many(
             results[k] = result
             progress(line)
             if on_result is not None:
-                on_result([r for r in results if r is not None])
+                on_result([r for r in results if r is not None] + kept)
 
     todo = []
     for k, entry in enumerate(repos):
@@ -90,7 +95,7 @@ def many(
 
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="dockerfix-pr") as pool:
         list(pool.map(one, todo))
-    return [r for r in results if r is not None]
+    return [r for r in results if r is not None] + kept
 
 
 def _clone_and_open(entry: Entry, options: PrOptions, make_forge: ForgeFactory) -> PrResult:

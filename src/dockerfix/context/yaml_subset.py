@@ -250,7 +250,10 @@ class _Line:
 
 class _Reader:
     def __init__(self, text: str) -> None:
-        self.raw = [line.rstrip("\r") for line in text.split("\n")]
+        lines = text.split("\n")
+        if text.endswith("\n"):  # the last newline ends the last line: it starts none
+            lines.pop()
+        self.raw = [line.rstrip("\r") for line in lines]
         self.i = 0  # the next raw line
         self.pending: _Line | None = None  # the rest of a `- key: value` line, as its own line
         self.anchors: dict[str, Node] = {}

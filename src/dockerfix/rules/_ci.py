@@ -9,7 +9,10 @@ from dockerfix.context.yaml_subset import Node
 from dockerfix.document.flags import mounts
 from dockerfix.document.model import Document, Instruction
 from dockerfix.rules._split_reads import context_copy_words, whole_context_dest
-from dockerfix.workflow.model import WorkflowDocument, hosted_runner
+from dockerfix.workflow.model import WorkflowDocument, hosted_runner, steps_before, uses
+
+BUILDX = "docker/setup-buildx-action"
+_LOCAL_DRIVERS = (None, "docker", "docker-container")
 
 
 def cache_mount(doc: Document) -> Instruction | None:
@@ -64,12 +67,34 @@ class CiBuild:
         return any(v is not None and v.value not in (None, "", "false") for v in values)
 
 
+def buildx_setup(build: WorkflowBuild) -> Node | None:
+    """The `docker/setup-buildx-action` step's inputs that set up the build's builder (the last
+    one before it in its job); None without one."""
+    for step in reversed(steps_before(build)):
+        if uses(step, BUILDX):
+            return step.get("with") or step
+    return None
+
+
+def builder_on_runner(build: WorkflowBuild) -> bool:
+    """The builder lives on the runner, and goes with it: not a remote, cloud or Kubernetes
+    driver, nor one on another endpoint (nor one an expression picks), which keep their cache."""
+    setup = buildx_setup(build)
+    if setup is None:
+        return True
+    driver, endpoint = setup.get("driver"), setup.get("endpoint")
+    return (driver is None or driver.value in _LOCAL_DRIVERS) and (endpoint is None or endpoint.value is None)
+
+
 def hosted_builds(doc: WorkflowDocument) -> list[CiBuild]:
-    """The builds of a known Dockerfile on a GitHub-hosted runner, without `no-cache`."""
+    """The builds of a known Dockerfile on a GitHub-hosted runner's own builder, without
+    `no-cache`."""
     found: list[CiBuild] = []
     for build in doc.builds:
         dockerfile = doc.dockerfile(build)
         if dockerfile is None or build.reference.dockerfile is None or not hosted_runner(build.job_node):
+            continue
+        if not builder_on_runner(build):
             continue
         name = build.reference.dockerfile
         if name.startswith(doc.root.rstrip("/") + "/"):

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerfix.rules._ci import CiBuild, cache_mount, hosted_builds, split_install
+from dockerfix.rules._ci import BUILDX, CiBuild, buildx_setup, cache_mount, hosted_builds, split_install
 from dockerfix.rules.base import Applicability, Example, Finding, Fix, RuleContext, WorkflowRule
 from dockerfix.workflow.edit import CannotEdit, add_inputs
-from dockerfix.workflow.model import WorkflowDocument, job_steps, steps_before, uses
+from dockerfix.workflow.model import WorkflowDocument, job_steps, uses
 
 GHA_INPUTS = (("cache-from", "type=gha"), ("cache-to", "type=gha,mode=max"))
-_BUILDX = "docker/setup-buildx-action"
 _DANCE = "*/buildkit-cache-dance"
 
 _DOCKERFILE_MOUNTS = """\
@@ -40,16 +39,24 @@ def _what(ci: CiBuild) -> str | None:
     return None
 
 
+def _why_no_fix(ci: CiBuild) -> str | None:
+    """Why the inputs cannot be added, if they cannot."""
+    present = [name for name, _ in GHA_INPUTS if name in ci.inputs.mapping]
+    if present:  # empty or `false`: a second one would be a duplicate key
+        return f"the step already sets `{present[0]}` (empty or false); set both inputs by hand"
+    return _buildx_driver(ci)
+
+
 def _buildx_driver(ci: CiBuild) -> str | None:
     """Why `type=gha` cannot be added, if it cannot: no builder that exports caches."""
-    for step in reversed(steps_before(ci.build)):
-        if uses(step, _BUILDX):
-            driver = (step.get("with") or step).get("driver")
-            if driver is None or driver.text == "docker-container":
-                return None
-            return f"`{_BUILDX}` sets `driver: {driver.text}`, and `type=gha` needs the docker-container driver"
+    setup = buildx_setup(ci.build)
+    if setup is not None:
+        driver = setup.get("driver")
+        if driver is None or driver.text == "docker-container":
+            return None
+        return f"`{BUILDX}` sets `driver: {driver.text}`, and `type=gha` needs the docker-container driver"
     return (
-        f"no `{_BUILDX}` step comes before it, and the default docker driver rejects `cache-to: type=gha` "
+        f"no `{BUILDX}` step comes before it, and the default docker driver rejects `cache-to: type=gha` "
         "(\"Cache export is not supported for the docker driver\"); add one first"
     )
 
@@ -68,9 +75,11 @@ class LayerCacheNotPersisted(WorkflowRule):
 
     A self-hosted runner, a runner group, a label given by an expression or one that is not a
     GitHub-hosted one is left alone: such a builder may keep its cache between jobs. So is a
-    build whose Dockerfile or context is an expression (`${{ ... }}`): which file it builds
-    cannot be told. A build with `no-cache` wants no cache. A workflow outside the YAML subset
-    dockerfix reads is left alone, with nothing reported.
+    build on a builder that does not live on the runner: a `docker/setup-buildx-action` step
+    before it sets a `remote`, `cloud` or `kubernetes` driver, an `endpoint`, or a driver given
+    by an expression. So is a build whose Dockerfile or context is an expression
+    (`${{ ... }}`): which file it builds cannot be told. A build with `no-cache` wants no cache.
+    A workflow outside the YAML subset dockerfix reads is left alone, with nothing reported.
 
     ## Why is this bad?
 
@@ -195,7 +204,7 @@ class LayerCacheNotPersisted(WorkflowRule):
                     "with a docker-container builder, or a registry cache (a `run:` script is not edited)"
                 ))  # fmt: skip
                 continue
-            why = _buildx_driver(ci)
+            why = _why_no_fix(ci)
             fix = None
             if why is None:
                 try:
@@ -218,7 +227,8 @@ class CacheMountsNotPersisted(WorkflowRule):
     """## What it does
 
     Finds a build in a GitHub Actions workflow (as DFX301 finds them: `docker/build-push-action`
-    or `docker build` in a `run:` step, on a GitHub-hosted runner, its Dockerfile known) whose
+    or `docker build` in a `run:` step, on a GitHub-hosted runner's own builder, its Dockerfile
+    known) whose
     Dockerfile has cache mounts (`RUN --mount=type=cache`), in a job with no step that saves and
     restores them: a step that uses `buildkit-cache-dance` (`reproducible-containers/
     buildkit-cache-dance`, or a fork of it under another owner), which injects the mounts'
