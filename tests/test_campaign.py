@@ -321,3 +321,9 @@ def test_resume_from_a_summary_of_another_list_keeps_its_other_records(
     assert [(rec["repository"], rec["state"]) for rec in records] == [("acme/new", "opened"), ("acme/old", "opened")]
     assert records[1] == {**old, "resumed": True}
     assert "acme/old: not in the list" in r.err
+
+
+def test_a_repository_listed_twice_is_done_once() -> None:
+    lines = ["acme/app", "# a comment", "", "https://github.com/Acme/App.git", "acme/lib  # trailing comment"]
+    names = [e.name for e in campaign.entries(lines, PrOptions(Path(".")), "https://github.com")]
+    assert names == ["acme/app", "acme/lib"]

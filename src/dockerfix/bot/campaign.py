@@ -19,6 +19,7 @@ from pathlib import Path
 from dockerfix.bot.budget import Budget
 from dockerfix.bot.forge import Forge
 from dockerfix.bot.git import Git, GitError, owner_and_repo
+from dockerfix.bot.matrix import repositories
 from dockerfix.bot.pr import ForgeFactory, PrOptions, PrResult, open_pull_request, safe_url
 
 
@@ -39,12 +40,12 @@ class Entry:
 
 
 def entries(lines: Sequence[str], options: PrOptions, clone_base: str) -> list[Entry]:
-    """The repositories of a --repos file: one per line, without blank and `#` lines."""
+    """The repositories of a --repos file: one per line, without blank lines and `#` comments,
+    each once (two workers on one repository would race to open the same pull request)."""
     out = []
-    for line in lines:
-        if line.strip() and not line.strip().startswith("#"):
-            url, slug = clone_url(line, clone_base)
-            out.append(Entry(url, slug, slug or options.slug or safe_url(url)))
+    for line in repositories(lines):
+        url, slug = clone_url(line, clone_base)
+        out.append(Entry(url, slug, slug or options.slug or safe_url(url)))
     return out
 
 
