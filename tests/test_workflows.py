@@ -28,6 +28,7 @@ from dockerfix.render.campaign import markdown
 CAMPAIGN = ROOT / ".github" / "workflows" / "campaign.yml"
 SINGLE = ROOT / "docs" / "workflows" / "dockerfix.yml"
 WORKFLOWS = (CAMPAIGN, SINGLE)
+ACTION = ROOT / "action.yml"  # the composite action (`uses: OWNER/dockerfix@REF`)
 
 
 def _tool(name: str) -> str | None:
@@ -39,12 +40,12 @@ def _tool(name: str) -> str | None:
 # --- the workflows pass the linters -------------------------------------------------------------
 
 
-def test_zizmor_finds_nothing_in_the_workflows() -> None:
+def test_zizmor_finds_nothing_in_the_workflows_and_the_action() -> None:
     zizmor = _tool("zizmor")
     assert zizmor, "zizmor is part of the test extra: pip install -e '.[test]'"
     proc = subprocess.run(
         [zizmor, "--offline", "--no-config", "--no-progress", "--color", "never",
-         *map(str, WORKFLOWS)],
+         *map(str, WORKFLOWS), str(ACTION)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
