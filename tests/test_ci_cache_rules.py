@@ -34,7 +34,8 @@ jobs:
         with:
           push: false
 """
-FIXED = WORKFLOW + "          cache-from: type=gha\n          cache-to: type=gha,mode=max\n"
+GHA = "cache-from: type=gha,scope=Dockerfile\n          cache-to: type=gha,mode=max,scope=Dockerfile\n"
+FIXED = WORKFLOW + "          " + GHA
 
 
 def _repo(tmp_path: Path, workflow: str = WORKFLOW, dockerfile: str = DOCKERFILE) -> Path:
@@ -162,17 +163,17 @@ def test_the_pull_request_body_gives_the_ci_findings_as_advice(tmp_path: Path) -
         (  # a block scalar's last line starts with `#`: it is the scalar's, not a comment
             "        with:\n          build-args: |\n            A=1\n            # B=2\n",
             "        with:\n          build-args: |\n            A=1\n            # B=2\n"
-            "          cache-from: type=gha\n          cache-to: type=gha,mode=max\n",
+            "          " + GHA,
         ),
         (  # `|+` keeps its trailing blank lines: the inputs go after them
             "        with:\n          build-args: |+\n            A=1\n\n      - run: echo\n",
             "        with:\n          build-args: |+\n            A=1\n\n"
-            "          cache-from: type=gha\n          cache-to: type=gha,mode=max\n      - run: echo\n",
+            "          " + GHA + "      - run: echo\n",
         ),
         (  # no `with:`: it goes after the whole of the step's last value
             "        if: |\n          true\n          # x\n",
             "        if: |\n          true\n          # x\n"
-            "        with:\n          cache-from: type=gha\n          cache-to: type=gha,mode=max\n",
+            "        with:\n          " + GHA,
         ),
     ],
 )
@@ -208,3 +209,91 @@ def test_a_builder_that_lives_beyond_the_runner_is_left_alone(inputs: str) -> No
         f"      - uses: docker/setup-buildx-action@v3\n        with:\n          {inputs}",
     )
     assert fix_workflow_text(text, {"Dockerfile": DOCKERFILE}, Settings(unsafe_fixes=True)) == (text, [])
+
+
+def test_builds_of_different_dockerfiles_and_targets_get_scopes_of_their_own() -> None:
+    step = "      - uses: docker/build-push-action@v6\n        with:\n          file: {file}\n{extra}"
+    text = WORKFLOW + "".join(
+        step.format(file=file, extra=extra)
+        for file, extra in [
+            ("services/api/Dockerfile", ""),
+            (".docker/Dockerfile.prod", ""),
+            ("Dockerfile", "          target: App\n"),
+        ]
+    )
+    dockerfile = DOCKERFILE.replace("FROM python:3.12\n", "FROM python:3.12 AS app\n")
+    files = {name: dockerfile for name in ("Dockerfile", "services/api/Dockerfile", ".docker/Dockerfile.prod")}
+    output, findings = fix_workflow_text(text, files, Settings(select=("DFX301",), unsafe_fixes=True))
+    scopes = [line.partition("scope=")[2] for line in output.splitlines() if "cache-to:" in line]
+    assert scopes == ["Dockerfile", "services-api-Dockerfile", ".docker-Dockerfile.prod", "Dockerfile-app"]
+    assert [f.line for f in findings] == [6, 9, 12, 15]
+    assert "`cache-from: type=gha,scope=services-api-Dockerfile`" in findings[1].message
+
+
+def _run_step(command: str) -> str:
+    return WORKFLOW.partition("      - uses: docker/build-push")[0] + f"      - run: {command}\n"
+
+
+def test_a_run_step_is_told_its_scope() -> None:
+    text = _run_step("docker build --target=APP -f ci/Dockerfile .")
+    dockerfile = DOCKERFILE.replace("FROM python:3.12\n", "FROM python:3.12 AS app\n")
+    _, findings = fix_workflow_text(text, {"ci/Dockerfile": dockerfile}, Settings(select=("DFX301",)))
+    assert "`--cache-from type=gha,scope=ci-Dockerfile-app --cache-to type=gha,mode=max,scope=ci-Dockerfile-app`" in findings[0].message
+
+
+STAGES = (
+    "FROM python:3.12 AS deps\n"
+    "RUN --mount=type=cache,target=/root/.cache/pip pip wheel -w /wheels flask\n"
+    "FROM python:3.12 AS base\n"
+    "WORKDIR /app\n"
+    "FROM base AS dev\n"
+    "RUN --mount=type=cache,target=/root/.cache/pip pip install pytest\n"
+    "FROM base AS prod\n"
+    "COPY . .\n"
+)
+SHARED = "\n".join(STAGES.splitlines()[2:]).replace("WORKDIR /app", STAGES.splitlines()[1]) + "\n"  # mounts in base
+
+
+@pytest.mark.parametrize(
+    ("build", "dockerfile", "lines"),
+    [
+        ("target: dev", STAGES, [6]),  # its own stage
+        ("target: prod", STAGES, []),  # dev and deps are skipped
+        ("target: nope", STAGES, []),  # docker stops: no such stage
+        ("target: ''", STAGES, []),  # no target: the last stage, prod
+        ("push: false", STAGES + "FROM prod AS final\nCOPY --from=deps /wheels /wheels\n", [2]),  # COPY --from
+        ("target: prod", STAGES.replace("COPY . .", "COPY --from=0 /wheels /wheels"), [2]),  # --from by index
+        ("target: prod", STAGES.replace("COPY . .", "RUN --mount=from=deps,target=/w ls /w"), [2]),  # RUN --mount=from
+        ("target: prod", STAGES.replace("FROM base AS prod", "FROM dev AS prod"), [6]),  # FROM a stage
+        ("target: prod", STAGES.replace("COPY . .", "COPY --from=$S /wheels /wheels"), []),  # an ARG: counts none
+        ("target: ${{ matrix.target }}", STAGES, []),  # the stages every target runs: none (deps runs alone)
+        ("target: ${{ matrix.target }}", SHARED, [2]),  # base: every target runs it
+    ],
+)
+def test_only_the_stages_the_build_runs_count(build: str, dockerfile: str, lines: list[int]) -> None:
+    text = WORKFLOW.replace("push: false", build)
+    _, findings = fix_workflow_text(text, {"Dockerfile": dockerfile}, Settings(select=("DFX302",)))
+    assert [int(f.message.partition("(line ")[2].partition(")")[0]) for f in findings] == lines
+
+
+@pytest.mark.parametrize("command", ["docker build --target dev .", "docker buildx build --target=dev ."])
+def test_the_target_of_a_run_step_counts(command: str) -> None:
+    text = _run_step(command)
+    _, findings = fix_workflow_text(text, {"Dockerfile": STAGES})
+    assert [(f.code, "(line 6)" in f.message) for f in findings] == [("DFX301", True), ("DFX302", True)]
+    _, findings = fix_workflow_text(text.replace("dev", "prod"), {"Dockerfile": STAGES})
+    assert findings == []
+
+
+def test_a_target_from_an_expression_is_reported_without_a_fix() -> None:
+    text = WORKFLOW.replace("push: false", "target: ${{ matrix.target }}")
+    output, findings = fix_workflow_text(text, {"Dockerfile": SHARED}, Settings(select=("DFX301",), unsafe_fixes=True))
+    assert output == text
+    assert findings[0].fix is None and "an expression gives its `target`" in findings[0].message
+
+
+def test_a_run_step_with_a_target_from_a_variable_counts_the_stages_every_target_runs() -> None:
+    text = _run_step('docker build --target "$T" .')
+    assert fix_workflow_text(text, {"Dockerfile": STAGES})[1] == []
+    _, findings = fix_workflow_text(text, {"Dockerfile": SHARED}, Settings(select=("DFX301",)))
+    assert "(line 2)" in findings[0].message and "`--cache-from type=gha,scope=<one per target>" in findings[0].message

@@ -45,6 +45,7 @@ class DockerBuild:
     context: str | None
     unknown: str | None = None
     options: frozenset[str] = frozenset()  # the options given (`--cache-from`, `--no-cache`...)
+    target: str | None = None  # the `--target` stage as written, `*` for each expansion; None: none
 
 
 def _has_expansion(word: ShellWord) -> bool:
@@ -132,20 +133,22 @@ def _read_build(words: tuple[ShellWord, ...], cwd: str | None, why_cwd: str | No
     if len(operands) != 1:
         return None  # docker refuses it: it builds nothing
     given = frozenset(o.name.partition("=")[0] for o in options)
+    targets = [o for o in options if o.name == "--target"]
+    target = _pattern(_value_word(targets[-1].words, targets[-1].value or "")) if targets else None
     context_word = operands[0]
     if context_word.value == "-" or _REMOTE.match(context_word.value) or (file_word is not None and file_word.value == "-"):
         return None  # from standard input or a URL: no local files
     if cwd is None:
         why = why_cwd or "the working folder is not known"
         pattern = "*/" + (_pattern(file_word) if file_word else "Dockerfile")
-        return DockerBuild(line, None, pattern, None, why, given)
+        return DockerBuild(line, None, pattern, None, why, given, target)
     context = None if _has_expansion(context_word) else posixpath.normpath(posixpath.join(cwd, context_word.value))
     unknown = None if context is not None else f"the context `{context_word.raw}` is not known"
     if file_word is None:
         base = context if context is not None else posixpath.join(cwd, _pattern(context_word))
         path = posixpath.join(base, "Dockerfile")
-        return DockerBuild(line, path if context is not None else None, path, context, unknown, given)
+        return DockerBuild(line, path if context is not None else None, path, context, unknown, given, target)
     if _has_expansion(file_word):
-        return DockerBuild(line, None, posixpath.join(cwd, _pattern(file_word)), context, unknown, given)
+        return DockerBuild(line, None, posixpath.join(cwd, _pattern(file_word)), context, unknown, given, target)
     path = posixpath.normpath(posixpath.join(cwd, file_word.value))
-    return DockerBuild(line, path, path, context, unknown, given)
+    return DockerBuild(line, path, path, context, unknown, given, target)

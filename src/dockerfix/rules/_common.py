@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dockerfix.document.edit import InstructionEditor
+from dockerfix.document.flags import mounts
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import ShellWord
 from dockerfix.document.state import State, shell_program
@@ -63,6 +64,46 @@ def stage_chain(doc: Document, inst: Instruction) -> frozenset[int]:
         parent = doc.stage_named(stage.base)
         stage = parent if parent is not None and parent.index < stage.index else None
     return frozenset(chain)
+
+
+def source_stage(doc: Document, name: str) -> Stage | None:
+    """The stage a `--from=` names, by name or index."""
+    if name.isdigit():
+        k = int(name)
+        return doc.stages[k] if k < len(doc.stages) else None
+    return doc.stage_named(name)
+
+
+def _origins(inst: Instruction) -> list[str]:
+    """What ``inst`` reads from another stage or image, as written: `COPY --from`, the `from`
+    of a `RUN --mount`."""
+    if inst.kind == "COPY":
+        flag = inst.flag("from")
+        return [flag.value] if flag is not None and flag.value else []
+    if inst.kind == "RUN":
+        return [m.options["from"] for m in mounts(inst) if m.options.get("from")]
+    return []
+
+
+def built_stages(doc: Document, target: Stage) -> frozenset[int]:
+    """The stages a build of ``target`` runs (BuildKit skips every other one): it, the stages it
+    is built FROM, and those it copies or mounts from, through theirs. A `--from` a variable
+    hides, and that is not known, counts no stage: the result is never more than is built."""
+    built: set[int] = set()
+    todo = [target.index]
+    while todo:
+        k = todo.pop()
+        if k in built:
+            continue
+        built.add(k)
+        stage = doc.stages[k]
+        todo.extend(stage_chain(doc, stage.from_))
+        for inst in stage.instructions:
+            for origin in _origins(inst):
+                source = source_stage(doc, doc.state(inst).expand(origin) or origin)
+                if source is not None:
+                    todo.append(source.index)
+    return frozenset(built)
 
 
 def heredoc_files(doc: Document, inst: Instruction) -> list[tuple[str | None, str]]:

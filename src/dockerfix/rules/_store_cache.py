@@ -20,7 +20,7 @@ from dockerfix.document.edit import CannotEdit
 from dockerfix.document.flags import cache_mount_flag, mounts
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.ecosystems.packages import read_call, runs_tool
-from dockerfix.rules._common import platform_problem, stage_chain
+from dockerfix.rules._common import platform_problem, source_stage, stage_chain
 from dockerfix.rules._mounts import existing_mounts, within
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run
 from dockerfix.rules.base import Finding, RuleContext
@@ -52,14 +52,6 @@ def family_root(doc: Document, stage: Stage) -> int:
 
 def family(doc: Document, root: int) -> list[Stage]:
     return [s for s in doc.stages if family_root(doc, s) == root]
-
-
-def source_stage(doc: Document, name: str) -> Stage | None:
-    """The stage a `--from=` names, by name or index."""
-    if name.isdigit():
-        k = int(name)
-        return doc.stages[k] if k < len(doc.stages) else None
-    return doc.stage_named(name)
 
 
 def final_image_problem(doc: Document, stages: set[int], target: str) -> str | None:

@@ -9,7 +9,7 @@ from dockerfix.rules.base import Applicability, Example, Finding, Fix, RuleConte
 from dockerfix.workflow.edit import CannotEdit, add_inputs
 from dockerfix.workflow.model import WorkflowDocument, job_steps, uses
 
-GHA_INPUTS = (("cache-from", "type=gha"), ("cache-to", "type=gha,mode=max"))
+_CACHE_INPUTS = ("cache-from", "cache-to")
 _DANCE = "*/buildkit-cache-dance"
 
 _DOCKERFILE_MOUNTS = """\
@@ -28,12 +28,18 @@ _DOCKERFILE_SPLIT = """\
 """
 
 
+def gha_inputs(scope: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """`cache-from` and `cache-to` of the GitHub Actions cache, in the build's own ``scope``."""
+    return ("cache-from", f"type=gha,scope={scope}"), ("cache-to", f"type=gha,mode=max,scope={scope}")
+
+
 def _what(ci: CiBuild) -> str | None:
-    """What in the Dockerfile the layer cache pays off for; None: nothing this rule knows."""
-    inst = cache_mount(ci.dockerfile)
+    """What in the stages the build runs the layer cache pays off for; None: nothing this rule
+    knows."""
+    inst = cache_mount(ci.dockerfile, ci.stages)
     if inst is not None:
         return f"`{ci.name}` has cache mounts (line {inst.line_no})"
-    inst = split_install(ci.dockerfile)
+    inst = split_install(ci.dockerfile, ci.stages)
     if inst is not None:
         return f"`{ci.name}` installs its dependencies before copying the whole context (line {inst.line_no})"
     return None
@@ -41,9 +47,11 @@ def _what(ci: CiBuild) -> str | None:
 
 def _why_no_fix(ci: CiBuild) -> str | None:
     """Why the inputs cannot be added, if they cannot."""
-    present = [name for name, _ in GHA_INPUTS if name in ci.inputs.mapping]
+    present = [name for name in _CACHE_INPUTS if name in ci.inputs.mapping]
     if present:  # empty or `false`: a second one would be a duplicate key
         return f"the step already sets `{present[0]}` (empty or false); set both inputs by hand"
+    if ci.scope is None:  # builds of several targets would share one scope, and replace each other's cache
+        return "an expression gives its `target`, so no scope that names the build can be given; add the inputs with a `scope=` per target by hand"
     return _buildx_driver(ci)
 
 
@@ -72,6 +80,12 @@ class LayerCacheNotPersisted(WorkflowRule):
     the layer cache: it has a cache mount (`RUN --mount=type=cache`), or a stage runs an install
     after copying part of the build context and before copying all of it (the shape DFX101 and
     DFX102 write).
+
+    Only the stages the build runs count, as BuildKit runs them: its `target` (`--target`), or
+    else the last stage, and the stages that one is built `FROM`, copies from (`COPY --from`) or
+    mounts from (`RUN --mount=from=`), through theirs. A target that names no stage is not
+    reported (docker stops at once); for a target given by an expression, only the stages every
+    target runs count.
 
     A self-hosted runner, a runner group, a label given by an expression or one that is not a
     GitHub-hosted one is left alone: such a builder may keep its cache between jobs. So is a
@@ -102,20 +116,24 @@ class LayerCacheNotPersisted(WorkflowRule):
     - uses: docker/build-push-action@v6
       with:
         push: false
-        cache-from: type=gha
-        cache-to: type=gha,mode=max
+        cache-from: type=gha,scope=Dockerfile
+        cache-to: type=gha,mode=max,scope=Dockerfile
     ```
 
     ## Fix safety
 
-    Unsafe: the fix adds `cache-from: type=gha` and `cache-to: type=gha,mode=max` to a
-    `docker/build-push-action` step (and `with:` where it has none), at the step's indentation,
-    every other line kept. The layers then go to the repository's GitHub Actions cache, which
-    changes where CI stores data (and uses its space). `type=gha` needs a builder with the
-    docker-container driver, so the fix is offered only after a `docker/setup-buildx-action`
-    step (not set to `driver: docker`) in the same job; otherwise, for a `run:` step, and where
-    the step is not in plain block style (a flow mapping, `with:` from an anchor or a merge
-    key), the build is reported without a fix.
+    Unsafe: the fix adds `cache-from: type=gha,scope=S` and `cache-to: type=gha,mode=max,scope=S`
+    to a `docker/build-push-action` step (and `with:` where it has none), at the step's
+    indentation, every other line kept. The layers then go to the repository's GitHub Actions
+    cache, which changes where CI stores data (and uses its space). The scope `S` names the
+    build, since builds that share a scope replace each other's cache: the Dockerfile's path from
+    the repository root with `-` for every other character than a letter, a digit, `.` and `_`
+    (`services/api/Dockerfile`: `services-api-Dockerfile`), then `-<target>` when the step sets
+    one (`services-api-Dockerfile-dev`). `type=gha` needs a builder with the docker-container
+    driver, so the fix is offered only after a `docker/setup-buildx-action` step (not set to
+    `driver: docker`) in the same job; otherwise, for a `run:` step, for a target given by an
+    expression (no scope can name the build), and where the step is not in plain block style (a
+    flow mapping, `with:` from an anchor or a merge key), the build is reported without a fix.
     """
 
     code = "DFX301"
@@ -170,8 +188,8 @@ class LayerCacheNotPersisted(WorkflowRule):
                   - uses: docker/build-push-action@v6
                     with:
                       push: false  # only a check
-                      cache-from: type=gha
-                      cache-to: type=gha,mode=max
+                      cache-from: type=gha,scope=Dockerfile
+                      cache-to: type=gha,mode=max,scope=Dockerfile
             """,
             files={"Dockerfile": _DOCKERFILE_SPLIT},
             message="installs its dependencies before copying the whole context (line 4)",
@@ -185,39 +203,39 @@ class LayerCacheNotPersisted(WorkflowRule):
                   - run: docker build -t app .
             """,
             files={"Dockerfile": _DOCKERFILE_MOUNTS},
-            message="`--cache-from type=gha --cache-to type=gha,mode=max`",
+            message="`--cache-from type=gha,scope=Dockerfile --cache-to type=gha,mode=max,scope=Dockerfile`",
         ),
     )
 
     def check(self, doc: WorkflowDocument, ctx: RuleContext) -> Iterator[Finding]:
         for ci in hosted_builds(doc):
             what = _what(ci)
-            if what is None or ci.given("cache-from", "cache-to"):
+            if what is None or ci.given(*_CACHE_INPUTS):
                 continue
             head = (
                 f"{what}, but this build on a GitHub-hosted runner keeps no layer cache: every run "
                 "starts from an empty builder and rebuilds every step"
             )
             if ci.build.command is not None:
+                scope = f",scope={ci.scope}" if ci.scope is not None else ",scope=<one per target>"
                 yield self.finding(ci.line, (
-                    f"{head}; give it a persistent cache, e.g. `--cache-from type=gha --cache-to type=gha,mode=max` "
-                    "with a docker-container builder, or a registry cache (a `run:` script is not edited)"
+                    f"{head}; give it a persistent cache, e.g. `--cache-from type=gha{scope} "
+                    f"--cache-to type=gha,mode=max{scope}` with a docker-container builder, or a registry cache "
+                    "(a `run:` script is not edited)"
                 ))  # fmt: skip
                 continue
-            why = _why_no_fix(ci)
-            fix = None
-            if why is None:
+            why, fix = _why_no_fix(ci), None
+            if why is None and ci.scope is not None:  # (no scope: `_why_no_fix` says why)
+                inputs = gha_inputs(ci.scope)
+                spelled = f"`cache-from: {inputs[0][1]}` and `cache-to: {inputs[1][1]}`"
                 try:
-                    edit = add_inputs(doc.lines, ci.build.step, GHA_INPUTS)
+                    fix = Fix(f"add {spelled}", (add_inputs(doc.lines, ci.build.step, inputs),), Applicability.UNSAFE)
                 except CannotEdit as exc:
                     why = f"the step cannot be edited in place: {exc}"
-                else:
-                    title = "add `cache-from: type=gha` and `cache-to: type=gha,mode=max`"
-                    fix = Fix(title, (edit,), Applicability.UNSAFE)
             if fix is not None:
                 yield self.finding(ci.line, (
-                    f"{head}; `cache-from: type=gha` and `cache-to: type=gha,mode=max` keep the layers in the "
-                    "repository's GitHub Actions cache (unsafe: it changes where CI stores data, and uses its space)"
+                    f"{head}; {spelled} keep the layers in the repository's GitHub Actions cache, in a scope "
+                    "of this build's own (unsafe: it changes where CI stores data, and uses its space)"
                 ), fix)  # fmt: skip
             else:
                 yield self.finding(ci.line, f"{head}; not changed: {why}")
@@ -228,8 +246,8 @@ class CacheMountsNotPersisted(WorkflowRule):
 
     Finds a build in a GitHub Actions workflow (as DFX301 finds them: `docker/build-push-action`
     or `docker build` in a `run:` step, on a GitHub-hosted runner's own builder, its Dockerfile
-    known) whose
-    Dockerfile has cache mounts (`RUN --mount=type=cache`), in a job with no step that saves and
+    known) whose Dockerfile has cache mounts (`RUN --mount=type=cache`) in a stage the build
+    runs (as DFX301 counts them, with its `target`), in a job with no step that saves and
     restores them: a step that uses `buildkit-cache-dance` (`reproducible-containers/
     buildkit-cache-dance`, or a fork of it under another owner), which injects the mounts'
     contents from an `actions/cache` folder into the builder and extracts them again.
@@ -305,7 +323,7 @@ class CacheMountsNotPersisted(WorkflowRule):
 
     def check(self, doc: WorkflowDocument, ctx: RuleContext) -> Iterator[Finding]:
         for ci in hosted_builds(doc):
-            inst = cache_mount(ci.dockerfile)
+            inst = cache_mount(ci.dockerfile, ci.stages)
             if inst is None or any(uses(step, _DANCE) for step in job_steps(ci.build)):
                 continue
             yield self.finding(ci.line, (
