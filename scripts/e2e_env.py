@@ -17,7 +17,7 @@ Usage::
     python scripts/e2e_env.py up
 
 The index binds a free port chosen at run time (``DOCKERFIX_E2E_PORT`` fixes one instead); the base images
-do not depend on it: ``index_layer`` adds the pip configuration for the port in use.
+do not depend on it: ``tag_base`` adds pip's and uv's configuration for the port in use.
 """
 
 from __future__ import annotations
@@ -233,6 +233,11 @@ def pip_conf(port: int) -> str:
     return f"[global]\nindex-url = http://127.0.0.1:{port}/simple/\ntrusted-host = 127.0.0.1\n"
 
 
+def uv_toml(port: int) -> str:
+    """Return uv's system-wide configuration: the same local index as pip's."""
+    return f'index-url = "http://127.0.0.1:{port}/simple/"\n'
+
+
 def _debootstrap(root: Path, log_file: Path, suite: str = SUITE) -> None:
     """Install a minimal Debian into ``root``: with Python for the main suite, bare for the others."""
     binary = _debootstrap_binary()
@@ -353,17 +358,19 @@ def ensure_tool_image(tool: str, log_dir: Path = DEFAULT_LOG_DIR) -> str:
 INDEX_LAYER = """\
 FROM {source}
 COPY pip.conf /etc/pip.conf
+COPY uv.toml /etc/uv/uv.toml
 """
 
 
 def tag_base(names: list[str], port: int, source: str, log_dir: Path = DEFAULT_LOG_DIR) -> None:
-    """Build ``source`` plus a pip.conf for the local index on ``port``, tagged as each of ``names``
-    (e.g. ``python:3.11-slim``): a layer of one small file, quick to make for whichever port the
+    """Build ``source`` plus a pip.conf and a uv.toml for the local index on ``port``, tagged as
+    each of ``names`` (e.g. ``python:3.11-slim``): a layer of one small file, quick to make for whichever port the
     index got."""
     log_file = log_dir / "index-layer.log"
     with tempfile.TemporaryDirectory(prefix="dockerfix-e2e-index-") as folder:
         Path(folder, "Dockerfile").write_text(INDEX_LAYER.format(source=source), encoding="utf-8")
         Path(folder, "pip.conf").write_text(pip_conf(port), encoding="utf-8")
+        Path(folder, "uv.toml").write_text(uv_toml(port), encoding="utf-8")
         env = dict(os.environ, DOCKER_BUILDKIT="1")
         tags = [option for name in names for option in ("-t", name)]
         _run_logged([docker_binary(), "build", *tags, folder], log_file, f"adding the index layer to {source}", env)
