@@ -364,8 +364,8 @@ COPY uv.toml /etc/uv/uv.toml
 
 def tag_base(names: list[str], port: int, source: str, log_dir: Path = DEFAULT_LOG_DIR) -> None:
     """Build ``source`` plus a pip.conf and a uv.toml for the local index on ``port``, tagged as
-    each of ``names`` (e.g. ``python:3.11-slim``): a layer of one small file, quick to make for whichever port the
-    index got."""
+    each of ``names`` (e.g. ``python:3.11-slim``): a layer of two small files, quick to make for
+    whichever port the index got."""
     log_file = log_dir / "index-layer.log"
     with tempfile.TemporaryDirectory(prefix="dockerfix-e2e-index-") as folder:
         Path(folder, "Dockerfile").write_text(INDEX_LAYER.format(source=source), encoding="utf-8")
