@@ -8,8 +8,9 @@ first and keep every instruction outside the edits byte-identical.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
 from dockerfix.document.model import Document
 from dockerfix.document.parse import ParseError, parse
@@ -151,16 +152,26 @@ def _close_open_end(doc: Document, edits: list[Edit]) -> list[Edit]:
     return out
 
 
-def fix_document(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> FixResult:
-    """Run ``rules`` on ``doc`` to a fixed point. Raises VerificationError if a pass produced a
-    file that does not verify (the caller then leaves the file untouched)."""
-    unsafe = ctx.settings.unsafe_fixes
-    if suppressions(doc).skip_file:
-        return FixResult(doc.source, doc.source, (), True)
+class _Versioned(Protocol):
+    """A document the fixed-point loop can run on: it has its source text."""
+
+    @property
+    def source(self) -> SourceText: ...
+
+
+D = TypeVar("D", bound=_Versioned)
+
+
+def fixed_point(
+    doc: D, unsafe: bool, max_iterations: int, run: Callable[[D], list[Finding]], step: Callable[[D, list[Finding]], D]
+) -> FixResult:
+    """Run the rules (``run``) and apply the fixes chosen (``step``, which raises
+    VerificationError when the result does not verify) until nothing is left to fix. The
+    findings of the first pass are reported, and those of fixes deferred to a later pass."""
     reported: list[Finding] = []
     current = doc
-    for iteration in range(ctx.settings.max_iterations):
-        findings = run_rules(current, rules, ctx)
+    for iteration in range(max_iterations):
+        findings = run(current)
         if iteration == 0:
             reported.extend(findings)
         chosen = select_fixes(findings, unsafe)
@@ -170,6 +181,17 @@ def fix_document(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> FixR
             # a fix deferred from an earlier pass was reported then already
             seen = {(f.code, f.message) for f in reported}
             reported.extend(f for f in chosen if (f.code, f.message) not in seen)
+        current = step(current, chosen)
+    return FixResult(doc.source, current.source, tuple(reported), False)
+
+
+def fix_document(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> FixResult:
+    """Run ``rules`` on ``doc`` to a fixed point. Raises VerificationError if a pass produced a
+    file that does not verify (the caller then leaves the file untouched)."""
+    if suppressions(doc).skip_file:
+        return FixResult(doc.source, doc.source, (), True)
+
+    def step(current: Document, chosen: list[Finding]) -> Document:
         edits = _close_open_end(current, [e for f in chosen if f.fix is not None for e in f.fix.edits])
         codes = sorted({f.code for f in chosen})
         output, moved = apply_edits(current.source, edits)
@@ -178,5 +200,7 @@ def fix_document(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> FixR
         except ParseError as exc:
             raise VerificationError(codes, f"the fixed file does not parse: {exc.message} (line {exc.line + 1})") from exc
         verify(current, after, edits, moved, codes)
-        current = after
-    return FixResult(doc.source, current.source, tuple(reported), False)
+        return after
+
+    settings = ctx.settings
+    return fixed_point(doc, settings.unsafe_fixes, settings.max_iterations, lambda d: run_rules(d, rules, ctx), step)

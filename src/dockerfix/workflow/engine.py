@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from dockerfix.engine import FixResult, VerificationError, apply_edits, select_fixes
+from dockerfix.engine import FixResult, VerificationError, apply_edits, fixed_point
 from dockerfix.rules.base import Finding, RuleContext, WorkflowRule
 from dockerfix.suppressions import line_suppressions
 from dockerfix.workflow.edit import contains
@@ -28,15 +28,8 @@ def fix_workflow(doc: WorkflowDocument, rules: Sequence[WorkflowRule], ctx: Rule
     file the YAML reader cannot read or one that lost or changed anything."""
     if line_suppressions(doc.lines).skip_file or doc.tree is None:
         return FixResult(doc.source, doc.source, (), True)
-    reported: list[Finding] = []
-    current = doc
-    for iteration in range(ctx.settings.max_iterations):
-        findings = run_workflow_rules(current, rules, ctx)
-        if iteration == 0:
-            reported.extend(findings)
-        chosen = select_fixes(findings, ctx.settings.unsafe_fixes)
-        if not chosen:
-            return FixResult(doc.source, current.source, tuple(reported), True)
+
+    def step(current: WorkflowDocument, chosen: list[Finding]) -> WorkflowDocument:
         codes = sorted({f.code for f in chosen})
         output, _ = apply_edits(current.source, [e for f in chosen if f.fix is not None for e in f.fix.edits])
         after = current.with_source(output)
@@ -44,5 +37,7 @@ def fix_workflow(doc: WorkflowDocument, rules: Sequence[WorkflowRule], ctx: Rule
             raise VerificationError(codes, f"the fixed workflow cannot be read ({after.problem})")
         if not contains(current.tree, after.tree):
             raise VerificationError(codes, "the fixed workflow lost or changed a value")
-        current = after
-    return FixResult(doc.source, current.source, tuple(reported), False)
+        return after
+
+    settings = ctx.settings
+    return fixed_point(doc, settings.unsafe_fixes, settings.max_iterations, lambda d: run_workflow_rules(d, rules, ctx), step)
