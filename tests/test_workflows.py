@@ -416,7 +416,7 @@ def test_merge_reads_every_file_and_reports_missing_and_corrupt_ones(summaries: 
     ]  # fmt: skip
     assert merged.repositories[2]["resumed"] is True
     assert len(merged.problems) == 2
-    assert "summary-2/summary.json: not JSON" in merged.problems[0]
+    assert "summary-2/summary.json is not JSON" in merged.problems[0]
     assert "summary-3/summary.json: missing" in merged.problems[1]
     assert merged.counts() == {"failed": 1, "opened": 1, "updated": 1, "unchanged": 1}
     assert merged.findings() == {"DFX101": 1, "DFX201": 3}
@@ -433,7 +433,7 @@ def test_merge_keeps_the_last_record_of_a_repository_and_skips_malformed_records
     assert [(r["repository"], r["state"]) for r in merged.repositories] == [("acme/api", "opened"), ("acme/web", "unchanged")]
     assert merged.repositories[1]["findings"] == {}
     assert sum("has no repository and state" in p for p in merged.problems) == 2
-    assert any("version 2 is not 1" in p for p in merged.problems)
+    assert any("version 2, not 1" in p for p in merged.problems)
     assert any(p.startswith(f"{tmp_path}: cannot read") for p in merged.problems)
 
 

@@ -320,6 +320,7 @@ def pr(
 ) -> None:
     import re as _re
 
+    from dockerfix.bot.forge import token as forge_token
     from dockerfix.bot.pr import PrOptions, open_pull_request
     from dockerfix.bot.records import SummaryError, SummaryWriter, read_done
     from dockerfix.settings import Settings
@@ -330,7 +331,7 @@ def pr(
         if not m:
             raise typer.BadParameter("expected 'Name <email>'", param_hint="--author")
         parsed_author = (m.group(1), m.group(2))
-    token = os.environ.get("DOCKERFIX_TOKEN") or os.environ.get("GITHUB_TOKEN") or None
+    token = forge_token()
     options = PrOptions(
         repo_dir=repo_dir, branch=branch, remote=remote, base=base, api_url=api_url, slug=repo, token=token,
         author=parsed_author, dry_run=dry_run, reopen=reopen, allow_dirty=allow_dirty, verify=verify_builds,
@@ -397,7 +398,9 @@ def campaign_matrix(
     github_output: Annotated[Optional[Path], typer.Option("--github-output", help="Also append matrix=... and chunks=N to this file (give $GITHUB_OUTPUT).")] = None,
 ) -> None:
     from dockerfix.bot.matrix import CampaignError, matrix, org_repositories, repositories
-    from dockerfix.bot.forge import GITHUB_API, ForgeError
+    from dockerfix.bot.forge import ForgeError
+    from dockerfix.bot.forge import api_url as forge_api
+    from dockerfix.bot.forge import token as forge_token
 
     if (repos is None) == (org is None):
         raise typer.BadParameter("give either --repos FILE or --org ORG")
@@ -405,9 +408,7 @@ def campaign_matrix(
         if repos is not None:
             names = repositories(repos.read_text(encoding="utf-8").splitlines())
         else:
-            token = os.environ.get("DOCKERFIX_TOKEN") or os.environ.get("GITHUB_TOKEN") or None
-            url = api_url or os.environ.get("GITHUB_API_URL") or GITHUB_API
-            names = org_repositories(url, org or "", token, include_archived, include_forks)
+            names = org_repositories(forge_api(api_url), org or "", forge_token(), include_archived, include_forks)
         plan = matrix(names, chunk_size, max_jobs)
     except (OSError, UnicodeDecodeError) as exc:
         _err(f"error: cannot read {repos}: {getattr(exc, 'strerror', None) or exc}")

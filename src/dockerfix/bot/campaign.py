@@ -18,18 +18,9 @@ from pathlib import Path
 
 from dockerfix.bot.budget import Budget
 from dockerfix.bot.forge import Forge
-from dockerfix.bot.git import Git, GitError, owner_and_repo
-from dockerfix.bot.matrix import repositories
+from dockerfix.bot.git import Git, GitError
+from dockerfix.bot.matrix import clone_url, repositories
 from dockerfix.bot.pr import ForgeFactory, PrOptions, PrResult, open_pull_request, safe_url
-
-
-def clone_url(line: str, clone_base: str) -> tuple[str, str | None]:
-    """The clone URL for a line of --repos, and its owner/name when the line is one."""
-    text = line.strip()
-    if "://" in text or text.startswith(("/", ".")) or "@" in text:
-        slug = owner_and_repo(text)
-        return text, "/".join(slug) if slug else None
-    return f"{clone_base.rstrip('/')}/{text}.git", text
 
 
 @dataclass(frozen=True)

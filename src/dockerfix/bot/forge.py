@@ -7,6 +7,7 @@ message, never the token.
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.error
 import urllib.parse
@@ -19,6 +20,16 @@ from dockerfix.bot.budget import Budget, Headers, RateLimited
 
 GITHUB_API = "https://api.github.com"
 RETRIES = 5  # rate-limit replies to one call that are waited out before it fails
+
+
+def api_url(given: str | None = None) -> str:
+    """The forge's API: the one given, else GITHUB_API_URL (set on GitHub Actions), else GitHub's."""
+    return given or os.environ.get("GITHUB_API_URL") or GITHUB_API
+
+
+def token() -> str | None:
+    """The token from the environment: DOCKERFIX_TOKEN, else GITHUB_TOKEN."""
+    return os.environ.get("DOCKERFIX_TOKEN") or os.environ.get("GITHUB_TOKEN") or None
 
 
 class ForgeError(RuntimeError):

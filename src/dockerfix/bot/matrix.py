@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dockerfix.bot.git import owner_and_repo
+from dockerfix.bot.records import SummaryError, dumps, load, normalise
 
 MAX_JOBS = 256  # GitHub Actions: jobs one matrix may generate
 MAX_OUTPUT = 1_000_000  # GitHub Actions: bytes of one job's outputs (1 MB), with some room left
@@ -41,11 +42,17 @@ def repositories(lines: Iterable[str]) -> list[str]:
 
 
 def _key(text: str) -> str:
-    if "://" in text or "@" in text or text.startswith(("/", ".")):
+    url, slug = clone_url(text, "")
+    return (slug or url).removesuffix(".git").rstrip("/").lower()
+
+
+def clone_url(line: str, clone_base: str) -> tuple[str, str | None]:
+    """The clone URL for a line of --repos, and its owner/name when the line is one."""
+    text = line.strip()
+    if "://" in text or text.startswith(("/", ".")) or "@" in text:
         slug = owner_and_repo(text)
-        if slug is not None:
-            return "/".join(slug).removesuffix(".git").lower()
-    return text.removesuffix(".git").rstrip("/").lower()
+        return text, "/".join(slug) if slug else None
+    return f"{clone_base.rstrip('/')}/{text}.git", text
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,7 @@ class Merged:
         return dict(sorted(total.items()))
 
     def to_json(self) -> str:
-        return json.dumps({"version": 1, "repositories": self.repositories}, indent=2) + "\n"
+        return dumps(self.repositories)
 
 
 def state_order(state: str) -> int:
@@ -148,58 +155,20 @@ def merge(paths: Iterable[Path]) -> Merged:
     merged = Merged()
     by_repo: dict[str, dict[str, Any]] = {}
     for path in paths:
-        for record in _records(path, merged.problems):
+        try:
+            items = load(path)
+        except FileNotFoundError:
+            merged.problems.append(f"{path}: missing (the chunk's job may have died before writing it)")
+            continue
+        except SummaryError as exc:
+            merged.problems.append(str(exc))
+            continue
+        for k, item in enumerate(items, start=1):
+            record = normalise(item)
+            if record is None:
+                merged.problems.append(f"{path}: record {k} has no repository and state; left out")
+                continue
             by_repo.pop(record["repository"], None)
             by_repo[record["repository"]] = record
     merged.repositories = list(by_repo.values())
     return merged
-
-
-def _records(path: Path, problems: list[str]) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        problems.append(f"{path}: missing (the chunk's job may have died before writing it)")
-        return []
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}")
-        return []
-    except ValueError as exc:
-        problems.append(f"{path}: not JSON: {exc}")
-        return []
-    if not isinstance(data, dict) or not isinstance(data.get("repositories"), list):
-        problems.append(f"{path}: not a summary of dockerfix pr (no list of repositories)")
-        return []
-    if data.get("version") != 1:
-        problems.append(f"{path}: summary version {data.get('version')!r} is not 1")
-        return []
-    out = []
-    for k, item in enumerate(data["repositories"]):
-        record = _record(item)
-        if record is None:
-            problems.append(f"{path}: record {k + 1} has no repository and state; left out")
-        else:
-            out.append(record)
-    return out
-
-
-def _record(item: Any) -> dict[str, Any] | None:
-    if not isinstance(item, dict):
-        return None
-    repo, state = item.get("repository"), item.get("state")
-    if not isinstance(repo, str) or not repo or not isinstance(state, str) or not state:
-        return None
-    findings = item.get("findings")
-    record: dict[str, Any] = {
-        "repository": repo,
-        "state": state,
-        "url": item.get("url") if isinstance(item.get("url"), str) else None,
-        "message": str(item.get("message") or ""),
-        "findings": {
-            str(code): n for code, n in (findings.items() if isinstance(findings, dict) else []) if isinstance(n, int)
-        },
-        "error": str(item["error"]) if item.get("error") else None,
-    }
-    if "resumed" in item:
-        record["resumed"] = bool(item["resumed"])
-    return record

@@ -3,7 +3,6 @@ branch, open the pull request or bring the open one up to date. Returns results;
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections import Counter
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dockerfix.bot.body import TITLE, body, ci_advice, commit_message
-from dockerfix.bot.forge import GITHUB_API, Forge, ForgeError
+from dockerfix.bot.forge import Forge, ForgeError, api_url
 from dockerfix.bot.git import Git, GitError, default_branch, owner_and_repo
 from dockerfix.runner import FileReport, run
 from dockerfix.settings import Mode, Settings
@@ -140,7 +139,7 @@ class _Run:
                 f"--- pull request: {TITLE} ---\n{text}"
             )
             return PrResult(slug, "dry-run", f"would push {o.branch} and open a pull request into {base}", output=output)
-        forge = self.make_forge(o.api_url or os.environ.get("GITHUB_API_URL") or GITHUB_API, owner, repo, o.token)
+        forge = self.make_forge(api_url(o.api_url), owner, repo, o.token)
         pulls = forge.pulls(o.branch)
         open_pulls = [p for p in pulls if p.state == "open"]
         closed = [p for p in pulls if p.state == "closed" and not p.merged]

@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dockerfix.bot.pr import PrResult
+if TYPE_CHECKING:  # bot.pr brings in the runner; `dockerfix campaign summary` reads records without it
+    from dockerfix.bot.pr import PrResult
 
 VERSION = 1
 STATES = ("opened", "updated", "unchanged", "skipped", "dry-run", "failed")
@@ -25,7 +26,56 @@ DONE = ("opened", "updated", "unchanged")  # what --resume does not do again
 
 
 class SummaryError(ValueError):
-    """A previous summary that cannot be read; the message names the file and what is wrong."""
+    """A summary that cannot be read; the message names the file and what is wrong."""
+
+
+def dumps(records: Sequence[dict[str, Any]]) -> str:
+    return json.dumps({"version": VERSION, "repositories": list(records)}, indent=2, ensure_ascii=False) + "\n"
+
+
+def load(path: Path) -> list[Any]:
+    """The records of a summary file, as they are (see ``normalise``). Raises FileNotFoundError
+    when there is no such file, SummaryError when it cannot be read or is no summary."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SummaryError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise SummaryError(f"{path} is not JSON: {exc}") from None
+    items = data.get("repositories") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise SummaryError(f"{path} is not a dockerfix pr summary (no list of repositories)")
+    if data.get("version") != VERSION:
+        raise SummaryError(f"{path} is not a dockerfix pr summary: version {data.get('version')!r}, not {VERSION}")
+    return items
+
+
+def normalise(item: Any) -> dict[str, Any] | None:
+    """A record with the fields of the format, each of its type; None without a repository and
+    a state."""
+    if not isinstance(item, dict):
+        return None
+    repo, state = item.get("repository"), item.get("state")
+    if not isinstance(repo, str) or not repo or not isinstance(state, str) or not state:
+        return None
+    findings = item.get("findings")
+    record: dict[str, Any] = {
+        "repository": repo,
+        "state": state,
+        "url": item.get("url") if isinstance(item.get("url"), str) else None,
+        "message": str(item.get("message") or ""),
+        "findings": {
+            str(code): n for code, n in (findings.items() if isinstance(findings, dict) else []) if isinstance(n, int)
+        },
+        "error": str(item["error"]) if item.get("error") else None,
+    }
+    if "resumed" in item:
+        record["resumed"] = bool(item["resumed"])
+    return record
 
 
 def to_record(result: PrResult) -> dict[str, Any]:
@@ -42,8 +92,7 @@ def to_record(result: PrResult) -> dict[str, Any]:
 
 
 def summary_json(results: Sequence[PrResult]) -> str:
-    data = {"version": VERSION, "repositories": [to_record(r) for r in results]}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dumps([to_record(r) for r in results])
 
 
 def write_summary(path: Path, results: Sequence[PrResult]) -> None:
@@ -70,38 +119,22 @@ class SummaryWriter:
 
 def read_done(path: Path) -> dict[str, PrResult] | None:
     """The repositories a previous summary says are done (opened, updated or unchanged), by
-    name; None when there is no such file. Raises SummaryError when it cannot be read."""
+    name; None when there is no such file. Raises SummaryError when it cannot be read, or a
+    record lacks a repository or a known state."""
+    from dockerfix.bot.pr import PrResult
+
     try:
-        text = path.read_text(encoding="utf-8")
+        items = load(path)
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SummaryError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise SummaryError(f"{path} is not JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("repositories"), list):
-        raise SummaryError(f"{path} is not a dockerfix pr summary (version {VERSION} with a list of repositories)")
     done: dict[str, PrResult] = {}
-    for k, record in enumerate(data["repositories"], start=1):
-        result = _from_record(record)
-        if result is None:
+    for k, item in enumerate(items, start=1):
+        record = normalise(item)
+        if record is None or record["state"] not in STATES:
             raise SummaryError(f"{path}: repository record {k} lacks a repository name or a known state")
-        if result.status in DONE:
-            done[result.repo] = result
+        if record["state"] in DONE:
+            done[record["repository"]] = PrResult(
+                record["repository"], record["state"], record["message"], url=record["url"] or "",
+                findings=record["findings"], previous=item,
+            )  # fmt: skip
     return done
-
-
-def _from_record(record: Any) -> PrResult | None:
-    if not isinstance(record, dict):
-        return None
-    name, state = record.get("repository"), record.get("state")
-    if not isinstance(name, str) or not name or state not in STATES:
-        return None
-    findings = record.get("findings")
-    return PrResult(
-        name, str(state), str(record.get("message") or ""), url=str(record.get("url") or ""),
-        findings={str(k): v for k, v in findings.items() if isinstance(v, int)} if isinstance(findings, dict) else {},
-        previous=record,
-    )  # fmt: skip
