@@ -105,8 +105,18 @@ def process_bytes(
     if contexts is None:
         contexts = contexts_for(path, settings.context, None, None)
     diagnostics: list[Diagnostic] = []
+    return report_fix(
+        display, data, settings, lambda: fix_in_contexts(doc, rules, settings, contexts, path, diagnostics), diagnostics
+    )
+
+
+def report_fix(
+    display: str, data: bytes, settings: Settings, fix: Callable[[], FixResult], diagnostics: list[Diagnostic]
+) -> FileReport:
+    """Run ``fix`` (which may add to ``diagnostics``) and report its findings and output, or,
+    when it does not verify, fails or does not settle, why the file is left unchanged."""
     try:
-        result = fix_in_contexts(doc, rules, settings, contexts, path, diagnostics)
+        result = fix()
     except VerificationError as exc:
         diagnostics.append(Diagnostic.make("DFX904", 0, f"{exc} (rules {', '.join(exc.codes)}); file left unchanged"))
         return FileReport(display, diagnostics=tuple(diagnostics), original=data)

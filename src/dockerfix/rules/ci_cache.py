@@ -217,10 +217,10 @@ class LayerCacheNotPersisted(WorkflowRule):
                 "starts from an empty builder and rebuilds every step"
             )
             if ci.build.command is not None:
-                scope = f",scope={ci.scope}" if ci.scope is not None else ",scope=<one per target>"
+                (_, cache_from), (_, cache_to) = gha_inputs(ci.scope or "<one per target>")
                 yield self.finding(ci.line, (
-                    f"{head}; give it a persistent cache, e.g. `--cache-from type=gha{scope} "
-                    f"--cache-to type=gha,mode=max{scope}` with a docker-container builder, or a registry cache "
+                    f"{head}; give it a persistent cache, e.g. `--cache-from {cache_from} "
+                    f"--cache-to {cache_to}` with a docker-container builder, or a registry cache "
                     "(a `run:` script is not edited)"
                 ))  # fmt: skip
                 continue

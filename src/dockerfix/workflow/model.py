@@ -71,14 +71,13 @@ def hosted_runner(job: Node) -> bool:
     return all(_HOSTED.match(n.text or "") for n in labels)
 
 
-def steps_before(build: WorkflowBuild) -> tuple[Node, ...]:
-    steps = build.job_node.get("steps")
-    return steps.items[: build.index] if steps is not None else ()
-
-
 def job_steps(build: WorkflowBuild) -> tuple[Node, ...]:
     steps = build.job_node.get("steps")
     return steps.items if steps is not None else ()
+
+
+def steps_before(build: WorkflowBuild) -> tuple[Node, ...]:
+    return job_steps(build)[: build.index]
 
 
 def uses(step: Node, action: str) -> bool:

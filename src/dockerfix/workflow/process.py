@@ -10,9 +10,8 @@ from pathlib import Path
 
 from dockerfix.diagnostics import Diagnostic
 from dockerfix.document.source import DecodeError, SourceText
-from dockerfix.engine import VerificationError
 from dockerfix.rules.base import RuleContext, WorkflowRule
-from dockerfix.runner import FileReport
+from dockerfix.runner import FileReport, report_fix
 from dockerfix.settings import Settings
 from dockerfix.workflow.engine import fix_workflow
 from dockerfix.workflow.model import parse_workflow, with_dockerfiles
@@ -35,15 +34,4 @@ def process_workflow(
     full = Path(os.path.abspath(path))
     doc = parse_workflow(source, full.as_posix(), full.parent.parent.parent.as_posix())
     doc = with_dockerfiles(doc, read_file)
-    try:
-        result = fix_workflow(doc, rules, RuleContext(None, settings))
-    except VerificationError as exc:
-        diag = Diagnostic.make("DFX904", 0, f"{exc} (rules {', '.join(exc.codes)}); file left unchanged")
-        return FileReport(display, diagnostics=(diag,), original=data)
-    except Exception as exc:  # noqa: BLE001 - one broken file never stops the run
-        diag = Diagnostic.make("DFX999", 0, f"internal error: {type(exc).__name__}: {exc}")
-        return FileReport(display, diagnostics=(diag,), original=data)
-    if not result.converged:
-        diag = Diagnostic.make("DFX903", 0, f"fixes did not settle after {settings.max_iterations} passes; file left unchanged")
-        return FileReport(display, result.findings, (diag,), original=data)
-    return FileReport(display, result.findings, original=data, output=result.output.to_bytes())
+    return report_fix(display, data, settings, lambda: fix_workflow(doc, rules, RuleContext(None, settings)), [])
