@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dockerfix.document.model import Document, Instruction
+from dockerfix.document.model import Document, Instruction, Stage
 
 _LINE = re.compile(r"^#(\d+) (.*)$")
 _NAME = re.compile(r"^\[(?P<label>[^\]]*)\] (?P<instruction>.*)$")
@@ -87,6 +87,13 @@ def parse_buildah_log(text: str) -> list[Step]:
     return steps
 
 
+def _position(stage: Stage, inst: Instruction, every_instruction: bool) -> tuple[int, int]:
+    """``inst``'s position among its stage's steps and their count: BuildKit counts the FROM and
+    the instructions it runs as steps, Buildah every instruction."""
+    counted = [stage.from_] + [i for i in stage.instructions if every_instruction or i.kind in VERTEX_KINDS]
+    return next(k for k, i in enumerate(counted, start=1) if i.index == inst.index), len(counted)
+
+
 def find_step(steps: list[Step] | tuple[Step, ...], doc: Document, inst: Instruction) -> Step | None:
     """The step that ran ``inst``. BuildKit prints instructions with variables expanded, so the
     step is found by its label: "<stage> <position>/<count>", where the stage is its name or
@@ -94,15 +101,11 @@ def find_step(steps: list[Step] | tuple[Step, ...], doc: Document, inst: Instruc
     if inst.kind not in VERTEX_KINDS or not 0 <= inst.stage < len(doc.stages):
         return None
     stage = doc.stages[inst.stage]
-    counted = {
-        every: [stage.from_] + [i for i in stage.instructions if every or i.kind in VERTEX_KINDS] for every in (False, True)
-    }
-    positions = {every: next(k for k, i in enumerate(kinds, start=1) if i.index == inst.index) for every, kinds in counted.items()}
+    wanted = {every: _position(stage, inst, every) for every in (False, True)}  # BuildKit's, Buildah's
     names = {stage.name or f"stage-{stage.index}", f"stage-{stage.index}"}
     for step in steps:
         m = _POSITION.match(step.label)
-        wanted = (positions[step.every_instruction], len(counted[step.every_instruction]))
-        if m is None or (int(m.group("index")), int(m.group("total"))) != wanted:
+        if m is None or (int(m.group("index")), int(m.group("total"))) != wanted[step.every_instruction]:
             continue
         prefix = m.group("stage")
         stage_label = prefix.split()[-1] if prefix else None

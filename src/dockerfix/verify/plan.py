@@ -196,10 +196,9 @@ def file_to_add(doc: Document, root: Path, build: BuildContext, token: str) -> s
     """A new file at the top of the context that the build copies in after its installs (not
     excluded by .dockerignore): the application edit for a context that holds nothing but the
     manifests and the Dockerfile."""
+    early = _early_copies(doc)
     for name in (f"dockerfix-verify-{token}.txt", f".dockerfix-verify-{token}"):
-        if (root / name).exists() or build.is_ignored(name):
-            continue
-        if _comes_in_late(doc, _early_copies(doc), name):
+        if not (root / name).exists() and not build.is_ignored(name) and _comes_in_late(doc, early, name):
             return name
     return None
 

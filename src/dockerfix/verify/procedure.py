@@ -182,7 +182,7 @@ class _Session:
         # 1. both versions, cold
         first = self._build("original, cold", copies["original"], files["original"], tags["original"], cold=True)
         if not first.ok:
-            report.error = "the original Dockerfile does not build here:\n" + _tail(first.log) + network_hint(first.log, self.options.network)
+            report.error = "the original Dockerfile does not build here:\n" + self._failure(first)
             raise _Stop
         # Buildah (Podman) keeps the layers of each --no-cache build as a chain of their own, and a
         # later build may follow the original's chain and miss the rewritten's layers: there the
@@ -193,7 +193,7 @@ class _Session:
         if self.engine.podman:
             report.notes.append("Podman: the rewritten build took the leading steps it shares with the original from its build")
         if not second.ok:
-            report.problems.append("the rewritten Dockerfile does not build:\n" + _tail(second.log) + network_hint(second.log, self.options.network))
+            report.problems.append("the rewritten Dockerfile does not build:\n" + self._failure(second))
             raise _Stop
 
         # 2. the same image?
@@ -249,6 +249,10 @@ class _Session:
         for e in expected:
             if e.kind in EVIDENCE:
                 self._evidence(e, find_step(after["rewritten"].steps, new_doc, e.instruction), new_doc, None)
+
+    def _failure(self, result: BuildResult) -> str:
+        """The end of a failed build's log, and what to pass when the engine's network setup failed it."""
+        return _tail(result.log) + network_hint(result.log, self.options.network)
 
     def _settle_files(self) -> None:
         """Compare the two images' files. A file may differ between any two builds (an id an
@@ -307,8 +311,7 @@ class _Session:
                 return
             current = parse(SourceText.from_bytes(dockerfile.read_bytes()))
             for t in targets:
-                wanted = " ".join(t.instruction.logical.split())
-                moved = next((i for i in current.instructions if " ".join(i.logical.split()) == wanted), None)
+                moved = _same_instruction(current, t.instruction)
                 steps[t.instruction.index] = find_step(result.steps, current, moved) if moved is not None else None
         for t in targets:
             step = steps[t.instruction.index]
@@ -383,12 +386,18 @@ def _append(path: Path, line: str) -> None:
     path.write_bytes(data + line.encode() + newline)
 
 
+def _same_instruction(doc: Document, inst: Instruction) -> Instruction | None:
+    """``inst`` in ``doc``, a copy of its file that verify has added lines to: the first
+    instruction that reads the same, blanks aside."""
+    wanted = " ".join(inst.logical.split())
+    return next((i for i in doc.instructions if " ".join(i.logical.split()) == wanted), None)
+
+
 def _insert_before(dockerfile: Path, inst: Instruction, line: str) -> None:
     """Put ``line`` right above ``inst`` in the copy of the Dockerfile (earlier insertions stay)."""
     data = dockerfile.read_bytes()
-    doc = parse(SourceText.from_bytes(data))
-    wanted = " ".join(inst.logical.split())
-    start = next((o.start for o in doc.instructions if " ".join(o.logical.split()) == wanted), inst.start)
+    moved = _same_instruction(parse(SourceText.from_bytes(data)), inst)
+    start = moved.start if moved is not None else inst.start
     lines = data.split(b"\n")
     lines.insert(start, line.encode())
     dockerfile.write_bytes(b"\n".join(lines))
