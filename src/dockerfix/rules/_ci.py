@@ -1,8 +1,11 @@
-"""What the CI rules (DFX3xx) ask of a workflow's build and of the Dockerfile it builds."""
+"""What the CI rules (DFX3xx) ask of a workflow's build and of the Dockerfile it builds, and
+their findings. Loaded when a workflow is checked, not with the rules: the workflow model and
+the build-command readers it brings stay off the start-up path."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dockerfix.context.sources import WorkflowBuild
@@ -11,10 +14,14 @@ from dockerfix.document.flags import mounts
 from dockerfix.document.model import Document, Instruction
 from dockerfix.rules._common import built_stages
 from dockerfix.rules._split_reads import context_copy_words, whole_context_dest
-from dockerfix.workflow.model import WorkflowDocument, hosted_runner, steps_before, uses
+from dockerfix.rules.base import Applicability, Finding, Fix, WorkflowRule
+from dockerfix.workflow.edit import CannotEdit, add_inputs
+from dockerfix.workflow.model import WorkflowDocument, hosted_runner, job_steps, steps_before, uses
 
 BUILDX = "docker/setup-buildx-action"
 UNKNOWN = "*"  # a target an expression gives
+_CACHE_INPUTS = ("cache-from", "cache-to")
+_DANCE = "*/buildkit-cache-dance"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._]+")  # in a scope: what a CSV value or YAML plain scalar may not hold plainly
 _LOCAL_DRIVERS = (None, "docker", "docker-container")
 
@@ -152,3 +159,92 @@ def target_stages(doc: Document, target: str | None) -> frozenset[int] | None:
         return frozenset.intersection(*(built_stages(doc, stage) for stage in doc.stages))
     stage = doc.stages[-1] if target is None else doc.stage_named(target)
     return built_stages(doc, stage) if stage is not None else None
+
+
+def gha_inputs(scope: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """`cache-from` and `cache-to` of the GitHub Actions cache, in the build's own ``scope``."""
+    return ("cache-from", f"type=gha,scope={scope}"), ("cache-to", f"type=gha,mode=max,scope={scope}")
+
+
+def _what(ci: CiBuild) -> str | None:
+    """What in the stages the build runs the layer cache pays off for; None: nothing this rule
+    knows."""
+    inst = cache_mount(ci.dockerfile, ci.stages)
+    if inst is not None:
+        return f"`{ci.name}` has cache mounts (line {inst.line_no})"
+    inst = split_install(ci.dockerfile, ci.stages)
+    if inst is not None:
+        return f"`{ci.name}` installs its dependencies before copying the whole context (line {inst.line_no})"
+    return None
+
+
+def _why_no_fix(ci: CiBuild) -> str | None:
+    """Why the inputs cannot be added, if they cannot."""
+    present = [name for name in _CACHE_INPUTS if name in ci.inputs.mapping]
+    if present:  # empty or `false`: a second one would be a duplicate key
+        return f"the step already sets `{present[0]}` (empty or false); set both inputs by hand"
+    if ci.scope is None:  # builds of several targets would share one scope, and replace each other's cache
+        return "an expression gives its `target`, so no scope that names the build can be given; add the inputs with a `scope=` per target by hand"
+    return _buildx_driver(ci)
+
+
+def _buildx_driver(ci: CiBuild) -> str | None:
+    """Why `type=gha` cannot be added, if it cannot: no builder that exports caches."""
+    setup = buildx_setup(ci.build)
+    if setup is not None:
+        driver = setup.get("driver")
+        if driver is None or driver.text == "docker-container":
+            return None
+        return f"`{BUILDX}` sets `driver: {driver.text}`, and `type=gha` needs the docker-container driver"
+    return (
+        f"no `{BUILDX}` step comes before it, and the default docker driver rejects `cache-to: type=gha` "
+        "(\"Cache export is not supported for the docker driver\"); add one first"
+    )
+
+
+def layer_cache_findings(rule: WorkflowRule, doc: WorkflowDocument) -> Iterator[Finding]:
+    """DFX301's findings: builds whose Dockerfile gains from a layer cache that nothing keeps."""
+    for ci in hosted_builds(doc):
+        what = _what(ci)
+        if what is None or ci.given(*_CACHE_INPUTS):
+            continue
+        head = (
+            f"{what}, but this build on a GitHub-hosted runner keeps no layer cache: every run "
+            "starts from an empty builder and rebuilds every step"
+        )
+        if ci.build.command is not None:
+            (_, cache_from), (_, cache_to) = gha_inputs(ci.scope or "<one per target>")
+            yield rule.finding(ci.line, (
+                f"{head}; give it a persistent cache, e.g. `--cache-from {cache_from} "
+                f"--cache-to {cache_to}` with a docker-container builder, or a registry cache "
+                "(a `run:` script is not edited)"
+            ))  # fmt: skip
+            continue
+        why, fix = _why_no_fix(ci), None
+        if why is None and ci.scope is not None:  # (no scope: `_why_no_fix` says why)
+            inputs = gha_inputs(ci.scope)
+            spelled = f"`cache-from: {inputs[0][1]}` and `cache-to: {inputs[1][1]}`"
+            try:
+                fix = Fix(f"add {spelled}", (add_inputs(doc.lines, ci.build.step, inputs),), Applicability.UNSAFE)
+            except CannotEdit as exc:
+                why = f"the step cannot be edited in place: {exc}"
+        if fix is not None:
+            yield rule.finding(ci.line, (
+                f"{head}; {spelled} keep the layers in the repository's GitHub Actions cache, in a scope "
+                "of this build's own (unsafe: it changes where CI stores data, and uses its space)"
+            ), fix)  # fmt: skip
+        else:
+            yield rule.finding(ci.line, f"{head}; not changed: {why}")
+
+
+def cache_mount_findings(rule: WorkflowRule, doc: WorkflowDocument) -> Iterator[Finding]:
+    """DFX302's findings: builds whose cache mounts no step of their job saves and restores."""
+    for ci in hosted_builds(doc):
+        inst = cache_mount(ci.dockerfile, ci.stages)
+        if inst is None or any(uses(step, _DANCE) for step in job_steps(ci.build)):
+            continue
+        yield rule.finding(ci.line, (
+            f"`{ci.name}` has cache mounts (line {inst.line_no}), but on a GitHub-hosted runner they start "
+            "empty in every run and the layer cache does not keep them; save and restore them with a step "
+            "such as `reproducible-containers/buildkit-cache-dance`"
+        ))  # fmt: skip

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockerfix.rules._ci import BUILDX, CiBuild, buildx_setup, cache_mount, hosted_builds, split_install
-from dockerfix.rules.base import Applicability, Example, Finding, Fix, RuleContext, WorkflowRule
-from dockerfix.workflow.edit import CannotEdit, add_inputs
-from dockerfix.workflow.model import WorkflowDocument, job_steps, uses
+from typing import TYPE_CHECKING
 
-_CACHE_INPUTS = ("cache-from", "cache-to")
-_DANCE = "*/buildkit-cache-dance"
+from dockerfix.rules.base import Example, Finding, RuleContext, WorkflowRule
+
+if TYPE_CHECKING:
+    from dockerfix.workflow.model import WorkflowDocument
+
 
 _DOCKERFILE_MOUNTS = """\
     FROM python:3.12
@@ -26,47 +26,6 @@ _DOCKERFILE_SPLIT = """\
     RUN pip install --no-cache-dir -r requirements.txt
     COPY . .
 """
-
-
-def gha_inputs(scope: str) -> tuple[tuple[str, str], tuple[str, str]]:
-    """`cache-from` and `cache-to` of the GitHub Actions cache, in the build's own ``scope``."""
-    return ("cache-from", f"type=gha,scope={scope}"), ("cache-to", f"type=gha,mode=max,scope={scope}")
-
-
-def _what(ci: CiBuild) -> str | None:
-    """What in the stages the build runs the layer cache pays off for; None: nothing this rule
-    knows."""
-    inst = cache_mount(ci.dockerfile, ci.stages)
-    if inst is not None:
-        return f"`{ci.name}` has cache mounts (line {inst.line_no})"
-    inst = split_install(ci.dockerfile, ci.stages)
-    if inst is not None:
-        return f"`{ci.name}` installs its dependencies before copying the whole context (line {inst.line_no})"
-    return None
-
-
-def _why_no_fix(ci: CiBuild) -> str | None:
-    """Why the inputs cannot be added, if they cannot."""
-    present = [name for name in _CACHE_INPUTS if name in ci.inputs.mapping]
-    if present:  # empty or `false`: a second one would be a duplicate key
-        return f"the step already sets `{present[0]}` (empty or false); set both inputs by hand"
-    if ci.scope is None:  # builds of several targets would share one scope, and replace each other's cache
-        return "an expression gives its `target`, so no scope that names the build can be given; add the inputs with a `scope=` per target by hand"
-    return _buildx_driver(ci)
-
-
-def _buildx_driver(ci: CiBuild) -> str | None:
-    """Why `type=gha` cannot be added, if it cannot: no builder that exports caches."""
-    setup = buildx_setup(ci.build)
-    if setup is not None:
-        driver = setup.get("driver")
-        if driver is None or driver.text == "docker-container":
-            return None
-        return f"`{BUILDX}` sets `driver: {driver.text}`, and `type=gha` needs the docker-container driver"
-    return (
-        f"no `{BUILDX}` step comes before it, and the default docker driver rejects `cache-to: type=gha` "
-        "(\"Cache export is not supported for the docker driver\"); add one first"
-    )
 
 
 class LayerCacheNotPersisted(WorkflowRule):
@@ -208,37 +167,9 @@ class LayerCacheNotPersisted(WorkflowRule):
     )
 
     def check(self, doc: WorkflowDocument, ctx: RuleContext) -> Iterator[Finding]:
-        for ci in hosted_builds(doc):
-            what = _what(ci)
-            if what is None or ci.given(*_CACHE_INPUTS):
-                continue
-            head = (
-                f"{what}, but this build on a GitHub-hosted runner keeps no layer cache: every run "
-                "starts from an empty builder and rebuilds every step"
-            )
-            if ci.build.command is not None:
-                (_, cache_from), (_, cache_to) = gha_inputs(ci.scope or "<one per target>")
-                yield self.finding(ci.line, (
-                    f"{head}; give it a persistent cache, e.g. `--cache-from {cache_from} "
-                    f"--cache-to {cache_to}` with a docker-container builder, or a registry cache "
-                    "(a `run:` script is not edited)"
-                ))  # fmt: skip
-                continue
-            why, fix = _why_no_fix(ci), None
-            if why is None and ci.scope is not None:  # (no scope: `_why_no_fix` says why)
-                inputs = gha_inputs(ci.scope)
-                spelled = f"`cache-from: {inputs[0][1]}` and `cache-to: {inputs[1][1]}`"
-                try:
-                    fix = Fix(f"add {spelled}", (add_inputs(doc.lines, ci.build.step, inputs),), Applicability.UNSAFE)
-                except CannotEdit as exc:
-                    why = f"the step cannot be edited in place: {exc}"
-            if fix is not None:
-                yield self.finding(ci.line, (
-                    f"{head}; {spelled} keep the layers in the repository's GitHub Actions cache, in a scope "
-                    "of this build's own (unsafe: it changes where CI stores data, and uses its space)"
-                ), fix)  # fmt: skip
-            else:
-                yield self.finding(ci.line, f"{head}; not changed: {why}")
+        from dockerfix.rules._ci import layer_cache_findings  # the workflow model, only for workflows
+
+        yield from layer_cache_findings(self, doc)
 
 
 class CacheMountsNotPersisted(WorkflowRule):
@@ -322,12 +253,6 @@ class CacheMountsNotPersisted(WorkflowRule):
     )
 
     def check(self, doc: WorkflowDocument, ctx: RuleContext) -> Iterator[Finding]:
-        for ci in hosted_builds(doc):
-            inst = cache_mount(ci.dockerfile, ci.stages)
-            if inst is None or any(uses(step, _DANCE) for step in job_steps(ci.build)):
-                continue
-            yield self.finding(ci.line, (
-                f"`{ci.name}` has cache mounts (line {inst.line_no}), but on a GitHub-hosted runner they start "
-                "empty in every run and the layer cache does not keep them; save and restore them with a step "
-                "such as `reproducible-containers/buildkit-cache-dance`"
-            ))  # fmt: skip
+        from dockerfix.rules._ci import cache_mount_findings  # the workflow model, only for workflows
+
+        yield from cache_mount_findings(self, doc)
