@@ -1,14 +1,17 @@
-"""Write docs/rules/ from the rule classes and docs/base-images.md from the table of base images.
-Run after changing a rule or the table; a test fails if stale."""
+"""Write docs/rules/ from the rule classes, and docs/base-images.md and the package's JSON copy
+of the table of base images from base_images.toml. Run after changing a rule or the table; a
+test fails if stale."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from dockerfix.render.base_images import table_page
+from dockerfix.render.base_images import table_json, table_page
 from dockerfix.render.rule_docs import pages
 
-OUT = Path(__file__).resolve().parent.parent / "docs" / "rules"
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "rules"
+TABLE_JSON = ROOT / "src" / "dockerfix" / "data" / "base_images.json"
 
 
 def main() -> None:
@@ -20,6 +23,8 @@ def main() -> None:
     for name, text in wanted.items():
         (OUT / name).write_text(text, encoding="utf-8")
     print(f"wrote {len(wanted)} pages to {OUT}")
+    TABLE_JSON.write_text(table_json(), encoding="utf-8")  # first: the page is made from the package's copy
+    print(f"wrote {TABLE_JSON}")
     (OUT.parent / "base-images.md").write_text(table_page(), encoding="utf-8")
     print(f"wrote {OUT.parent / 'base-images.md'}")
 

@@ -4,6 +4,7 @@ state a known image starts a stage with, and `dockerfix explain`."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,14 +18,15 @@ from dockerfix.document.base_images import (
     USER_FIELDS,
     ImageFacts,
     TableError,
-    _Entry,
     _facts,
     entries,
     lookup,
+    validate,
     parse_reference,
     raw_table,
 )
 from dockerfix.document.parse import parse_text
+from dockerfix.render.base_images import table_json
 from dockerfix.document.state import IMAGE_WORKDIR, shell_program
 from dockerfix.settings import Settings
 
@@ -180,8 +182,39 @@ def test_a_malformed_entry_is_refused(item: dict[str, object], problem: str) -> 
 
 def test_the_table_ships_with_the_package() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert "base_images.toml" in pyproject["tool"]["setuptools"]["package-data"]["dockerfix.data"]
-    assert (ROOT / "src" / "dockerfix" / "data" / "base_images.toml").is_file()
+    for name in ("base_images.toml", "base_images.json"):
+        assert name in pyproject["tool"]["setuptools"]["package-data"]["dockerfix.data"]
+        assert (ROOT / "src" / "dockerfix" / "data" / name).is_file()
+
+
+def test_the_json_the_package_reads_is_the_toml() -> None:
+    """Regenerate with scripts/generate_docs.py after editing base_images.toml."""
+    assert (ROOT / "src" / "dockerfix" / "data" / "base_images.json").read_text(encoding="utf-8") == table_json()
+    assert base_images._raw() == raw_table()
+
+
+def test_every_entry_of_the_table_builds() -> None:
+    validate()  # raises TableError on a malformed entry
+
+
+def test_a_repeated_id_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [{"id": "x", "names": ["x"], "source": "s"}, {"id": "x", "names": ["y"], "source": "s"}]
+    monkeypatch.setattr(base_images, "_raw", lambda: items)
+    clear_table_caches()
+    with pytest.raises(TableError, match="repeated id"):
+        validate()
+
+
+def test_an_entry_builds_its_parent_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [
+        {"id": "base", "names": ["base"], "source": "s", "user": "app", "env": {"A": "1"}},
+        {"id": "other", "names": ["other"], "source": "s"},
+        {"id": "child", "names": ["child"], "source": "s", "from": "base", "env": {"B": "2"}},
+    ]
+    monkeypatch.setattr(base_images, "_raw", lambda: items)
+    clear_table_caches()
+    facts = lookup(parse_reference("child:1")).facts
+    assert facts is not None and (facts.user, dict(facts.env)) == ("app", {"A": "1", "B": "2"})
 
 
 def test_a_known_image_starts_the_stage_with_its_facts() -> None:
@@ -202,11 +235,26 @@ def test_a_known_image_starts_the_stage_with_its_facts() -> None:
     assert jupyter.shell == ("/bin/bash", "-o", "pipefail", "-c") and shell_program(jupyter) == "bash"
 
 
+def clear_table_caches() -> None:
+    for cached in (base_images._entry, base_images._positions):
+        cached.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_table() -> Iterator[None]:
+    """A test that swaps the table in leaves no entry of it in the caches."""
+    yield
+    clear_table_caches()
+
+
 def test_pip_unsets_a_no_cache_variable_the_base_image_sets(monkeypatch: pytest.MonkeyPatch) -> None:
     """No image in the table sets PIP_NO_CACHE_DIR today; one that did would be handled like an
     ENV of the Dockerfile."""
-    facts = ImageFacts("pipless", "test", user="root", workdir="/", env={"PIP_NO_CACHE_DIR": "1"})
-    monkeypatch.setattr(base_images, "_table", lambda: (_Entry(facts, ("example/pipless",), None),))
+    item = {"id": "pipless", "source": "test", "names": ["example/pipless"], "user": "root", "workdir": "/",
+            "env": {"PIP_NO_CACHE_DIR": "1"}}  # fmt: skip
+    monkeypatch.setattr(base_images, "_raw", lambda: [item])
+    clear_table_caches()
+    monkeypatch.setattr(base_images, "_raw", lambda: [item])
     out, findings = fix_text("FROM example/pipless:1\nRUN pip install flask\n", settings=Settings(select=("DFX201",)))
     assert "env -u PIP_NO_CACHE_DIR pip install flask" in out
     assert "the ENV of the base image example/pipless:1 disables pip's cache" in findings[0].message

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,6 +105,8 @@ def parse_config(path: Path, data: dict[str, Any]) -> Config:
 
 def load_config(path: Path) -> Config:
     """Read a `.dockerfix.toml` or the `[tool.dockerfix]` table of a pyproject.toml."""
+    import tomllib  # imported when a TOML file is read, not at start-up
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -174,6 +173,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     0644), then rename.
 
     A symbolic link is followed: the file it points to is replaced, the link stays."""
+    import tempfile  # imported when a file is written, not at start-up
+
     path = Path(os.path.realpath(path))
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".dockerfix", dir=path.parent)

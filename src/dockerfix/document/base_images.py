@@ -1,6 +1,11 @@
 """What the image a stage starts from sets: its FROM reference normalised and matched to the
 table of official images in dockerfix/data/base_images.toml (read once, when first needed).
 
+The package reads the table from base_images.json, the same data that
+`scripts/generate_docs.py` writes from the TOML (a test keeps the two equal): the standard
+library reads JSON about a hundred times faster than TOML, and a lookup builds the facts of
+the entries it matches only, so a run pays for the few images it meets.
+
 A reference is matched by its repository name (Docker Hub's `docker.io/library/` left out) and
 its tag. Build arguments are filled in from the defaults of the ARGs before the first FROM, and
 only in the tag: an image whose name comes from a build argument is not known. A reference
@@ -183,9 +188,10 @@ def lookup(reference: Reference) -> BaseImage:
     if reference.name is None:
         return BaseImage(reference, None, reference.problem)
     named = False
-    for entry in _table():
-        if not any(_name_matches(n, reference.name) for n in entry.names):
+    for index in range(len(_raw())):
+        if not _named(index, reference.name):
             continue
+        entry = _entry(index)
         named = True
         if entry.tags is None:
             return BaseImage(reference, entry.facts)
@@ -219,41 +225,81 @@ def base_image(doc: Document, stage: Stage) -> BaseImage | None:
 
 
 def entries() -> list[ImageFacts]:
-    """Every entry of the table, in its order."""
-    return [e.facts for e in _table()]
+    """Every entry of the table, in its order (each checked as it is built)."""
+    return [_entry(i).facts for i in range(len(_raw()))]
+
+
+def validate() -> None:
+    """Build every entry, so that a malformed table raises TableError."""
+    entries()
 
 
 def raw_table() -> list[dict[str, Any]]:
+    """The table as base_images.toml writes it (the source the JSON copy is made from)."""
     import tomllib
     from importlib.resources import files
 
     data = tomllib.loads(files("dockerfix.data").joinpath("base_images.toml").read_text(encoding="utf-8"))
-    images = data.get("image")
+    return _images(data)
+
+
+def _images(data: Any) -> list[dict[str, Any]]:
+    images = data.get("image") if isinstance(data, dict) else None
     if not isinstance(images, list) or set(data) != {"image"}:
-        raise TableError("base_images.toml: expected [[image]] tables only")
+        raise TableError("base_images: expected [[image]] tables only")
     return images
 
 
 @functools.cache
-def _table() -> tuple[_Entry, ...]:
-    raw = raw_table()
+def _raw() -> list[dict[str, Any]]:
+    import json
+    from importlib.resources import files
+
+    return _images(json.loads(files("dockerfix.data").joinpath("base_images.json").read_text(encoding="utf-8")))
+
+
+@functools.cache
+def _positions() -> dict[str, int]:
+    """Each entry's position by its id (the first, when an id repeats: building the second
+    then raises)."""
+    found: dict[str, int] = {}
+    for i, item in enumerate(_raw()):
+        ident = item.get("id")
+        if isinstance(ident, str):
+            found.setdefault(ident, i)
+    return found
+
+
+@functools.cache
+def _entry(index: int) -> _Entry:
+    """Entry ``index`` with its facts (its `from` parent built first)."""
+    item = _raw()[index]
+    parent = item.get("from")
     by_id: dict[str, ImageFacts] = {}
-    out: list[_Entry] = []
-    for item in raw:
-        facts = _facts(item, by_id)
-        by_id[facts.id] = facts
-        names = item.get("names")
-        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n == n.lower() for n in names):
-            raise TableError(f"{facts.id}: names must be a list of lower-case names")
-        tags = item.get("tags")
-        try:
-            pattern = re.compile(tags) if isinstance(tags, str) else None
-        except re.error as exc:
-            raise TableError(f"{facts.id}: bad tags pattern: {exc}") from None
-        if tags is not None and pattern is None:
-            raise TableError(f"{facts.id}: tags must be a regular expression")
-        out.append(_Entry(facts, tuple(names), pattern))
-    return tuple(out)
+    if isinstance(parent, str):
+        at = _positions().get(parent)
+        if at is not None and at < index:
+            by_id[parent] = _entry(at).facts
+    ident = item.get("id")
+    if isinstance(ident, str) and _positions()[ident] != index:
+        raise TableError(f"an entry has a missing or repeated id: {ident!r}")
+    facts = _facts(item, by_id)
+    names = item.get("names")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n == n.lower() for n in names):
+        raise TableError(f"{facts.id}: names must be a list of lower-case names")
+    tags = item.get("tags")
+    if tags is not None and not isinstance(tags, str):
+        raise TableError(f"{facts.id}: tags must be a regular expression")
+    try:
+        pattern = re.compile(tags) if isinstance(tags, str) else None
+    except re.error as exc:
+        raise TableError(f"{facts.id}: bad tags pattern: {exc}") from None
+    return _Entry(facts, tuple(names), pattern)
+
+
+def _named(index: int, name: str) -> bool:
+    names = _raw()[index].get("names")
+    return isinstance(names, list) and any(isinstance(n, str) and _name_matches(n, name) for n in names)
 
 
 def _facts(item: dict[str, Any], by_id: Mapping[str, ImageFacts]) -> ImageFacts:

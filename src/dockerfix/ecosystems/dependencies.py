@@ -8,9 +8,7 @@ the reason they cannot be known statically.
 
 from __future__ import annotations
 
-import configparser
 import functools
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +20,8 @@ ReadText = Callable[[str], "str | None"]
 def parse_toml(text: str) -> tuple[dict[str, Any] | None, str | None]:
     """A TOML file's data, or None and why it does not parse. Memoized: every rule that looks at
     a project reads the same pyproject.toml. The data is shared: read it, never change it."""
+    import tomllib  # imported when a TOML file is read, not at start-up
+
     try:
         return tomllib.loads(text), None
     except tomllib.TOMLDecodeError as exc:
@@ -99,6 +99,8 @@ def _lines(value: str) -> list[str]:
 
 
 def _setup_cfg(text: str, extras: list[str]) -> Declared | None:
+    import configparser  # imported when a setup.cfg is read, not at start-up
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)

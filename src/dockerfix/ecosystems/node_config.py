@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-import tomllib
 
 from dockerfix.context.yaml_subset import YamlError, parse_yaml
 
@@ -67,6 +66,8 @@ def yarnrc_yml(text: str) -> dict[str, str]:
 
 def bunfig_cache(text: str) -> tuple[bool, str | None]:
     """(whether the cache is turned off, the cache folder it sets) from a bunfig.toml."""
+    import tomllib  # imported when a TOML file is read, not at start-up
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

@@ -62,3 +62,10 @@ def table_page() -> str:
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
+
+
+def table_json() -> str:
+    """src/dockerfix/data/base_images.json: base_images.toml as JSON, which the package reads."""
+    import json
+
+    return json.dumps({"image": raw_table()}, ensure_ascii=False, indent=1) + "\n"
