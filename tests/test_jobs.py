@@ -134,6 +134,10 @@ def test_standard_input_among_many_files_keeps_its_place(pristine: Path) -> None
     assert b"--mount=type=cache" in (next(f for f in pooled.files if f.path == "-").output or b"")
 
 
+FORKED = pytest.mark.skipif(sys.platform != "linux", reason="the workers inherit the test's patches by fork")
+
+
+@FORKED
 def test_an_error_and_a_dead_worker_cost_one_file_each(
     pristine: Path, serial: RunReport, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -167,7 +171,7 @@ def test_an_error_in_one_process_is_that_files_dfx999_too(pristine: Path, monkey
     assert all([(d.code, d.message) for d in f.diagnostics] == [("DFX999", "internal error: RuntimeError: no document")] for f in report.files)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="no SIGINT to send")
+@FORKED
 def test_ctrl_c_stops_the_workers(pristine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C reaches the run's process while the workers are busy: they are stopped, not
     waited for (each would leave a mark when its file was done)."""
