@@ -75,9 +75,10 @@ def fix(
     statistics: Annotated[bool, typer.Option("--statistics", help="Count the findings of each rule instead of listing them.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only errors.")] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Also name unchanged files.")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", help="Worker processes for many files (default: one per usable core; 1: none). The output is the same.")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
-    from dockerfix.runner import STDIN, run
+    from dockerfix.runner import STDIN, run, usable_cpus
     from dockerfix.settings import Mode, Settings
 
     if sum((diff, write, check)) > 1:
@@ -89,6 +90,8 @@ def fix(
         raise typer.BadParameter(f"{output_format!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
     if config is not None and not config.is_file():
         raise typer.BadParameter(f"{config} is not a file", param_hint="--config")
+    if jobs is not None and jobs < 1:
+        raise typer.BadParameter(f"{jobs} is not a number of processes (1 or more)", param_hint="--jobs")
     settings = Settings(
         mode=mode,
         select=_codes(select),
@@ -104,7 +107,7 @@ def fix(
             raise typer.BadParameter(f"unknown rule code {code!r}", param_hint="--select/--ignore")
     targets = paths or ["."]
     stdin = sys.stdin.buffer.read() if STDIN in targets else None
-    report = run(targets, settings, stdin)
+    report = run(targets, settings, stdin, jobs=usable_cpus() if jobs is None else jobs)
     if output_format != "text" or output_file is not None or statistics:
         raise typer.Exit(_emit_report(report, settings, output_format, output_file, statistics, stdin_diff=diff))
     raise typer.Exit(_emit(report, settings, quiet, verbose, stdin_diff=diff))

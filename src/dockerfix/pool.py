@@ -1,0 +1,116 @@
+"""Worker processes for the reading and fixing of many files (`--jobs`).
+
+Imported only by a run that uses them. The files go out in chunks and their reports come back
+in the order sent. A worker that dies loses its chunk only: those files are done again one by
+one, each in a process of its own (the one that dies again gets its DFX999), and the rest in a
+new pool. Workers ignore Ctrl-C; the run's process stops them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
+from types import TracebackType
+
+from dockerfix.diagnostics import Diagnostic
+from dockerfix.runner import FileReport, RuleCache, Task, compute, internal_error
+
+MAX_CHUNK = 8
+_rules = RuleCache()  # a worker's rules, made as its files need them
+
+
+def _start_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the run's process to handle
+
+
+def _work(chunk: list[Task]) -> list[FileReport]:
+    return [compute(task, _rules) for task in chunk]
+
+
+def chunk_size(tasks: int, jobs: int) -> int:
+    """About four chunks per worker, so that one slow chunk does not leave the others idle at
+    the end, and at most MAX_CHUNK files, so that a lost chunk costs little."""
+    return max(1, min(MAX_CHUNK, -(-tasks // (4 * jobs))))
+
+
+def _context() -> BaseContext:
+    """fork on Linux: the workers start with everything imported; elsewhere the default."""
+    if sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _executor(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start_worker)
+
+
+def _alone(task: Task) -> FileReport:
+    """One file in a worker process of its own: its report, or its DFX999 if that dies too."""
+    with _executor(1) as one:
+        try:
+            return one.submit(_work, [task]).result()[0]
+        except BrokenProcessPool:
+            message = "internal error: the worker process stopped while fixing this file"
+            return FileReport(task.display, diagnostics=(Diagnostic.make("DFX999", 0, message),))
+        except Exception as exc:  # noqa: BLE001 - e.g. a report that cannot be sent back
+            return FileReport(task.display, diagnostics=(internal_error(exc),))
+
+
+class Pool:
+    """``jobs`` worker processes, started on first use and kept for the run."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._running: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self._stop(kill=kind is not None)
+
+    def map(self, tasks: Sequence[Task]) -> list[FileReport]:
+        """The reports of ``tasks``, in their order."""
+        reports: list[FileReport] = []
+        try:
+            while len(reports) < len(tasks):
+                reports.extend(self._until_lost(tasks[len(reports) :]))
+        except BaseException:  # Ctrl-C: no worker goes on
+            self._stop(kill=True)
+            raise
+        return reports
+
+    def _until_lost(self, tasks: Sequence[Task]) -> list[FileReport]:
+        """The reports of ``tasks`` up to the first chunk lost, that chunk's done one by one."""
+        size = chunk_size(len(tasks), self.jobs)
+        chunks = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+        if self._running is None:
+            self._running = _executor(self.jobs)
+        futures = [self._running.submit(_work, chunk) for chunk in chunks]
+        reports: list[FileReport] = []
+        for chunk, future in zip(chunks, futures):
+            try:
+                reports.extend(future.result())
+            except Exception:  # noqa: BLE001 - a worker died, or its reports could not be sent back
+                self._stop(kill=True)
+                reports.extend(_alone(task) for task in chunk)
+                break
+        return reports
+
+    def _stop(self, kill: bool) -> None:
+        executor, self._running = self._running, None
+        if executor is None:
+            return
+        if kill:
+            terminate = getattr(executor, "terminate_workers", None)  # Python 3.14+
+            if terminate is not None:
+                terminate()
+            else:
+                for process in list((getattr(executor, "_processes", None) or {}).values()):
+                    process.terminate()
+        executor.shutdown(wait=True, cancel_futures=True)
