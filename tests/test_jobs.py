@@ -21,6 +21,7 @@ from helpers import load_cases, materialise
 from test_cli import Result, run_main
 
 from dockerfix import runner
+from dockerfix.document import parse as document_parse
 from dockerfix.document.model import Document
 from dockerfix.document.source import SourceText
 from dockerfix.pool import chunk_size
@@ -165,7 +166,7 @@ def test_an_error_in_one_process_is_that_files_dfx999_too(pristine: Path, monkey
     def broken(source: SourceText) -> Document:
         raise RuntimeError("no document")
 
-    monkeypatch.setattr(runner, "parse", broken)
+    monkeypatch.setattr(document_parse, "parse", broken)  # the runner imports it when it parses
     report = run([str(pristine / "DFX101")], Settings(mode=Mode.CHECK), jobs=1)
     assert len(report.files) > 1
     assert all([(d.code, d.message) for d in f.diagnostics] == [("DFX999", "internal error: RuntimeError: no document")] for f in report.files)

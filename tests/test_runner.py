@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dockerfix import runner
+from dockerfix import engine
 from dockerfix.runner import process_file, run, selected_rules, write_atomic
 from dockerfix.settings import Mode, Settings
 
@@ -48,14 +48,14 @@ def test_an_unexpected_error_in_a_rule_is_reported_and_the_file_left_alone(
     for path in (broken, fine):
         path.parent.mkdir()
         path.write_bytes(BEFORE)
-    real = runner.fix_document
+    real = engine.fix_document
 
     def explode(doc, rules, ctx):  # type: ignore[no-untyped-def]
         if "a" in str(ctx.build.root.name if ctx.build else ""):
             raise RuntimeError("boom")
         return real(doc, rules, ctx)
 
-    monkeypatch.setattr(runner, "fix_document", explode)
+    monkeypatch.setattr(engine, "fix_document", explode)  # the runner imports it when it fixes
     report = run([str(tmp_path)], Settings(mode=Mode.WRITE))
     by_path = {Path(f.path).parent.name: f for f in report.files}
     assert [d.code for d in by_path["a"].diagnostics] == ["DFX999"]

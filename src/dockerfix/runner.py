@@ -10,19 +10,17 @@ from typing import TYPE_CHECKING
 
 from dockerfix.config import Config, ConfigError, ConfigFinder
 from dockerfix.context.choice import Contexts, contexts_for
-from dockerfix.context.build_context import BuildContext, DirectoryContext
-from dockerfix.context.dockerignore import DockerIgnoreError
 from dockerfix.diagnostics import Diagnostic
-from dockerfix.document.model import Document
-from dockerfix.document.parse import ParseError, parse
-from dockerfix.document.source import DecodeError, SourceText
-from dockerfix.engine import FixResult, VerificationError, fix_document
-from dockerfix.rules import ALL_RULES
-from dockerfix.rules.base import Finding, Rule, RuleContext, WorkflowRule
 from dockerfix.settings import Mode, Settings
 
+# The document model, the engine and the rules are imported where they are first used, so that
+# a run can start listing its repository (ContextDiscovery.prefetch) while they load.
 if TYPE_CHECKING:
+    from dockerfix.context.build_context import BuildContext
     from dockerfix.context.sources import ContextDiscovery
+    from dockerfix.document.model import Document
+    from dockerfix.engine import FixResult
+    from dockerfix.rules.base import Finding, Rule, WorkflowRule
 
 STDIN = "-"
 
@@ -62,6 +60,9 @@ class RunReport:
 def selected_rules(settings: Settings) -> list[Rule]:
     """The enabled rules; cache mounts (DFX2xx) only when every builder the project names runs
     them as BuildKit does (kaniko would bake the caches into the image, the legacy builder fails)."""
+    from dockerfix.rules import ALL_RULES
+    from dockerfix.rules.base import Rule
+
     return [
         rule()
         for rule in ALL_RULES
@@ -73,10 +74,16 @@ def selected_rules(settings: Settings) -> list[Rule]:
 
 def selected_workflow_rules(settings: Settings) -> list[WorkflowRule]:
     """The enabled rules on GitHub workflow files (DFX3xx)."""
+    from dockerfix.rules import ALL_RULES
+    from dockerfix.rules.base import WorkflowRule
+
     return [rule() for rule in ALL_RULES if issubclass(rule, WorkflowRule) and settings.enabled(rule.code)]
 
 
 def load_context(root: Path | None, path: Path | None) -> tuple[BuildContext | None, Diagnostic | None]:
+    from dockerfix.context.build_context import DirectoryContext
+    from dockerfix.context.dockerignore import DockerIgnoreError
+
     if root is None:
         return None, None
     try:
@@ -93,6 +100,9 @@ def process_bytes(
 ) -> FileReport:  # fmt: skip
     """The whole pipeline for one file's bytes: decode, parse, fix, verify. ``contexts``: the
     build contexts it is built with (default: `--context`, else the Dockerfile's folder)."""
+    from dockerfix.document.parse import ParseError, parse
+    from dockerfix.document.source import DecodeError, SourceText
+
     try:
         source = SourceText.from_bytes(data)
     except DecodeError as exc:
@@ -114,6 +124,8 @@ def report_fix(
 ) -> FileReport:
     """Run ``fix`` (which may add to ``diagnostics``) and report its findings and output, or,
     when it does not verify, fails or does not settle, why the file is left unchanged."""
+    from dockerfix.engine import VerificationError
+
     try:
         result = fix()
     except VerificationError as exc:
@@ -137,6 +149,9 @@ def fix_in_contexts(
     """Fix ``doc`` for every build context it is built with. One context: as it is. Several:
     each in turn, kept if they all give the same file; else the file is fixed once more without
     a build context, so that what depends on it is left out, and the reason names them all."""
+    from dockerfix.engine import fix_document
+    from dockerfix.rules.base import RuleContext
+
     known = contexts.known
     if contexts.unknown is not None or not known:
         why = f"the build context is unknown ({contexts.unknown})" if contexts.unknown else None
@@ -252,7 +267,7 @@ def _read_process_write(path: Path, display: str, settings: Settings, process: C
 
 def file_contexts(path: Path, settings: Settings, config: Config | None, discovery: ContextDiscovery) -> Contexts:
     """The build contexts of a Dockerfile: the given one, else those its repository names."""
-    from dockerfix.context.sources import repository_root
+    from dockerfix.context.repository import repository_root
 
     root = repository_root(path, config.root if config is not None else None)
     return contexts_for(path, settings.context, discovery, root)
@@ -312,7 +327,7 @@ class Task:
     contexts: Contexts | None  # the Dockerfile's build contexts; None for a workflow file
 
 
-class RuleCache(dict[Settings, list[Rule]]):
+class RuleCache(dict[Settings, "list[Rule]"]):
     """The rules of each settings, made once."""
 
     def __missing__(self, settings: Settings) -> list[Rule]:
@@ -354,11 +369,24 @@ def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None, jo
     """Every file ``paths`` name, fixed (and written under --write), in the order found. With
     ``jobs`` > 1 and enough files, the reading and fixing runs in a pool of worker processes;
     the report is the same as in one process."""
+    from dockerfix.context.repository import start_listing
+
+    paths = list(paths)
+    # git lists each repository while the rest of the run loads (the sources' readers, the
+    # engine and the rules, on the first file)
+    listings = start_listing([p for p in paths if p != STDIN]) if settings.context is None else {}
     from dockerfix.context.sources import ContextDiscovery
 
+    discovery = ContextDiscovery(listings)
+    try:
+        return _run(paths, settings, stdin, jobs, discovery)
+    finally:
+        discovery.close()
+
+
+def _run(paths: list[str], settings: Settings, stdin: bytes | None, jobs: int, discovery: ContextDiscovery) -> RunReport:
     report = RunReport()
     found = list(_jobs(paths, settings, stdin, report.errors))
-    discovery = ContextDiscovery()
     rules = RuleCache()
 
     def task(job: Job) -> Task:
@@ -375,6 +403,8 @@ def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None, jo
     if not use_pool(sum(job.path is not None for job in found), jobs):
         report.files.extend(here(job) for job in found)
         return report
+    import dockerfix.engine  # noqa: F401 - loaded once here, so that the forked workers start with it
+    import dockerfix.rules  # noqa: F401
     from dockerfix.pool import Pool
 
     with Pool(jobs) as pool:

@@ -14,7 +14,6 @@ import fnmatch
 import os
 import posixpath
 import re
-import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 from dockerfix.context.build_commands import DockerBuild, docker_builds
 from dockerfix.context.hcl_subset import HclError, Value, parse_hcl
 from dockerfix.context.jsonc import parse_jsonc
+from dockerfix.context.repository import Listing
 from dockerfix.context.yaml_subset import Node, YamlError, parse_yaml
 from dockerfix.discovery import SKIPPED_DIRS
 
@@ -476,38 +476,10 @@ def read_references(path: Path, kind: str, root: Path) -> list[Reference]:
         return [_unreadable(Origin(path, exc.line), _WHAT[kind], exc.message)]
 
 
-def repository_root(dockerfile: Path, config_root: Path | None) -> Path:
-    """The nearest folder above the Dockerfile that holds `.git`, else the configuration's
-    folder, else the Dockerfile's folder."""
-    folder = Path(os.path.abspath(dockerfile)).parent
-    for parent in (folder, *folder.parents):
-        if (parent / ".git").exists():
-            return parent
-    return Path(os.path.abspath(config_root)) if config_root is not None else folder
-
-
-def _git_files(root: Path) -> list[str] | None:
-    """The files of a git work tree that git does not ignore (tracked or not), relative to
-    ``root``; None where git cannot say. One `git ls-files` is much faster than a walk of a
-    large repository, and leaves out the build output and caches that git ignores."""
-    if not (root / ".git").exists():
-        return None
-    try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            capture_output=True,
-            timeout=20,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if proc.returncode != 0:
-        return None
-    return [p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
-
-
-def candidate_files(root: Path) -> list[tuple[Path, str]]:
-    listed = _git_files(root)
+def candidate_files(root: Path, listing: Listing | None = None) -> list[tuple[Path, str]]:
+    """The files of the repository at ``root`` that may name build contexts, with their kind;
+    ``listing``: git's list of its files, when it was started before."""
+    listed = (listing or Listing(root)).files()
     if listed is not None:
         found: list[tuple[Path, str]] = []
         venvs = tuple(rel[: -len("pyvenv.cfg")] for rel in listed if rel.endswith("/pyvenv.cfg"))
@@ -546,10 +518,10 @@ def _walked_candidates(root: Path) -> list[tuple[Path, str]]:
 class RepositoryIndex:
     """Every reference in one repository, read once."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, listing: Listing | None = None) -> None:
         self.root = root
         self.references: list[Reference] = []
-        for path, kind in candidate_files(root):
+        for path, kind in candidate_files(root, listing):
             self.references.extend(read_references(path, kind, root))
 
     def for_dockerfile(self, dockerfile: Path) -> list[tuple[Reference, bool]]:
@@ -567,12 +539,19 @@ class RepositoryIndex:
 
 
 class ContextDiscovery:
-    """The repositories of one run, each scanned once."""
+    """The repositories of one run, each scanned once. ``listings``: git's lists of files,
+    started before (context/repository.py); those never used are stopped by :meth:`close`."""
 
-    def __init__(self) -> None:
+    def __init__(self, listings: dict[Path, Listing] | None = None) -> None:
         self._indexes: dict[Path, RepositoryIndex] = {}
+        self._listings = dict(listings or {})
 
     def index(self, root: Path) -> RepositoryIndex:
         if root not in self._indexes:
-            self._indexes[root] = RepositoryIndex(root)
+            self._indexes[root] = RepositoryIndex(root, self._listings.pop(root, None))
         return self._indexes[root]
+
+    def close(self) -> None:
+        for listing in self._listings.values():
+            listing.close()
+        self._listings.clear()
