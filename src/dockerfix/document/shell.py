@@ -139,7 +139,14 @@ def _read_word(text: str, i: int) -> tuple[ShellWord, int]:
     n = len(text)
     value: list[str] = []
     expands = False
+    # a run of characters that neither end the word nor start a quote, an escape or an expansion
+    plain = re.compile(r"[^ \t\n<>()&|;\\'\"$`]+").match
     while i < n:
+        m = plain(text, i)
+        if m is not None:
+            value.append(m.group())
+            i = m.end()
+            continue
         c = text[i]
         if c in " \t\n<>" or c == ")" or (c != "(" and text.startswith(_OPERATORS, i)):
             break
@@ -251,7 +258,7 @@ def _parse(text: str, heredocs: bool = False) -> Script:
                 break
             i = nl
             continue
-        op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
+        op = next((o for o in _OPERATORS if text.startswith(o, i)), None) if c in "&|;()" else None
         if op is not None:
             separators.append(op)
             operators.append(Operator(op, i, i + len(op)))
