@@ -185,7 +185,14 @@ def installs_after(doc: Document, stage: Stage, k: int) -> Iterator[Instruction]
 def install_kind(doc: Document, inst: Instruction) -> str | None:
     """How the split sees one instruction: "reads" for a RUN that installs from requirement
     files or a project's manifests (or a heredoc that cannot be read but mentions an install),
-    "by-name" for a pip install of named packages, "onbuild" for an install under ONBUILD."""
+    "by-name" for a pip install of named packages, "onbuild" for an install under ONBUILD
+    (read once per document: DFX101 and DFX102 ask about the same RUNs)."""
+    if inst.kind not in ("RUN", "ONBUILD"):
+        return None
+    return doc.memo(("install kind", inst.index), lambda: _install_kind(doc, inst))
+
+
+def _install_kind(doc: Document, inst: Instruction) -> str | None:
     if inst.kind == "ONBUILD":
         return "onbuild" if mentions_install(inst.command_text) else None
     if inst.kind != "RUN":
@@ -232,7 +239,7 @@ def reads_files(call: PipCall, state: State) -> bool:
     env = {**state.env, **call.invocation.env}
     if any(var in env and var not in call.invocation.unset for var in PIP_ENV_READS):
         return True
-    return any(is_local_reference(w.value) or w.expands for w in call.positionals)
+    return call.names_local_path or any(w.expands for w in call.positionals)
 
 
 def pip_option_reads(
