@@ -162,18 +162,18 @@ class PackageCacheRule(Rule):
 
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         quiet = ctx.suppressions
-        fillers = self.fillers(doc)
-        mounted = fillers.mounted  # RUNs fixed in this pass, with their new mounts
+        fillers: Fillers | None = None  # made at the first RUN that runs the tool
         used = _tools_used(doc)
         for stage in doc.stages:
             for inst in stage.instructions:
                 names = used.get(inst.index)
                 if names is None or ("*" not in names and not names & self.grammar.names):
                     continue
+                fillers = fillers or self.fillers(doc)
                 finding = self._check_instruction(doc, stage, inst, ctx, fillers)
                 if finding is not None:
                     if quiet is not None and quiet.suppresses(finding):
-                        mounted.pop(inst.index, None)  # a suppressed fix is never applied
+                        fillers.mounted.pop(inst.index, None)  # a suppressed fix is never applied
                     yield finding
 
     def _check_instruction(
