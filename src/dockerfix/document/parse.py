@@ -204,11 +204,12 @@ def _cross_check(
             masked[raw.last] = masked[raw.last].rstrip(" \t")[:-1]  # the file ends here
         for ln in range(raw.last + 1, raw.end):
             masked[ln] = ""
-    data = ("\n".join(masked) + "\n").encode("utf-8")
+    given = _given_lines(masked, escape)
+    data = ("\n".join(masked[ln] for ln in given) + "\n").encode("utf-8")
     # a binary stream: its readlines() splits at "\n" only (the stubs say text, the code reads bytes)
     parser = DockerfileParser(fileobj=io.BytesIO(data), env_replace=False)  # type: ignore[arg-type]
     theirs = [
-        (s["startline"], s["endline"], s["instruction"])
+        (given[s["startline"]], given[s["endline"]], s["instruction"])
         for s in parser.structure
         if s["instruction"] != "COMMENT"
     ]
@@ -218,6 +219,29 @@ def _cross_check(
             if a != b:
                 line = (b or a)[0]
                 raise ParseError(line, "the instruction index does not match this line")
+
+
+def _given_lines(lines: list[str], escape: str) -> list[int]:
+    """The lines to give dockerfile-parse, which joins an instruction's lines one by one (time
+    growing with the square of their number): where several lines in a row are each a word, a
+    blank and more, and continue (no comment), it reads the second to the last of them alike,
+    whatever it read before (the first one starts an instruction or goes on with one; each
+    after it goes on with it), so of those only the last is given. Its own tests decide."""
+    comment = re.compile(r"^\s*#").match
+    word = re.compile(r"^\s*(\S+)\s+(.*)$").match
+    continues = re.compile(r"^.*" + re.escape(escape) + r"\s*$").match
+    given: list[int] = []
+    run = 0  # lines of the current run so far
+    for ln, line in enumerate(lines):
+        text = line + "\n"  # as dockerfile-parse reads it
+        if comment(text) or not word(text) or not continues(text):
+            run = 0
+        else:
+            run += 1
+            if run > 2:
+                given.pop()  # the previous line of the run is read as this one is
+        given.append(ln)
+    return given
 
 
 _SIMPLE_FLAGS = re.compile(r"[ \t]*(?:--[^\s\"'\\`$]+[ \t]+)*--[^\s\"'\\`$]+")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _OPERATORS = ("&&", "||", ";;", ";", "|", "&", "(", ")")
@@ -134,12 +135,25 @@ def _skip_double(text: str, i: int) -> int:
     raise _Opaque("unterminated double quote")
 
 
-def _read_word(text: str, i: int) -> tuple[ShellWord, int]:
+def _plain() -> Callable[[str, int], re.Match[str] | None]:
+    """A run of characters that neither end a word nor start a quote, an escape or an expansion."""
+    return re.compile(r"[^ \t\n<>()&|;\\'\"$`]+").match
+
+
+def _read_word(text: str, i: int, plain: Callable[[str, int], re.Match[str] | None]) -> tuple[ShellWord, int]:
     start = i
     n = len(text)
+    m = plain(text, i)
+    if m is not None and (m.end() == n or text[m.end()] in " \t\n<>);&|"):
+        return ShellWord(m.group(), m.group(), start, m.end(), False), m.end()  # no quotes, escapes or $
     value: list[str] = []
     expands = False
     while i < n:
+        m = plain(text, i)
+        if m is not None:
+            value.append(m.group())
+            i = m.end()
+            continue
         c = text[i]
         if c in " \t\n<>" or c == ")" or (c != "(" and text.startswith(_OPERATORS, i)):
             break
@@ -214,6 +228,8 @@ def _parse(text: str, heredocs: bool = False) -> Script:
     depth = 0  # compound commands (if, loops, groups) open around the command being read
     i = 0
     n = len(text)
+    plain = _plain()
+    blanks = re.compile(r" +").match
 
     def token(start: int, end: int) -> None:
         if not extent:
@@ -239,7 +255,11 @@ def _parse(text: str, heredocs: bool = False) -> Script:
         if c == "\\" and text.startswith("\\\n", i):  # a line continuation
             i += 2
             continue
-        if c in " \t\n":
+        if c == " ":
+            run = blanks(text, i)
+            i = run.end() if run is not None else i + 1
+            continue
+        if c in "\t\n":
             if c == "\n":
                 operators.append(Operator("\n", i, i + 1))
                 flush(";")
@@ -251,14 +271,14 @@ def _parse(text: str, heredocs: bool = False) -> Script:
                 break
             i = nl
             continue
-        op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
+        op = next((o for o in _OPERATORS if text.startswith(o, i)), None) if c in "&|;()" else None
         if op is not None:
             separators.append(op)
             operators.append(Operator(op, i, i + len(op)))
             flush(op)
             i += len(op)
             continue
-        m = _REDIRECT.match(text, i)
+        m = _REDIRECT.match(text, i) if c in "<>&" or c.isdigit() else None
         if m:
             end = m.end()
             here = text.startswith("<<", i)
@@ -275,12 +295,12 @@ def _parse(text: str, heredocs: bool = False) -> Script:
                 i += 1
                 token(i - 1, i)
                 continue
-            target, i = _read_word(text, i)  # the redirect target is not an argument
+            target, i = _read_word(text, i, plain)  # the redirect target is not an argument
             token(target.start, target.end)
             if not here:  # a heredoc's delimiter names no file
                 redirects.append(target)
             continue
-        word, i = _read_word(text, i)
+        word, i = _read_word(text, i, plain)
         token(word.start, word.end)
         words.append(word)
     flush("")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
+from dockerfix.document.memo import per_object
 from dockerfix.document.shell import Command, ShellWord
 from dockerfix.document.options import Option, split_options
 from dockerfix.ecosystems.commands import PYTHON, Invocation, unwrap
@@ -54,8 +56,20 @@ class PipCall:
     def uses_cache(self) -> bool:
         return self.subcommand in SUBCOMMANDS_USING_CACHE
 
+    @cached_property
+    def names_local_path(self) -> bool:
+        """Whether an argument names a local path as it is written (read once: the split and
+        the dependencies-first rule ask about every package of an install)."""
+        return any(is_local_reference(w.value) for w in self.positionals)
+
 
 def pip_call(command: Command) -> PipCall | None:
+    """The pip command ``command`` runs (through python -m, sudo, env), or None; read once per
+    command, which several rules ask about."""
+    return _pip_calls(command)
+
+
+def _read_pip_call(command: Command) -> PipCall | None:
     inv = unwrap(command)
     if inv is None or not inv.argv:
         return None
@@ -80,6 +94,9 @@ def pip_call(command: Command) -> PipCall | None:
     options, positionals = _parse_options(rest)
     sub = positionals[0] if positionals else None
     return PipCall(inv, tool, sub.value if sub else "", tuple(options), tuple(positionals[1:]), sub)
+
+
+_pip_calls = per_object(_read_pip_call)
 
 
 def _canonical(long: str) -> str:

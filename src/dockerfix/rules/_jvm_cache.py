@@ -20,7 +20,7 @@ from dockerfix.document.state import is_known_dir
 from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.packages import Call, read_call, runs_tool
 from dockerfix.rules._common import run_user, stage_chain
-from dockerfix.rules._mounts import mentions_path
+from dockerfix.rules._mounts import Fillers, mentions_path
 from dockerfix.rules._package_cache import CacheMount, NotAdded, Plan, Run
 from dockerfix.rules._store_cache import Store, StoreCacheRule, StoreMount, copied_from, family, family_root, store_finding
 from dockerfix.rules.base import Finding, RuleContext
@@ -202,5 +202,5 @@ class JvmStoreRule(StoreCacheRule):
             mounts.append(CacheMount(folder, self.wrapper_cache, optional=True))
         return Plan(mounts)
 
-    def _fix(self, run: Run, plan: Plan, mounted: dict[int, list[str]]) -> Finding | None:
-        return store_finding(self, super()._fix(run, plan, mounted), f"{self.tool} downloads again")
+    def _fix(self, run: Run, plan: Plan, fillers: Fillers) -> Finding | None:
+        return store_finding(self, super()._fix(run, plan, fillers), f"{self.tool} downloads again")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any
 
 from dockerfix.document.flags import Mount, mounts
 from dockerfix.document.model import Document, Instruction, Stage
@@ -137,40 +138,66 @@ def rm_paths(argv_values: list[str], state: State, home: str | None = None) -> l
     return out
 
 
-def filled_by(
-    doc: Document,
-    inst: Instruction,
-    target: str,
-    mounted: dict[int, list[str]],
-    fills: Callable[[Instruction], bool],
-    own: Callable[[Command], bool],
-    mentions_tool: Callable[[str], bool],
-) -> Instruction | None:
-    """The earlier instruction of the stage chain that leaves files at ``target`` in the image:
-    a COPY/ADD there, a RUN whose tool ``fills`` it, or a RUN whose other commands name it.
-    RUNs with a cache mount there (``mounted``: the ones a rule mounts in this pass) do not."""
-    for other in earlier(doc, inst):
+class Fillers:
+    """The earlier instruction of the stage chain that leaves files at a path in the image: a
+    COPY/ADD there, a RUN whose tool ``fills`` it, or a RUN whose other commands name it. RUNs
+    with a cache mount there (``mounted``: the ones the rule mounts in this pass) do not.
+
+    One rule's pass asks about its RUNs in document order, and what it decided for a RUN (its
+    entry in ``mounted``) is final before it asks about a later one, so each instruction is
+    looked at once per stage chain and path, however many RUNs ask."""
+
+    def __init__(
+        self,
+        doc: Document,
+        mounted: dict[int, list[str]],
+        own: Callable[[Command], bool],
+        mentions_tool: Callable[[str], bool],
+    ) -> None:
+        self.doc = doc
+        self.mounted = mounted
+        self.own = own
+        self.mentions_tool = mentions_tool
+        # (stage chain, path, fills' key) -> [the next instruction index to look at, the first filler]
+        self._scans: dict[tuple[frozenset[int], str, Hashable], list[Any]] = {}
+
+    def first(
+        self, inst: Instruction, target: str, fills: Callable[[Instruction], bool] = lambda _: False, key: Hashable = None
+    ) -> Instruction | None:
+        """The filler of ``target`` before ``inst``; ``fills`` (told apart from other questions by
+        ``key``) says whether a RUN's own tool leaves files there."""
+        chain = stage_chain(self.doc, inst)
+        scan = self._scans.setdefault((chain, target, key), [0, None])
+        instructions = self.doc.instructions
+        while scan[1] is None and scan[0] < inst.index:
+            other = instructions[scan[0]]
+            scan[0] += 1
+            if other.stage in chain and other.kind != "FROM" and self._fills(other, target, fills):
+                scan[1] = other
+        found: Instruction | None = scan[1]
+        return found if found is not None and found.index < inst.index else None
+
+    def _fills(self, other: Instruction, target: str, fills: Callable[[Instruction], bool]) -> bool:
+        doc = self.doc
         if copies_into(doc, other, target):
-            return other
+            return True
         if other.kind != "RUN":
-            continue
+            return False
         text = other.command_text
-        if not mentions_tool(text) and not mentions_path(text, target):
-            continue  # the quick answer for most RUNs
-        if any(within(target, t) for t in mounted.get(other.index, ())):
-            continue
+        if not self.mentions_tool(text) and not mentions_path(text, target):
+            return False  # the quick answer for most RUNs
+        if any(within(target, t) for t in self.mounted.get(other.index, ())):
+            return False
         m = covering(existing_mounts(other, doc.state(other)), target)
         if m is not None and m.type == "cache":
-            continue
-        if other.script.opaque:
-            return other
-        if fills(other):
-            return other
+            return False
+        if other.script.opaque or fills(other):
+            return True
         for cmd in other.script.commands:
             inv = unwrap(cmd)
             name = posixpath.basename(inv.argv[0].value) if inv and inv.argv else ""
-            if name == "rm" or own(cmd):
+            if name == "rm" or self.own(cmd):
                 continue
             if any(mentions_path(w.value, target) for w in cmd.words + cmd.redirects):
-                return other
-    return None
+                return True
+        return False

@@ -36,7 +36,7 @@ from dockerfix.rules._mounts import (
     cache_id,
     covering,
     existing_mounts,
-    filled_by,
+    Fillers,
     mentions_path,
     rm_paths,
     within,
@@ -153,23 +153,31 @@ class PackageCacheRule(Rule):
         """Whether an earlier RUN's tool leaves files at ``target`` in the image."""
         return False
 
+    def fillers(self, doc: Document) -> Fillers:
+        """What puts files where this tool's mounts go, for one pass over ``doc`` in order."""
+        return Fillers(
+            doc, {}, own=lambda cmd: read_call(cmd, self.grammar) is not None,
+            mentions_tool=lambda text: runs_tool(text, self.grammar),
+        )  # fmt: skip
+
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         quiet = ctx.suppressions
-        mounted: dict[int, list[str]] = {}  # RUNs fixed in this pass, with their new mounts
+        fillers: Fillers | None = None  # made at the first RUN that runs the tool
         used = _tools_used(doc)
         for stage in doc.stages:
             for inst in stage.instructions:
                 names = used.get(inst.index)
                 if names is None or ("*" not in names and not names & self.grammar.names):
                     continue
-                finding = self._check_instruction(doc, stage, inst, ctx, mounted)
+                fillers = fillers or self.fillers(doc)
+                finding = self._check_instruction(doc, stage, inst, ctx, fillers)
                 if finding is not None:
                     if quiet is not None and quiet.suppresses(finding):
-                        mounted.pop(inst.index, None)  # a suppressed fix is never applied
+                        fillers.mounted.pop(inst.index, None)  # a suppressed fix is never applied
                     yield finding
 
     def _check_instruction(
-        self, doc: Document, stage: Stage, inst: Instruction, ctx: RuleContext, mounted: dict[int, list[str]]
+        self, doc: Document, stage: Stage, inst: Instruction, ctx: RuleContext, fillers: Fillers
     ) -> Finding | None:
         if inst.kind == "ONBUILD":
             if runs_tool(inst.command_text, self.grammar):
@@ -193,11 +201,11 @@ class PackageCacheRule(Rule):
             problem = platform_problem(doc, stage, run.state, inst)
             if problem:
                 raise NotAdded(problem)
-            return self._fix(run, plan, mounted)
+            return self._fix(run, plan, fillers)
         except (NotAdded, CannotEdit) as why:
             return self.finding(inst.start, f"{self.tool} cache mount not added: {why}")
 
-    def _fix(self, run: Run, plan: Plan, mounted: dict[int, list[str]]) -> Finding | None:
+    def _fix(self, run: Run, plan: Plan, fillers: Fillers) -> Finding | None:
         inst = run.inst
         existing = run.existing
         new: list[CacheMount] = []
@@ -211,7 +219,7 @@ class PackageCacheRule(Rule):
                 if there.type != "cache":
                     raise NotAdded(f"a {there.type} mount is already at {m.target}")
                 continue
-            filler = self._filled_by(run, plan, m.target, mounted)
+            filler = self._filled_by(run, plan, m.target, fillers)
             if filler is not None:
                 why = f"line {filler.line_no} puts files in {m.target}, which a mount would hide"
                 if not m.optional:
@@ -240,7 +248,7 @@ class PackageCacheRule(Rule):
         if new:
             text = "".join(" " + self._flag(run, m) for m in new)
             editor.insert_after(flags_end(inst), text)
-            mounted[inst.index] = [m.target for m in new]
+            fillers.mounted[inst.index] = [m.target for m in new]
         targets = [m.target for m in new]
         if len(targets) > 1:
             what = f"add cache mounts at {', '.join(targets[:-1])} and {targets[-1]}"
@@ -265,7 +273,7 @@ class PackageCacheRule(Rule):
                 options["gid"] = m.gid
         return cache_mount_flag(m.target, **options)
 
-    def _filled_by(self, run: Run, plan: Plan, target: str, mounted: dict[int, list[str]]) -> Instruction | None:
+    def _filled_by(self, run: Run, plan: Plan, target: str, fillers: Fillers) -> Instruction | None:
         """The earlier instruction whose files at ``target`` a mount there would hide, where that
         matters. Files the tool itself cached do not matter to the tool, which works with any
         cache, but they do when this RUN cleans ``target``: dropping that cleanup would keep them
@@ -282,15 +290,7 @@ class PackageCacheRule(Rule):
             prior = Run(doc, doc.stages[other.stage], other, doc.state(other), other.script, calls, run.ctx)
             return bool(calls) and self.leaves(prior, target)
 
-        return filled_by(
-            doc,
-            run.inst,
-            target,
-            mounted,
-            fills=fills,
-            own=lambda cmd: read_call(cmd, self.grammar) is not None,
-            mentions_tool=lambda text: runs_tool(text, self.grammar),
-        )
+        return fillers.first(run.inst, target, fills, key=cleans)
 
     def _drop_cleanups(self, run: Run, plan: Plan, guarded: list[str], editor: InstructionEditor) -> list[str]:
         """Remove the cleanups that would only empty the mounts; stop where a command removes a

@@ -61,9 +61,10 @@ def plan_moves(
     every instruction between that does not commute with it moves down with it; the installs,
     and everything they depend on, stay above. A requirement file that a COPY between puts where
     the full copy would (same file, same flags) comes from that COPY, not from a new one."""
-    region = list(stage.instructions[k : stage.instructions.index(installs[-1]) + 1])
+    region = list(stage.instructions[k : k + installs[-1].index - copy.index + 1])
+    at = {inst.index: i for i, inst in enumerate(region)}
     overlays = {i for i, inst in enumerate(region) if i and same_files(doc, copy, inst, tree, dest_abs)}
-    first_install = region.index(installs[0])
+    first_install = at[installs[0].index]
     provided = {
         rel for rel in reads.files for i in overlays
         if i < first_install and writes_file(doc, region[i], posixpath.join(dest_abs, rel))
@@ -84,16 +85,16 @@ def plan_moves(
     known = Paths.of(
         *(posixpath.join(dest_abs, f) for f in reads.files), *(posixpath.join(dest_abs, d) for d in reads.dirs), *reads.outside
     )
+    positions = {at[i.index] for i in installs}
     effects: list[Effects] = []
-    for inst in region:
+    for i, inst in enumerate(region):
         if inst is copy:
             effects.append(tree_effects)
-        elif inst in installs:
+        elif i in positions:
             effects.append(run_effects(inst, doc.state(inst), known) | Effects(reads=RUN_READS))
         else:
             effects.append(instruction_effects(doc, inst, run_effects, build.build if isinstance(build, FolderContext) else build))
     frozen = frozenset(existing)
-    positions = {region.index(i) for i in installs}
 
     def clash(i: int, j: int) -> str | None:
         if (i == 0 and j in overlays) or (j == 0 and i in overlays):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from dockerfix.context.build_context import BuildContext, FolderContext
@@ -161,25 +161,52 @@ def search_install(
     is one that is never rewritten (under ONBUILD)."""
     by_name: Instruction | None = None
     for inst in stage.instructions[k + 1 :]:
-        if inst.kind == "RUN":
-            script = inst.script
-            if inst.heredocs and script.opaque:
-                if mentions_install(inst.command_text):
-                    return inst, None
-                continue
-            if script.opaque:
-                continue
-            state = doc.state(inst)
-            calls = [pip_command(c) for c in script.commands]
-            if any(c is not None and c.subcommand in INSTALLS and reads_files(c, state) for c in calls):
-                return inst, None
-            if any(project_install(c, read_nothing) is not None for c in script.commands):
-                return inst, None
-            if by_name is None and any(c is not None and c.subcommand == "install" for c in calls):
-                by_name = inst
-        elif inst.kind == "ONBUILD" and mentions_install(inst.command_text):
+        kind = install_kind(doc, inst)
+        if kind == "reads":
+            return inst, None
+        if kind == "onbuild":
             return inst, f"the install at line {inst.line_no} is under ONBUILD"
+        if kind == "by-name" and by_name is None:
+            by_name = inst
     return by_name, None
+
+
+def installs_after(doc: Document, stage: Stage, k: int) -> Iterator[Instruction]:
+    """The installs after the k-th instruction of the stage, in order, as search_install sees
+    them (an install under ONBUILD ends them)."""
+    for inst in stage.instructions[k + 1 :]:
+        kind = install_kind(doc, inst)
+        if kind == "onbuild":
+            return
+        if kind is not None:
+            yield inst
+
+
+def install_kind(doc: Document, inst: Instruction) -> str | None:
+    """How the split sees one instruction: "reads" for a RUN that installs from requirement
+    files or a project's manifests (or a heredoc that cannot be read but mentions an install),
+    "by-name" for a pip install of named packages, "onbuild" for an install under ONBUILD
+    (read once per document: DFX101 and DFX102 ask about the same RUNs)."""
+    if inst.kind not in ("RUN", "ONBUILD"):
+        return None
+    return doc.memo(("install kind", inst.index), lambda: _install_kind(doc, inst))
+
+
+def _install_kind(doc: Document, inst: Instruction) -> str | None:
+    if inst.kind == "ONBUILD":
+        return "onbuild" if mentions_install(inst.command_text) else None
+    if inst.kind != "RUN":
+        return None
+    script = inst.script
+    if script.opaque:
+        return "reads" if inst.heredocs and mentions_install(inst.command_text) else None
+    state = doc.state(inst)
+    calls = [pip_command(c) for c in script.commands]
+    if any(c is not None and c.subcommand in INSTALLS and reads_files(c, state) for c in calls):
+        return "reads"
+    if any(project_install(c, read_nothing) is not None for c in script.commands):
+        return "reads"
+    return "by-name" if any(c is not None and c.subcommand == "install" for c in calls) else None
 
 
 _STEPS = {"go": "go mod download", "cargo": "cargo fetch", "mvn": "mvn dependency:go-offline", "gradle": "gradle dependencies",
@@ -212,7 +239,7 @@ def reads_files(call: PipCall, state: State) -> bool:
     env = {**state.env, **call.invocation.env}
     if any(var in env and var not in call.invocation.unset for var in PIP_ENV_READS):
         return True
-    return any(is_local_reference(w.value) or w.expands for w in call.positionals)
+    return call.names_local_path or any(w.expands for w in call.positionals)
 
 
 def pip_option_reads(

@@ -237,7 +237,7 @@ class StoreCacheRule(PackageCacheRule):
 
     def _try(self, doc: Document, ctx: RuleContext, stages: set[int], store: Store) -> None:
         """Fix every RUN of the family on paper: the store goes in only if it can go everywhere."""
-        mounted: dict[int, list[str]] = {}
+        fillers = self.fillers(doc)
         quiet = ctx.suppressions
         for item in self.tool_runs(doc, ctx, stages):
             assert isinstance(item, Run)
@@ -248,7 +248,7 @@ class StoreCacheRule(PackageCacheRule):
                 problem = platform_problem(doc, item.stage, item.state, item.inst)
                 if problem:
                     raise NotAdded(problem)
-                finding = self._fix(item, plan, mounted)
+                finding = self._fix(item, plan, fillers)
             except (NotAdded, CannotEdit) as why:
                 raise NotAdded(f"line {item.inst.line_no} cannot have it ({why})") from None
             if finding is not None and quiet is not None and quiet.suppresses(finding):

@@ -27,7 +27,7 @@ from dockerfix.rules._split_reads import (
     install_reads,
     install_tool,
     installs_by_name,
-    search_install,
+    installs_after,
     tree_copy,
 )
 from dockerfix.rules._split_plan import manifest_copies, plan_moves, unit_start
@@ -472,25 +472,39 @@ def _installs(
 ) -> list[Instruction]:
     """The installs that go before the full copy: ``run`` and those after it that can go too
     (adding what they read to ``reads``): `pip install -r requirements.txt` then
-    `pip install -r requirements-dev.txt`."""
-    installs = [run]
-    if not (reads.files or reads.dirs):
-        return installs  # an install of named packages moves alone
-    while True:
-        nxt, blocker = search_install(doc, stage, stage.instructions.index(installs[-1]), installs[-1], dest_abs, build)
-        if nxt is None or blocker or nxt.kind != "RUN" or nxt.script.opaque:
-            return installs
+    `pip install -r requirements-dev.txt`, then `pip install gunicorn`. They stop at one that
+    cannot be read, and at the first one the plan cannot move the copy below."""
+    chain: list[tuple[Instruction, Reads]] = []  # each later install, with what all up to it read
+    total = reads
+    for nxt in installs_after(doc, stage, stage.instructions.index(run)):
+        if nxt.kind != "RUN" or nxt.script.opaque:
+            break
         try:
             more = install_reads(doc, copy, nxt, dest_abs, build)
         except Skip:
-            return installs
-        if not (more.files or more.dirs):
-            return installs
-        merged = Reads(reads.files | more.files, reads.dirs | more.dirs, reads.outside + more.outside)
-        if plan_moves(doc, stage, k, copy, tree, installs + [nxt], merged, dest_abs, build).clash is not None:
-            return installs
-        reads.files, reads.dirs, reads.outside = merged.files, merged.dirs, merged.outside
-        installs.append(nxt)
+            break
+        if not (more.files <= total.files and more.dirs <= total.dirs and not more.outside):
+            total = Reads(total.files | more.files, total.dirs | more.dirs, total.outside + more.outside)
+        chain.append((nxt, total))
+
+    def fits(n: int) -> bool:
+        installs = [run] + [i for i, _ in chain[:n]]
+        return plan_moves(doc, stage, k, copy, tree, installs, chain[n - 1][1], dest_abs, build).clash is None
+
+    # a longer chain only adds what must stay above the copy: the longest that fits is found by
+    # halving (one plan when they all fit)
+    fit, unfit = 0, len(chain) + 1
+    if chain and fits(len(chain)):
+        fit = len(chain)
+    else:
+        unfit = len(chain)
+    while unfit - fit > 1:
+        mid = (fit + unfit) // 2
+        fit, unfit = (mid, unfit) if fits(mid) else (fit, mid)
+    if fit:
+        total = chain[fit - 1][1]
+        reads.files, reads.dirs, reads.outside = total.files, total.dirs, total.outside
+    return [run] + [i for i, _ in chain[:fit]]
 
 
 def _hash_in_sources(inst: Instruction) -> bool:

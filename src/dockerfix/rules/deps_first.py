@@ -59,7 +59,7 @@ def _needs_source(cmd: Command, read: Callable[[str], str | None]) -> bool:
     call = pip_command(cmd)
     if call is None or call.subcommand != "install":
         return False
-    return bool(call.values("editable")) or any(is_local_reference(w.value) for w in call.positionals)
+    return bool(call.values("editable")) or call.names_local_path
 
 
 def _check_named_files(read: Callable[[str], str | None], cwd: str, dest_abs: str, build: BuildContext) -> None:

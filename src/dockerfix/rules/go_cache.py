@@ -10,6 +10,7 @@ from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.golang import GO, LOADS, go_words, loads_packages, proxy_off, vendored
 from dockerfix.ecosystems.packages import Call
 from dockerfix.rules._common import run_user
+from dockerfix.rules._mounts import Fillers
 from dockerfix.rules._package_cache import NotAdded, Plan, Run
 from dockerfix.rules._store_cache import Store, StoreCacheRule, final_image_problem, located, store_finding
 from dockerfix.rules.base import Example, Finding, RuleContext
@@ -230,5 +231,5 @@ class GoCacheMount(StoreCacheRule, PythonToolCache):
         plan.notes += notes
         return plan
 
-    def _fix(self, run: Run, plan: Plan, mounted: dict[int, list[str]]) -> Finding | None:
-        return store_finding(self, super()._fix(run, plan, mounted), self.wording)
+    def _fix(self, run: Run, plan: Plan, fillers: Fillers) -> Finding | None:
+        return store_finding(self, super()._fix(run, plan, fillers), self.wording)

@@ -32,7 +32,7 @@ from dockerfix.rules._common import (
     run_user,
     run_with,
 )
-from dockerfix.rules._mounts import base_problem, cache_id, covering, existing_mounts, filled_by, rm_paths, within
+from dockerfix.rules._mounts import Fillers, base_problem, cache_id, covering, existing_mounts, rm_paths, within
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 
 NO_CACHE_VAR = "PIP_NO_CACHE_DIR"
@@ -197,6 +197,7 @@ class PipCacheMount(Rule):
         quiet = ctx.suppressions
         sources: list[Instruction] | None = None
         mounted: dict[int, list[str]] = {}  # RUNs that get a mount in this pass
+        fillers = Fillers(doc, mounted, own=_is_pip, mentions_tool=mentions_install)
         for stage in doc.stages:
             for inst in stage.instructions:
                 if inst.kind == "ONBUILD":
@@ -220,7 +221,7 @@ class PipCacheMount(Rule):
                 if sources is None:
                     sources = _config_sources(doc)
                 try:
-                    finding = self._check_run(doc, stage, inst, state, script, every, ctx.build, sources, mounted)
+                    finding = self._check_run(doc, stage, inst, state, script, every, ctx.build, sources, fillers)
                 except _NotAdded as why:
                     finding = self.finding(inst.start, f"pip cache mount not added: {why}")
                 if finding is not None:
@@ -238,7 +239,7 @@ class PipCacheMount(Rule):
         every: list[PipCall],
         build: BuildContext | None,
         sources: list[Instruction],
-        mounted: dict[int, list[str]],
+        fillers: Fillers,
     ) -> Finding | None:
         """The fix for one RUN, None when it needs none; raises _NotAdded to leave it alone."""
         problem = platform_problem(doc, stage, state, inst)
@@ -270,10 +271,7 @@ class PipCacheMount(Rule):
                 if mount is not None and mount.type != "cache":
                     raise _NotAdded(f"a {mount.type} mount is already at {target}")
                 if mount is None and target not in new_mounts:
-                    filler = filled_by(
-                        doc, inst, target, mounted, fills=lambda other: False, own=_is_pip,
-                        mentions_tool=mentions_install,
-                    )
+                    filler = fillers.first(inst, target)
                     if filler is not None:
                         raise _NotAdded(f"line {filler.line_no} puts files in {target}, which a mount would hide")
                     # one cache per user: a root-owned cache is not writable for another uid
@@ -292,7 +290,7 @@ class PipCacheMount(Rule):
         if new_mounts:
             text = "".join(" " + cache_mount_flag(t, **o) for t, o in new_mounts.items())
             editor.insert_after(flags_end(inst), text)
-            mounted[inst.index] = list(new_mounts)
+            fillers.mounted[inst.index] = list(new_mounts)
         what = (
             f"add a cache mount at {', '.join(new_mounts)}"
             if new_mounts
