@@ -236,7 +236,7 @@ def test_a_known_image_starts_the_stage_with_its_facts() -> None:
 
 
 def clear_table_caches() -> None:
-    for cached in (base_images._entry, base_images._positions):
+    for cached in (base_images._entry, base_images._positions, base_images._named_entries):
         cached.cache_clear()
 
 

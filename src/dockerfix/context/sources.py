@@ -523,19 +523,26 @@ class RepositoryIndex:
         self.references: list[Reference] = []
         for path, kind in candidate_files(root, listing):
             self.references.extend(read_references(path, kind, root))
+        # by the Dockerfile they name, so that each Dockerfile of a large repository is not
+        # compared with every reference: exact paths by path, patterns in a list
+        self._exact: dict[str, list[int]] = {}
+        self._patterns: list[int] = []
+        for at, ref in enumerate(self.references):
+            if ref.dockerfile is not None:
+                self._exact.setdefault(ref.dockerfile, []).append(at)
+            elif ref.pattern is not None:
+                self._patterns.append(at)
 
     def for_dockerfile(self, dockerfile: Path) -> list[tuple[Reference, bool]]:
-        """The references that build ``dockerfile`` (True) or may (False)."""
-        target = Path(os.path.realpath(dockerfile)).as_posix()
-        plain = Path(os.path.abspath(dockerfile)).as_posix()
-        found: list[tuple[Reference, bool]] = []
-        for ref in self.references:
-            hit = [ref.matches(t) for t in (plain, target)]
-            if True in hit:
-                found.append((ref, True))
-            elif None in hit:
-                found.append((ref, False))
-        return found
+        """The references that build ``dockerfile`` (True) or may (False), in their order."""
+        names = (Path(os.path.abspath(dockerfile)).as_posix(), Path(os.path.realpath(dockerfile)).as_posix())
+        hits: dict[int, bool] = {}
+        for name in names:
+            hits.update((at, True) for at in self._exact.get(name, ()))
+        for at in self._patterns:
+            if any(self.references[at].matches(name) is None for name in names):
+                hits[at] = False
+        return [(self.references[at], hits[at]) for at in sorted(hits)]
 
 
 class ContextDiscovery:

@@ -188,9 +188,7 @@ def lookup(reference: Reference) -> BaseImage:
     if reference.name is None:
         return BaseImage(reference, None, reference.problem)
     named = False
-    for index in range(len(_raw())):
-        if not _named(index, reference.name):
-            continue
+    for index in _named_entries(reference.name):
         entry = _entry(index)
         named = True
         if entry.tags is None:
@@ -297,9 +295,16 @@ def _entry(index: int) -> _Entry:
     return _Entry(facts, tuple(names), pattern)
 
 
-def _named(index: int, name: str) -> bool:
-    names = _raw()[index].get("names")
-    return isinstance(names, list) and any(isinstance(n, str) and _name_matches(n, name) for n in names)
+@functools.cache
+def _named_entries(name: str) -> tuple[int, ...]:
+    """The positions of the entries that name the repository ``name``, in the table's order
+    (worked out once per name: a run meets few)."""
+    found = []
+    for index, item in enumerate(_raw()):
+        names = item.get("names")
+        if isinstance(names, list) and any(isinstance(n, str) and _name_matches(n, name) for n in names):
+            found.append(index)
+    return tuple(found)
 
 
 def _facts(item: dict[str, Any], by_id: Mapping[str, ImageFacts]) -> ImageFacts:
