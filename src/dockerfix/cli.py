@@ -3,9 +3,11 @@
 Exit codes: 0 nothing to change, or everything written; 1 changes pending (--diff, --check);
 2 usage error, or a file that could not be read, decoded, parsed or fixed (the other files are
 still processed).
-"""
 
-from __future__ import annotations
+This module does not use `from __future__ import annotations`: typer reads the annotations of
+every command when it runs, and with postponed annotations it would compile each one from its
+text on every start.
+"""
 
 import os
 import sys
@@ -117,7 +119,7 @@ FORMATS = ("text", "json", "sarif", "github")
 
 
 def _emit_report(
-    report: RunReport, settings: Settings, output_format: str, output_file: Path | None, statistics: bool,
+    report: "RunReport", settings: "Settings", output_format: str, output_file: Path | None, statistics: bool,
     stdin_diff: bool,
 ) -> int:  # fmt: skip
     """A report in one format, to standard output or a file; diffs are left out (the report is
@@ -154,7 +156,7 @@ def _known_codes() -> list[str]:
     return [r.code for r in ALL_RULES] + list(CODES)
 
 
-def _emit(report: RunReport, settings: Settings, quiet: bool, verbose: bool, stdin_diff: bool = False) -> int:
+def _emit(report: "RunReport", settings: "Settings", quiet: bool, verbose: bool, stdin_diff: bool = False) -> int:
     """Diffs or file content to stdout, messages to stderr; return the exit code.
 
     Standard input gets the fixed file back on stdout, or a diff with an explicit --diff, or
@@ -194,7 +196,7 @@ def _emit(report: RunReport, settings: Settings, quiet: bool, verbose: bool, std
     return _exit_code(report, settings, stdin_diff)
 
 
-def _exit_code(report: RunReport, settings: Settings, stdin_diff: bool) -> int:
+def _exit_code(report: "RunReport", settings: "Settings", stdin_diff: bool) -> int:
     from dockerfix.settings import Mode
 
     if report.failed:
