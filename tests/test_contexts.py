@@ -211,6 +211,39 @@ def test_a_git_repository_is_listed_by_git_and_what_it_ignores_is_not_read(tmp_p
     assert found == [(".github/workflows/ci.yml", "workflow"), ("compose.yaml", "compose"), ("svc/compose.yaml", "compose")]
 
 
+def test_the_listing_started_early_is_the_one_the_discovery_uses(tmp_path: Path) -> None:
+    import subprocess
+
+    from dockerfix.context.repository import Listing, start_listing
+    from dockerfix.context.sources import ContextDiscovery
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "Dockerfile").write_text("FROM alpine:3.20\n")
+    (tmp_path / "compose.yaml").write_text("services:\n  api:\n    build:\n      context: svc\n")
+    started = start_listing([str(tmp_path / "svc" / "Dockerfile"), str(tmp_path / "svc"), str(tmp_path.parent / "elsewhere" / "Dockerfile")])
+    assert list(started) == [tmp_path]  # one listing per repository; none outside a work tree
+    discovery = ContextDiscovery(started)
+    refs = discovery.index(tmp_path).for_dockerfile(tmp_path / "svc" / "Dockerfile")
+    assert [(ref.context, exact) for ref, exact in refs] == [(str(tmp_path / "svc"), True)]
+    assert started[tmp_path].files() is None  # its result went to the index: asked again, nothing
+    assert Listing(tmp_path / "svc").files() is None  # not the root of a work tree: git is not asked
+
+
+def test_a_listing_never_asked_for_is_stopped(tmp_path: Path) -> None:
+    import subprocess
+
+    from dockerfix.context.repository import Listing
+    from dockerfix.context.sources import ContextDiscovery
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    listing = Listing(tmp_path)
+    process = listing._process
+    assert process is not None
+    ContextDiscovery({tmp_path: listing}).close()
+    assert process.returncode is not None and listing.files() is None
+
+
 def test_each_context_is_planned_on_its_own_files(tmp_path: Path) -> None:
     """Two contexts whose copied folders differ: what the rules learn of one (its listing) must
     not be reused for the other. In b the full copy holds settings.py, so the overlay COPY must

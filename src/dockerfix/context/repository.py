@@ -44,7 +44,7 @@ class Listing:
             return
         try:
             self._process = subprocess.Popen(
-                ["git", "-C", str(root), *_GIT], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+                ["git", "-C", str(root), *_GIT], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
             )
         except OSError:
             self._process = None
