@@ -119,6 +119,22 @@ def _tools_used(doc: Document) -> dict[int, frozenset[str]]:
     return doc.memo("tools used", compute)
 
 
+def _candidates(doc: Document, names: frozenset[str]) -> list[tuple[Stage, Instruction]]:
+    """The RUNs and ONBUILDs that may run one of ``names``, in order: one look per document for
+    every rule of the same tools (each pass asks again of the same document)."""
+
+    def compute() -> list[tuple[Stage, Instruction]]:
+        used = _tools_used(doc)
+        return [
+            (stage, inst)
+            for stage in doc.stages
+            for inst in stage.instructions
+            if (found := used.get(inst.index)) is not None and ("*" in found or not found.isdisjoint(names))
+        ]
+
+    return doc.memo(("tool candidates", names), compute)
+
+
 def removed_paths(run: Run) -> list[tuple[int, str]]:
     """(command position, absolute path) for every known path an `rm` of the RUN removes."""
     out: list[tuple[int, str]] = []
@@ -163,18 +179,13 @@ class PackageCacheRule(Rule):
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         quiet = ctx.suppressions
         fillers: Fillers | None = None  # made at the first RUN that runs the tool
-        used = _tools_used(doc)
-        for stage in doc.stages:
-            for inst in stage.instructions:
-                names = used.get(inst.index)
-                if names is None or ("*" not in names and not names & self.grammar.names):
-                    continue
-                fillers = fillers or self.fillers(doc)
-                finding = self._check_instruction(doc, stage, inst, ctx, fillers)
-                if finding is not None:
-                    if quiet is not None and quiet.suppresses(finding):
-                        fillers.mounted.pop(inst.index, None)  # a suppressed fix is never applied
-                    yield finding
+        for stage, inst in _candidates(doc, self.grammar.names):
+            fillers = fillers or self.fillers(doc)
+            finding = self._check_instruction(doc, stage, inst, ctx, fillers)
+            if finding is not None:
+                if quiet is not None and quiet.suppresses(finding):
+                    fillers.mounted.pop(inst.index, None)  # a suppressed fix is never applied
+                yield finding
 
     def _check_instruction(
         self, doc: Document, stage: Stage, inst: Instruction, ctx: RuleContext, fillers: Fillers
