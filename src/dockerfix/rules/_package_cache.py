@@ -120,19 +120,24 @@ def _tools_used(doc: Document) -> dict[int, frozenset[str]]:
 
 
 def _candidates(doc: Document, names: frozenset[str]) -> list[tuple[Stage, Instruction]]:
-    """The RUNs and ONBUILDs that may run one of ``names``, in order: one look per document for
-    every rule of the same tools (each pass asks again of the same document)."""
+    """The RUNs and ONBUILDs that may run one of ``names``, in order. Every rule of every pass
+    asks, each for its own tools: the document is indexed once, by command name."""
 
-    def compute() -> list[tuple[Stage, Instruction]]:
+    def compute() -> dict[str, list[tuple[Stage, Instruction]]]:
         used = _tools_used(doc)
-        return [
-            (stage, inst)
-            for stage in doc.stages
-            for inst in stage.instructions
-            if (found := used.get(inst.index)) is not None and ("*" in found or not found.isdisjoint(names))
-        ]
+        index: dict[str, list[tuple[Stage, Instruction]]] = {}
+        for stage in doc.stages:
+            for inst in stage.instructions:
+                for name in used.get(inst.index, ()):
+                    index.setdefault(name, []).append((stage, inst))
+        return index
 
-    return doc.memo(("tool candidates", names), compute)
+    index = doc.memo("tool index", compute)
+    found = [index[name] for name in (*names, "*") if name in index]
+    if len(found) <= 1:
+        return found[0] if found else []
+    merged = {inst.index: (stage, inst) for runs in found for stage, inst in runs}
+    return [merged[k] for k in sorted(merged)]
 
 
 def removed_paths(run: Run) -> list[tuple[int, str]]:
