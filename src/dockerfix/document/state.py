@@ -139,6 +139,9 @@ def shell_program(state: State) -> str | None:
     return posixpath.basename(state.shell[0]) if state.shell else ""
 
 
+_ACCOUNT_TOOLS = re.compile(r"\b(useradd|adduser|groupadd|addgroup)\b")
+
+
 def _step(state: State, inst: Instruction) -> State:
     kind = inst.kind
     if kind in ("ENV", "ARG"):
@@ -168,7 +171,7 @@ def _step(state: State, inst: Instruction) -> State:
         form = inst.exec_form
         return state.changed(shell=tuple(form) if form else ("<unknown>",))
     if kind == "RUN" and inst.exec_form is None:
-        if re.search(r"\b(useradd|adduser|groupadd|addgroup)\b", inst.command_text):
+        if _ACCOUNT_TOOLS.search(inst.command_text):
             return _accounts(state, inst)
     return state
 
