@@ -122,3 +122,33 @@ def test_run_env_expands_assignments_in_order_and_applies_env_u() -> None:
     env = run_env(doc.state(run), inv)
     assert env["A"] == "1" and env["B"] == "1"  # B sees the A before it, as the shell does
     assert "C" not in env
+
+
+def test_read_call_is_read_once_per_command_and_grammar() -> None:
+    (command,) = parse_shell("apt-get install -y curl").commands
+    first = read_call(command, APT)
+    assert first is not None and read_call(command, APT) is first
+    assert read_call(command, APK) is None  # what one grammar read is not another's answer
+    (another,) = parse_shell("apt-get install -y git").commands
+    other = read_call(another, APT)
+    assert other is not None and other.invocation.command is another and other.operands[0].value == "git"
+
+
+def test_package_rules_take_the_runs_that_name_their_tools_in_order() -> None:
+    from dockerfix.rules._package_cache import _candidates
+
+    doc = parse_text(
+        "FROM debian\n"
+        "RUN apt-get update && apk add curl\n"
+        "ONBUILD RUN true\n"
+        "RUN echo hi\n"
+        "FROM alpine\n"
+        "RUN /sbin/apk add git\n"
+        "RUN apt install vim\n"
+    )
+    lines = lambda names: [inst.line_no for _, inst in _candidates(doc, frozenset(names))]  # noqa: E731
+    assert lines({"apt-get", "apt"}) == [2, 3, 7]  # ONBUILD is always looked at
+    assert lines({"apk"}) == [2, 3, 6]
+    assert lines({"zypper"}) == [3]
+    stages = [stage.index for stage, _ in _candidates(doc, frozenset({"apk"}))]
+    assert stages == [0, 0, 1]

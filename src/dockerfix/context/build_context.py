@@ -5,7 +5,10 @@ Rules read the context only through this interface; tests build one from a dict.
 
 from __future__ import annotations
 
+import errno
+import os
 import posixpath
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
@@ -29,6 +32,9 @@ def clean(path: str) -> str | None:
     return p
 
 
+_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})  # as pathlib ignores them
+
+
 class DirectoryContext:
     """A build context on disk."""
 
@@ -36,6 +42,7 @@ class DirectoryContext:
         self.root = root
         self.ignore = ignore
         self._entries: dict[str, list[str] | None] = {}
+        self._modes: dict[str, int | None] = {}  # clean path -> its st_mode, None: not there
 
     @classmethod
     def load(cls, root: Path, dockerfile: Path | None) -> DirectoryContext:
@@ -45,13 +52,31 @@ class DirectoryContext:
         p = clean(path)
         return None if p is None else self.root / p
 
+    def _mode(self, path: str) -> int | None:
+        """The file type and mode of a path (following links), looked up once per path: the
+        rules of each pass ask about the same files. None where it is not there (as pathlib's
+        is_file and is_dir answer False; other errors are raised as they raise them)."""
+        p = clean(path)
+        if p is None:
+            return None
+        if p not in self._modes:
+            try:
+                self._modes[p] = os.stat(os.path.join(self.root, p)).st_mode
+            except OSError as exc:
+                if exc.errno not in _MISSING:
+                    raise
+                self._modes[p] = None
+            except ValueError:  # a NUL in the path
+                self._modes[p] = None
+        return self._modes[p]
+
     def is_file(self, path: str) -> bool:
-        p = self._path(path)
-        return p is not None and p.is_file()
+        mode = self._mode(path)
+        return mode is not None and stat.S_ISREG(mode)
 
     def is_dir(self, path: str) -> bool:
-        p = self._path(path)
-        return p is not None and p.is_dir()
+        mode = self._mode(path)
+        return mode is not None and stat.S_ISDIR(mode)
 
     def read_text(self, path: str) -> str | None:
         p = self._path(path)
@@ -70,7 +95,7 @@ class DirectoryContext:
         if path not in self._entries:
             p = self._path(path)
             try:
-                self._entries[path] = sorted(e.name for e in p.iterdir()) if p is not None and p.is_dir() else None
+                self._entries[path] = sorted(e.name for e in p.iterdir()) if p is not None and self.is_dir(path) else None
             except OSError:
                 self._entries[path] = None
         return self._entries[path]

@@ -8,7 +8,8 @@ import itertools
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import Any
 
 from dockerfix.document.base_images import BaseImage, ImageFacts, base_image
 from dockerfix.document.model import Document, Instruction
@@ -48,6 +49,14 @@ class State:
     groups: Mapping[str, int] = field(default_factory=dict)
     raw_env: Mapping[str, str] = field(default_factory=dict)  # each ENV value as written
     base: BaseImage | None = None  # the image the stage starts from (None: not looked up)
+
+    def changed(self, **changes: Any) -> State:
+        """This state with some fields changed: ``dataclasses.replace`` without its checks (the
+        fields are only copied; there is no __post_init__ to run), for the step every
+        instruction takes."""
+        new = object.__new__(State)
+        new.__dict__.update(self.__dict__, **changes)
+        return new
 
     @property
     def image(self) -> ImageFacts | None:
@@ -130,6 +139,9 @@ def shell_program(state: State) -> str | None:
     return posixpath.basename(state.shell[0]) if state.shell else ""
 
 
+_ACCOUNT_TOOLS = re.compile(r"\b(useradd|adduser|groupadd|addgroup)\b")
+
+
 def _step(state: State, inst: Instruction) -> State:
     kind = inst.kind
     if kind in ("ENV", "ARG"):
@@ -146,20 +158,20 @@ def _step(state: State, inst: Instruction) -> State:
                     # expansion failed: unknown value
                     env[name] = None
             lines[name] = inst.start
-        return replace(state, env=env, env_line=lines, raw_env=raws)
+        return state.changed(env=env, env_line=lines, raw_env=raws)
     if kind == "WORKDIR":
         words = inst.words
         target = state.resolve(words[0].value) if words else None
-        return replace(state, workdir=target if target else unknown_dir())
+        return state.changed(workdir=target if target else unknown_dir())
     if kind == "USER":
         words = inst.words
         user = state.expand(words[0].value) if words else None
-        return replace(state, user=user if user is not None else "<unknown>", user_line=inst.start)
+        return state.changed(user=user if user is not None else "<unknown>", user_line=inst.start)
     if kind == "SHELL":
         form = inst.exec_form
-        return replace(state, shell=tuple(form) if form else ("<unknown>",))
+        return state.changed(shell=tuple(form) if form else ("<unknown>",))
     if kind == "RUN" and inst.exec_form is None:
-        if re.search(r"\b(useradd|adduser|groupadd|addgroup)\b", inst.command_text):
+        if _ACCOUNT_TOOLS.search(inst.command_text):
             return _accounts(state, inst)
     return state
 
@@ -197,7 +209,7 @@ def _accounts(state: State, inst: Instruction) -> State:
             system = "-r" in opts or "--system" in opts or "-S" in opts
             home = None if (tool == "adduser" and system) else f"/home/{name}"
         users[name] = UserInfo(name, uid, gid, home)
-    return replace(state, users=users, groups=groups)
+    return state.changed(users=users, groups=groups)
 
 
 _VALUE_OPTS = frozenset(

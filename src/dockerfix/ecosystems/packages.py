@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from dockerfix.document.memo import per_object
 from dockerfix.document.shell import Command, ShellWord
 from dockerfix.document.options import Option, split_options
 from dockerfix.ecosystems.commands import Invocation, unwrap
@@ -84,10 +86,21 @@ ZYPPER = Grammar(
 )  # fmt: skip
 
 
+_READERS: dict[Grammar, Callable[[Command], Call | None]] = {}
+
+
 def read_call(command: Command, grammar: Grammar) -> Call | None:
-    """The package manager call that ``command`` makes, if it runs one of ``grammar``'s tools."""
+    """The package manager call that ``command`` makes, if it runs one of ``grammar``'s tools
+    (read once per command and grammar: the rules of a tool and its cleanups ask again)."""
     if not any(w.value.rsplit("/", 1)[-1] in grammar.names for w in command.argv[:8]):
         return None  # the quick answer: the tool is not among the first words (after wrappers)
+    reader = _READERS.get(grammar)
+    if reader is None:
+        reader = _READERS[grammar] = per_object(lambda cmd: _read_call(cmd, grammar))
+    return reader(command)
+
+
+def _read_call(command: Command, grammar: Grammar) -> Call | None:
     inv = unwrap(command)
     if inv is None or not inv.argv:
         return None

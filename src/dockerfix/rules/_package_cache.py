@@ -119,6 +119,27 @@ def _tools_used(doc: Document) -> dict[int, frozenset[str]]:
     return doc.memo("tools used", compute)
 
 
+def _candidates(doc: Document, names: frozenset[str]) -> list[tuple[Stage, Instruction]]:
+    """The RUNs and ONBUILDs that may run one of ``names``, in order. Every rule of every pass
+    asks, each for its own tools: the document is indexed once, by command name."""
+
+    def compute() -> dict[str, list[tuple[Stage, Instruction]]]:
+        used = _tools_used(doc)
+        index: dict[str, list[tuple[Stage, Instruction]]] = {}
+        for stage in doc.stages:
+            for inst in stage.instructions:
+                for name in used.get(inst.index, ()):
+                    index.setdefault(name, []).append((stage, inst))
+        return index
+
+    index = doc.memo("tool index", compute)
+    found = [index[name] for name in (*names, "*") if name in index]
+    if len(found) <= 1:
+        return found[0] if found else []
+    merged = {inst.index: (stage, inst) for runs in found for stage, inst in runs}
+    return [merged[k] for k in sorted(merged)]
+
+
 def removed_paths(run: Run) -> list[tuple[int, str]]:
     """(command position, absolute path) for every known path an `rm` of the RUN removes."""
     out: list[tuple[int, str]] = []
@@ -163,18 +184,13 @@ class PackageCacheRule(Rule):
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         quiet = ctx.suppressions
         fillers: Fillers | None = None  # made at the first RUN that runs the tool
-        used = _tools_used(doc)
-        for stage in doc.stages:
-            for inst in stage.instructions:
-                names = used.get(inst.index)
-                if names is None or ("*" not in names and not names & self.grammar.names):
-                    continue
-                fillers = fillers or self.fillers(doc)
-                finding = self._check_instruction(doc, stage, inst, ctx, fillers)
-                if finding is not None:
-                    if quiet is not None and quiet.suppresses(finding):
-                        fillers.mounted.pop(inst.index, None)  # a suppressed fix is never applied
-                    yield finding
+        for stage, inst in _candidates(doc, self.grammar.names):
+            fillers = fillers or self.fillers(doc)
+            finding = self._check_instruction(doc, stage, inst, ctx, fillers)
+            if finding is not None:
+                if quiet is not None and quiet.suppresses(finding):
+                    fillers.mounted.pop(inst.index, None)  # a suppressed fix is never applied
+                yield finding
 
     def _check_instruction(
         self, doc: Document, stage: Stage, inst: Instruction, ctx: RuleContext, fillers: Fillers
