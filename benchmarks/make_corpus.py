@@ -688,13 +688,19 @@ def small_sample() -> Sample:
     return Sample("0000-small", "Dockerfile", lines, files)
 
 
-def generate(target: Path, count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED) -> dict[str, object]:
-    """Write ``count`` samples into ``target`` (created; must be empty or an earlier corpus)."""
+def fresh_folder(target: Path, manifest: str = MANIFEST) -> None:
+    """Make ``target`` an empty folder; it must not exist, be empty or hold an earlier corpus
+    (a ``manifest`` file), which is removed."""
     if target.exists():
-        if not (target / MANIFEST).is_file() and any(target.iterdir()):
+        if not (target / manifest).is_file() and any(target.iterdir()):
             raise SystemExit(f"{target} exists and is not a corpus made by this script; refusing to replace it")
         shutil.rmtree(target)
     target.mkdir(parents=True)
+
+
+def generate(target: Path, count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED) -> dict[str, object]:
+    """Write ``count`` samples into ``target`` (created; must be empty or an earlier corpus)."""
+    fresh_folder(target)
     rng = random.Random(seed)
     samples = [small_sample()] + [make_sample(rng, i) for i in range(1, count)]
     lengths = []
@@ -726,14 +732,20 @@ def read_manifest(target: Path) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("target", nargs="?", type=Path, default=DEFAULT_TARGET, help=f"output folder (default: {DEFAULT_TARGET})")
-    parser.add_argument("--count", type=int, default=DEFAULT_COUNT, help=f"number of Dockerfiles (default: {DEFAULT_COUNT})")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})")
+def arguments(doc: str | None, target: Path, count: int, seed: int, argv: list[str] | None) -> argparse.Namespace:
+    """The command line of a corpus generator: TARGET, --count, --seed (also make_realistic.py's)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0] if doc else None)
+    parser.add_argument("target", nargs="?", type=Path, default=target, help=f"output folder (default: {target})")
+    parser.add_argument("--count", type=int, default=count, help=f"number of Dockerfiles (default: {count})")
+    parser.add_argument("--seed", type=int, default=seed, help=f"random seed (default: {seed})")
     args = parser.parse_args(argv)
     if args.count < 1:
         parser.error("--count must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(__doc__, DEFAULT_TARGET, DEFAULT_COUNT, DEFAULT_SEED, argv)
     manifest = generate(args.target, args.count, args.seed)
     lines = manifest["lines"]
     assert isinstance(lines, dict)

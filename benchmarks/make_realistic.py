@@ -24,7 +24,6 @@ read a monorepo. The same ``--seed`` and ``--count`` always give byte-identical 
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import shutil
@@ -36,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import make_corpus  # noqa: E402
 from make_corpus import apt_run, pick_weighted, pyproject, read_manifest, requirement_lines, run_lines  # noqa: E402
 
 DEFAULT_COUNT = 1200
@@ -642,11 +642,7 @@ def make_repo(rng: random.Random, index: int, room: int) -> Repo:
 def generate(target: Path, count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED) -> dict[str, object]:
     """Write repositories holding ``count`` Dockerfiles in all into ``target`` (created; must be
     empty or an earlier corpus)."""
-    if target.exists():
-        if not (target / MANIFEST).is_file() and any(target.iterdir()):
-            raise SystemExit(f"{target} exists and is not a corpus made by this script; refusing to replace it")
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
+    make_corpus.fresh_folder(target, MANIFEST)
     rng = random.Random(seed)
     repos: list[Repo] = []
     written = 0
@@ -677,13 +673,7 @@ def generate(target: Path, count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("target", nargs="?", type=Path, default=DEFAULT_TARGET, help=f"output folder (default: {DEFAULT_TARGET})")
-    parser.add_argument("--count", type=int, default=DEFAULT_COUNT, help=f"number of Dockerfiles (default: {DEFAULT_COUNT})")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})")
-    args = parser.parse_args(argv)
-    if args.count < 1:
-        parser.error("--count must be at least 1")
+    args = make_corpus.arguments(__doc__, DEFAULT_TARGET, DEFAULT_COUNT, DEFAULT_SEED, argv)
     manifest = generate(args.target, args.count, args.seed)
     lines = manifest["lines"]
     assert isinstance(lines, dict)

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,20 +211,22 @@ def fresh(manifest: dict[str, object] | None, count: int, version: int, seed: in
     )
 
 
-def ensure_corpus(corpus: Path, count: int) -> tuple[dict[str, object], bool]:
-    manifest = make_corpus.read_manifest(corpus)
-    if fresh(manifest, count, make_corpus.CORPUS_VERSION, make_corpus.DEFAULT_SEED):
+def ensure(generator: types.ModuleType, corpus: Path, count: int) -> tuple[dict[str, object], bool]:
+    """The corpus ``generator`` (make_corpus or make_realistic) writes, generated again when it
+    is missing or was made with another count, version or seed; and whether it was."""
+    manifest = generator.read_manifest(corpus)
+    if fresh(manifest, count, generator.CORPUS_VERSION, generator.DEFAULT_SEED):
         assert manifest is not None
         return manifest, False
-    return make_corpus.generate(corpus, count), True
+    return generator.generate(corpus, count), True
+
+
+def ensure_corpus(corpus: Path, count: int) -> tuple[dict[str, object], bool]:
+    return ensure(make_corpus, corpus, count)
 
 
 def ensure_realistic(corpus: Path, count: int) -> tuple[dict[str, object], bool]:
-    manifest = make_realistic.read_manifest(corpus)
-    if fresh(manifest, count, make_realistic.CORPUS_VERSION, make_realistic.DEFAULT_SEED):
-        assert manifest is not None
-        return manifest, False
-    return make_realistic.generate(corpus, count), True
+    return ensure(make_realistic, corpus, count)
 
 
 def census(cmd: list[str], corpus: Path, env: dict[str, str]) -> Census:
