@@ -211,12 +211,18 @@ def write_atomic(path: Path, data: bytes) -> None:
 def process_file(
     path: Path, display: str, settings: Settings, rules: Sequence[Rule], contexts: Contexts | None = None
 ) -> FileReport:
-    return _read_process_write(path, display, settings, lambda data: process_bytes(data, display, path, settings, rules, contexts))
+    return _read_process_write(path, display, settings, _dockerfile_process(path, display, settings, rules, contexts))
 
 
 def process_workflow_file(path: Path, display: str, settings: Settings, rules: Sequence[WorkflowRule]) -> FileReport:
     """A GitHub workflow file (`.github/workflows/*.yml`), with the Dockerfiles its steps build."""
     return _read_process_write(path, display, settings, _workflow_process(path, display, settings, rules))
+
+
+def _dockerfile_process(
+    path: Path, display: str, settings: Settings, rules: Sequence[Rule], contexts: Contexts | None
+) -> Callable[[bytes], FileReport]:  # fmt: skip
+    return lambda data: process_bytes(data, display, path, settings, rules, contexts)
 
 
 def _workflow_process(
@@ -340,8 +346,7 @@ def compute(task: Task, rules: RuleCache) -> FileReport:
     path, display, settings = task.path, task.display, task.settings
     if task.contexts is None:
         return _read_process(path, display, _workflow_process(path, display, settings, selected_workflow_rules(settings)))
-    contexts = task.contexts
-    return _read_process(path, display, lambda data: process_bytes(data, display, path, settings, rules[settings], contexts))
+    return _read_process(path, display, _dockerfile_process(path, display, settings, rules[settings], task.contexts))
 
 
 # Below this many files a run stays in one process: starting a pool of two workers cost 0.15-0.2 s

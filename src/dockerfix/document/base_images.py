@@ -141,8 +141,7 @@ class BaseImage:
 @dataclass(frozen=True)
 class _Entry:
     facts: ImageFacts
-    names: tuple[str, ...]
-    tags: re.Pattern[str] | None
+    tags: re.Pattern[str] | None  # None: every tag
 
 
 def parse_reference(written: str, args: Mapping[str, str | None] | None = None, escape: str = "\\") -> Reference:
@@ -235,10 +234,14 @@ def validate() -> None:
 def raw_table() -> list[dict[str, Any]]:
     """The table as base_images.toml writes it (the source the JSON copy is made from)."""
     import tomllib
+
+    return _images(tomllib.loads(_data_file("base_images.toml")))
+
+
+def _data_file(name: str) -> str:
     from importlib.resources import files
 
-    data = tomllib.loads(files("dockerfix.data").joinpath("base_images.toml").read_text(encoding="utf-8"))
-    return _images(data)
+    return files("dockerfix.data").joinpath(name).read_text(encoding="utf-8")
 
 
 def _images(data: Any) -> list[dict[str, Any]]:
@@ -251,9 +254,8 @@ def _images(data: Any) -> list[dict[str, Any]]:
 @functools.cache
 def _raw() -> list[dict[str, Any]]:
     import json
-    from importlib.resources import files
 
-    return _images(json.loads(files("dockerfix.data").joinpath("base_images.json").read_text(encoding="utf-8")))
+    return _images(json.loads(_data_file("base_images.json")))
 
 
 @functools.cache
@@ -292,7 +294,7 @@ def _entry(index: int) -> _Entry:
         pattern = re.compile(tags) if isinstance(tags, str) else None
     except re.error as exc:
         raise TableError(f"{facts.id}: bad tags pattern: {exc}") from None
-    return _Entry(facts, tuple(names), pattern)
+    return _Entry(facts, pattern)
 
 
 @functools.cache
