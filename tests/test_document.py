@@ -300,10 +300,17 @@ def test_a_directive_after_an_instruction_is_a_comment() -> None:
     assert only(doc, "RUN").comment_start == 1
 
 
-def test_a_repeated_directive_ends_the_block() -> None:
-    doc = parse_text("# syntax=a\n# syntax=b\n# escape=`\nFROM alpine\n")
+@pytest.mark.parametrize("text", ["# syntax=a\n# syntax=b\n", "# escape=`\n# check=skip=all\n#  Escape = `\n"])
+def test_a_repeated_directive_is_a_parse_error(text: str) -> None:
+    """BuildKit refuses the file: "only one syntax parser directive can be used"."""
+    err = parse_error(text + "FROM alpine\n")
+    assert err.line == text.count("\n") - 1
+    assert "second" in err.message
+
+
+def test_a_repeated_directive_after_the_block_is_a_comment() -> None:
+    doc = parse_text("# syntax=a\n\n# syntax=b\nFROM alpine\n")
     assert [(d.name, d.value) for d in doc.directives] == [("syntax", "a")]
-    assert doc.escape == "\\"
     assert doc.directive_end == 1
 
 

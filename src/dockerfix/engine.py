@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
+from dockerfix.document.edit import without_continuation
 from dockerfix.document.model import Document
 from dockerfix.document.parse import ParseError, parse
 from dockerfix.document.source import SourceText
@@ -145,8 +146,15 @@ def _close_open_end(doc: Document, edits: list[Edit]) -> list[Edit]:
     text = doc.lines[line]
     if not text.rstrip(" \t").endswith(doc.escape) or not any(e.end > line for e in edits):
         return edits
-    closed = text.rstrip(" \t")[:-1].rstrip(" \t")
-    out = [Edit(e.start, e.end, tuple(closed if t == text else t for t in e.lines)) for e in edits]
+    closed = without_continuation(text, doc.escape)
+    follows = any(e.start > line for e in edits)  # an edit puts text after the line
+    out: list[Edit] = []
+    for e in edits:
+        lines = tuple(closed if t == text else t for t in e.lines)
+        # an edit of the line itself (a cache mount added) still ends it with the escape
+        if follows and e.start <= line < e.end and lines:
+            lines = lines[:-1] + (without_continuation(lines[-1], doc.escape),)
+        out.append(Edit(e.start, e.end, lines))
     if not any(e.start <= line < e.end for e in edits):
         out.append(Edit(line, line + 1, (closed,)))
     return out

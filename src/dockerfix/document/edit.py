@@ -10,6 +10,13 @@ from dockerfix.document.shell import Command, Operator, Script
 from dockerfix.edits import Edit
 
 
+def without_continuation(line: str, escape: str) -> str:
+    """``line`` without the line continuation it ends with, if any: the last line of a file that
+    ends inside a continuation, once an edit puts text after it (which would join it)."""
+    stripped = line.rstrip(" \t")
+    return stripped[:-1].rstrip(" \t") if stripped.endswith(escape) else line
+
+
 class CannotEdit(ValueError):
     """The change would cross a line continuation; rules treat this as "leave alone"."""
 

@@ -64,8 +64,10 @@ def parse_directives(lines: tuple[str, ...]) -> tuple[list[Directive], int]:
         if not m:
             return directives, i
         name = m.group(1).lower()
-        if name not in _KNOWN_DIRECTIVES or name in seen:
+        if name not in _KNOWN_DIRECTIVES:
             return directives, i
+        if name in seen:
+            raise ParseError(i, f"a second {name} directive (BuildKit allows only one)")
         seen.add(name)
         directives.append(Directive(name, m.group(2), i))
     return directives, len(lines)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dockerfix.context.build_context import BuildContext
 from dockerfix.document.effects import RUN_READS, Effects, Paths, conflict, instruction_effects
 from dockerfix.document.model import Document, Instruction, Stage
-from dockerfix.document.edit import CannotEdit, InstructionEditor
+from dockerfix.document.edit import CannotEdit, InstructionEditor, without_continuation
 from dockerfix.document.shell import Command, Script, ShellWord
 from dockerfix.document.state import State
 from dockerfix.document.words import Word
@@ -409,6 +409,8 @@ class DependenciesFirst(Rule):
             editor.remove_commands(run.script, source_steps)
         _check_between(doc, stage, k, run, Paths.of(*(posixpath.join(dest_abs, f) for f in (*reads.files, *reads.dirs))))
         new_run = [part for line in editor.edit().lines for part in line.split("\n")]  # edits may break lines
+        # the copy follows it: an install on the last line of a file that ends inside a continuation ends here
+        new_run[-1] = without_continuation(new_run[-1], doc.escape)
         done = _signature(_run_script(new_run, doc.escape))
         for earlier_inst in stage.instructions[:k]:
             if earlier_inst.kind == "RUN" and _signature(earlier_inst.script) & done:
