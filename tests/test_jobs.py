@@ -113,6 +113,23 @@ def test_two_workers_write_what_one_process_writes(
     assert "would rewrite" not in again.err
 
 
+def test_hard_links_give_what_one_process_gives(
+    pristine: Path, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    # a write replaces the file (atomically), so each name of a hard-linked file is read and
+    # fixed as it was, in one process as in two
+    one, two = copy_of(pristine, tmp_path, "one"), copy_of(pristine, tmp_path, "two")
+    fixed = next(c for c in CASES if c.code == "DFX101" and c.expected != c.input)
+    for root in (one, two):
+        os.link(root / fixed.code / fixed.name / "Dockerfile", root / fixed.code / fixed.name / "Dockerfile.linked")
+    serial = in_tree(capsysbinary, one, "--write", "--jobs", "1")
+    pooled = in_tree(capsysbinary, two, "--write", "--jobs", "2")
+    for name in ("Dockerfile", "Dockerfile.linked"):
+        assert f"rewrote {fixed.code}/{fixed.name}/{name}\n" in serial.err
+    assert (pooled.code, pooled.out_bytes, pooled.err) == (serial.code, serial.out_bytes, serial.err)
+    assert files_of(two) == files_of(one)
+
+
 def test_a_file_that_cannot_be_processed_keeps_its_place(pristine: Path, serial: RunReport) -> None:
     pooled = run([str(pristine)], Settings(mode=Mode.CHECK), jobs=2)
     assert pooled == serial
@@ -190,8 +207,13 @@ def test_ctrl_c_stops_the_workers(pristine: Path, tmp_path: Path, monkeypatch: p
         return FileReport(display)
 
     monkeypatch.setattr(runner, "process_bytes", slow)
-    with pytest.raises(KeyboardInterrupt):
-        run([str(pristine)], Settings(mode=Mode.CHECK), jobs=2)
+    # as in a terminal: a job started in the background of a script has SIGINT ignored
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run([str(pristine)], Settings(mode=Mode.CHECK), jobs=2)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert multiprocessing.active_children() == []
     assert list(marks.iterdir()) == []
 
