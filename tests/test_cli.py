@@ -42,6 +42,7 @@ UNMAPPABLE = {
     "unterminated-quoted-heredoc": b"FROM alpine\nRUN <<'EOF'\necho hi\n EOF\n",
     "unterminated-heredoc": b"FROM alpine\nRUN <<EOF\necho hi\n",
     "dash-heredoc-indented-with-spaces": b"FROM alpine\nRUN <<-EOF\necho hi\n  EOF\n",
+    "repeated-directive": b"# syntax = docker/dockerfile:1\n# syntax=docker/dockerfile:1.7\nFROM python:3.12\nRUN pip install flask\n",
 }
 
 

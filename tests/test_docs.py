@@ -78,3 +78,9 @@ def test_bot_doc_names_every_option() -> None:
     from dockerfix.cli import pr_app
 
     _assert_documented(pr_app, "bot.md")
+
+
+def test_verify_doc_names_every_option() -> None:
+    from dockerfix.cli import verify_app
+
+    _assert_documented(verify_app, "verify.md")

@@ -12,7 +12,7 @@ text on every start.
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -263,14 +263,20 @@ def explain(
         "Build DOCKERFILE as it is and as dockerfix rewrites it, from copies of the build context "
         "(your files are only read), and show that the images are the same, that an edit of an "
         "application file no longer re-runs the install, and that the install reads its cache "
-        "mount. Needs a local Docker engine with BuildKit. Exit status: 0 verified, 1 a check "
-        "failed, 2 it cannot run here."
+        "mount. With --before OLD, prove a change of your own instead: OLD (a file, or REV:path "
+        "from git) against DOCKERFILE. With --changed-since REV, every Dockerfile the branch "
+        "changed against its version at REV. Needs a local Docker engine with BuildKit. Exit "
+        "status: 0 verified, 1 a check failed, 2 it cannot run here, 130/143 interrupted."
     )
 )
 def verify(
-    dockerfile: Annotated[Path, typer.Argument(help="The Dockerfile (default: ./Dockerfile).")] = Path("Dockerfile"),
-    context: Annotated[Optional[Path], typer.Option("--context", help="The build context (default: the Dockerfile's folder).")] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    dockerfile: Annotated[Optional[Path], typer.Argument(help="The Dockerfile (default: ./Dockerfile; with --changed-since: the folder to look in, default: the repository).", show_default=False)] = None,
+    before: Annotated[Optional[str], typer.Option("--before", metavar="OLD", help="Compare with this old version: a file, or REV:path read from git (e.g. origin/main:Dockerfile).")] = None,
+    changed_since: Annotated[Optional[str], typer.Option("--changed-since", metavar="REV", help="Verify each Dockerfile changed since REV (its merge base with HEAD) against its version there.")] = None,
+    context: Annotated[Optional[Path], typer.Option("--context", help="The build context (default: as the repository builds it, else the Dockerfile's folder).")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="text, json, github (annotations) or markdown.")] = "text",
+    json_output: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    summary: Annotated[Optional[Path], typer.Option("--summary", help="Also append a Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY).")] = None,
     network: Annotated[Optional[str], typer.Option("--network", help="Passed to every docker build (e.g. host).")] = None,
     docker: Annotated[Optional[str], typer.Option("--docker", help="The docker client to use (default: the first that builds with BuildKit).")] = None,
     keep: Annotated[bool, typer.Option("--keep", help="Keep the images that were built.")] = False,
@@ -278,20 +284,89 @@ def verify(
     ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these rule codes or prefixes.")] = None,
     unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply fixes marked unsafe.")] = False,
 ) -> None:
+    from dataclasses import replace
+
     from dockerfix.settings import Settings
+    from dockerfix.verify.changes import ChangeError, read_before
     from dockerfix.verify.procedure import VerifyOptions
     from dockerfix.verify.procedure import verify as run_verify
-    from dockerfix.verify.report import render
 
+    output_format = "json" if json_output else output_format
+    if output_format not in VERIFY_FORMATS:
+        raise typer.BadParameter(f"{output_format!r} is not one of {', '.join(VERIFY_FORMATS)}", param_hint="--format")
+    if before is not None and changed_since is not None:
+        raise typer.BadParameter("give --before or --changed-since, not both", param_hint="--before")
     if context is not None and not context.is_dir():
         raise typer.BadParameter(f"{context} is not a directory", param_hint="--context")
+    settings = Settings(select=_codes(select), ignore=_codes(ignore), unsafe_fixes=unsafe_fixes)
+    options = VerifyOptions(Path("Dockerfile"), context, settings, network=network, docker=docker, keep=keep)
+    progress = (lambda line: _err(f"... {line}")) if output_format in ("text", "github") else (lambda line: None)
+    if changed_since is not None:
+        from dockerfix.verify.pull_request import verify_changed
+
+        if dockerfile is not None and not dockerfile.exists():
+            raise typer.BadParameter(f"{dockerfile} does not exist", param_hint="DOCKERFILE")
+        changes = verify_changed(changed_since, dockerfile or Path("."), options, progress)
+        _verify_output(changes.reports, output_format, summary, changes)
+        raise typer.Exit(changes.exit_code)
+    dockerfile = dockerfile or Path("Dockerfile")
     if not dockerfile.is_file():
         raise typer.BadParameter(f"{dockerfile} is not a file", param_hint="DOCKERFILE")
-    settings = Settings(select=_codes(select), ignore=_codes(ignore), unsafe_fixes=unsafe_fixes)
-    options = VerifyOptions(dockerfile, context, settings, network=network, docker=docker, keep=keep)
-    report = run_verify(options, progress=lambda line: None if json_output else _err(f"... {line}"))
-    sys.stdout.write(report.to_json() + "\n" if json_output else render(report))
+    if before is not None:
+        try:
+            old = read_before(before, Path.cwd())
+        except ChangeError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--before") from None
+        options = replace(options, before=old, before_name=before)
+    report = run_verify(replace(options, dockerfile=dockerfile), progress=progress)
+    _verify_output([report], output_format, summary)
     raise typer.Exit(report.exit_code)
+
+
+VERIFY_FORMATS = ("text", "json", "github", "markdown")
+
+
+def _verify_output(reports: list[Any], output_format: str, summary: Optional[Path], changes: Any = None) -> None:
+    """Print verify's reports (one, or a ``ChangesReport``'s) and append the Markdown summary."""
+    from dockerfix.verify import summary as summaries
+    from dockerfix.verify.report import render
+
+    added = changes.added if changes is not None else []
+    errors = [changes.error] if changes is not None and changes.error else []
+    heading = "dockerfix verify" + (f": Dockerfiles changed since {changes.since}" if changes is not None else "")
+    if output_format == "json":
+        sys.stdout.write((changes.to_json() if changes is not None else reports[0].to_json()) + "\n")
+    elif output_format == "github":
+        sys.stdout.write(summaries.github(reports, errors))
+    elif output_format == "markdown":
+        sys.stdout.write(summaries.markdown(reports, heading, added, errors))
+    else:
+        for error in errors:
+            _err(f"error: {error}")
+        sys.stdout.write("".join(render(r) for r in reports))
+        if changes is not None:
+            sys.stdout.write(_changes_text(changes))
+    if summary is not None:
+        try:
+            with summary.open("a", encoding="utf-8") as fh:
+                fh.write(summaries.markdown(reports, heading, added, errors))
+        except OSError as exc:
+            _err(f"error: cannot write the summary to {summary}: {exc.strerror or exc}")
+
+
+def _changes_text(changes: Any) -> str:
+    lines = [f"note: {n}" for n in changes.notes]
+    lines += [f"{path}: new, there is no earlier version to compare it with" for path in changes.added]
+    if changes.interrupted is not None and not any(r.interrupted for r in changes.reports):
+        lines.append(f"interrupted by {changes.interrupted}")
+    if changes.error is None and changes.interrupted is None:
+        counts = {"verified": 0, "NOT verified": 0, "cannot verify": 0}
+        for r in changes.reports:
+            if r.changed or r.error:
+                counts[r.result] = counts.get(r.result, 0) + 1
+        shown = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+        lines.append(f"Dockerfiles changed since {changes.since}: {shown or 'none to verify'}")
+    return "".join(line + "\n" for line in lines)
 
 
 @pr_app.command(

@@ -189,6 +189,11 @@ class _Run:
         tables = []
         for f in check.changed:
             report = verify(VerifyOptions(Path(f.path), settings=self.o.settings, network=self.o.network))
+            if report.interrupted is not None:
+                # verify removed what it made; the bot stops as the signal asks
+                import signal
+
+                signal.raise_signal(signal.Signals[report.interrupted])
             tables.append(render(report).replace(str(work) + "/", ""))
         return tables
 

@@ -53,27 +53,27 @@ def to_json(report: RunReport) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def _escape_data(text: str) -> str:
+def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def to_github(report: RunReport) -> str:
     """GitHub Actions workflow commands: an annotation per finding on its line."""
     lines: list[str] = []
     for error in report.errors:
-        lines.append(f"::error title=dockerfix::{_escape_data(error)}")
+        lines.append(f"::error title=dockerfix::{escape_data(error)}")
     for file in report.files:
-        path = _escape_property(file.path)
+        path = escape_property(file.path)
         for d in file.diagnostics:
             level = "error" if d.error else "warning"
-            lines.append(f"::{level} file={path},line={d.line + 1},title={d.code}::{_escape_data(d.message)}")
+            lines.append(f"::{level} file={path},line={d.line + 1},title={d.code}::{escape_data(d.message)}")
         for f in sorted(file.findings, key=lambda f: (f.line, f.code)):
             level = "warning" if f.fix is not None else "notice"
-            lines.append(f"::{level} file={path},line={f.line + 1},title={f.code}::{_escape_data(f.message)}")
+            lines.append(f"::{level} file={path},line={f.line + 1},title={f.code}::{escape_data(f.message)}")
     return "".join(line + "\n" for line in lines)
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Sequence
@@ -41,6 +42,18 @@ class BuildResult:
 
 def _run(argv: Sequence[str], env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(argv), capture_output=True, text=True, env=env, timeout=timeout, check=False)
+
+
+def stop(proc: subprocess.Popen[str], grace: float = 20) -> None:
+    """Stop a build: the client cancels it on SIGINT, as on Ctrl-C; killed if it lingers."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.communicate(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -87,12 +100,15 @@ class Engine:
             argv += ["--network", network]
         argv.append(str(context))
         start = time.monotonic()
-        proc = subprocess.run(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self._env(), timeout=timeout, check=False
-        )
+        with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self._env()) as proc:
+            try:
+                log, _ = proc.communicate(timeout=timeout)
+            except BaseException:  # a timeout, or a signal that stops the verification
+                stop(proc)
+                raise
         seconds = time.monotonic() - start
-        steps = parse_buildah_log(proc.stdout) if self.podman else parse_log(proc.stdout)
-        return BuildResult(proc.returncode == 0, seconds, proc.stdout, tuple(steps))
+        steps = parse_buildah_log(log) if self.podman else parse_log(log)
+        return BuildResult(proc.returncode == 0, seconds, log, tuple(steps))
 
     def files(self, image: str) -> dict[str, Entry]:
         """The image's file system, read through `docker export` of a container never started."""

@@ -181,6 +181,7 @@ def compare(
     mounts: Iterable[str],
     dockerfiles: tuple[bytes, bytes] | None = None,
     unstable: Iterable[str] = (),
+    sides: tuple[str, str] = ("original", "rewritten"),
 ) -> Comparison:
     """How the rewritten image's files differ from the original's, leaving out the mounted cache
     folders, their empty mount-point stubs, volatile files, the paths that differed between two
@@ -211,7 +212,7 @@ def compare(
             ignored.append(f"{path} (differs between two builds of the original)")
             continue
         if a is None or b is None:
-            side, files = ("rewritten", rewritten) if a is None else ("original", original)
+            side, files = (sides[1], rewritten) if a is None else (sides[0], original)
             if _stub(path, files, mounts):
                 ignored.append(f"{path} (empty mount point)")
             else:

@@ -9,19 +9,25 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dockerfix.context.build_context import DirectoryContext
 from dockerfix.context.dockerignore import DockerIgnoreError
+from dockerfix.document.flags import mounts
 from dockerfix.document.model import Document, Instruction
 from dockerfix.document.parse import parse
 from dockerfix.document.source import SourceText
+from dockerfix.ecosystems.pip import pip_call
+from dockerfix.rules._mounts import base_problem
+from dockerfix.rules.pip_cache import NO_CACHE_VAR
 from dockerfix.runner import process_bytes, selected_rules
 from dockerfix.settings import Settings
 from dockerfix.verify.buildlog import Step, find_step
+from dockerfix.verify.changes import ChangeError, file_settings
 from dockerfix.verify.docker import BuildResult, DockerUnavailable, Engine, find_engine
 from dockerfix.verify.filesystem import Entry, compare, compare_config, differing
+from dockerfix.verify.interrupt import Interrupted, deferred, interruptible
 from dockerfix.verify.plan import (
     Expectation,
     added_mounts,
@@ -66,14 +72,35 @@ def npm_logs_downloads(doc: Document, inst: Instruction) -> bool:
     return (m.group(1) if m else level) in _NPM_LOUD
 
 
+def cache_disabled(doc: Document, inst: Instruction) -> str | None:
+    """What keeps pip in ``inst`` from using a cache, read as the pip cache rule reads it: its
+    --no-cache-dir, a PIP_NO_CACHE_DIR on the command (`env` included) or in the stage that the
+    command does not unset (`env -u`), or the base image's pip configuration."""
+    state = doc.state(inst)
+    for cmd in inst.script.commands:
+        call = pip_call(cmd)
+        if call is None:
+            continue
+        if call.no_cache_words:
+            return "pip runs with --no-cache-dir"
+        if NO_CACHE_VAR in call.invocation.env:
+            return f"pip runs with {NO_CACHE_VAR} set"
+        if NO_CACHE_VAR in state.env and NO_CACHE_VAR not in call.invocation.unset:
+            return f"the stage sets {NO_CACHE_VAR}"
+    return base_problem(doc, doc.stages[inst.stage], "pip")
+
+
 @dataclass(frozen=True)
 class VerifyOptions:
     dockerfile: Path
-    context: Path | None = None
+    context: Path | None = None  # None: as for the rest of dockerfix (changes.file_settings)
     settings: Settings = Settings()
     network: str | None = None  # --network for every build (host on machines without a bridge)
     docker: str | None = None  # the docker client to use
     keep: bool = False  # keep the images and print their tags
+    # --before: the old version to compare the Dockerfile with, instead of dockerfix's rewrite
+    before: bytes | None = None
+    before_name: str | None = None  # how to show it (a path, or REV:path)
 
 
 @dataclass(frozen=True)
@@ -92,42 +119,63 @@ class _Stop(Exception):
 
 
 def verify(options: VerifyOptions, progress: Callable[[str], None] = lambda _: None) -> VerifyReport:
+    """Verify dockerfix's rewrite of ``options.dockerfile``, or with ``options.before`` the change
+    from that old version to the file. A SIGINT or SIGTERM stops the builds, removes what the
+    verification made and ends the report as interrupted."""
+    report = VerifyReport(str(options.dockerfile), str(options.context or ""), before=options.before_name)
+    try:
+        with interruptible():
+            _verify(options, report, progress)
+    except Interrupted as exc:
+        report.interrupted = exc.name
+    return report
+
+
+def _verify(options: VerifyOptions, report: VerifyReport, progress: Callable[[str], None]) -> None:
     dockerfile = options.dockerfile
-    root = options.context or dockerfile.parent
-    report = VerifyReport(str(dockerfile), str(root))
     try:
         data = dockerfile.read_bytes()
     except OSError as exc:
         report.error = f"cannot read {dockerfile}: {exc.strerror or exc}"
-        return report
-    settings = Settings(
-        select=options.settings.select,
-        ignore=options.settings.ignore,
-        unsafe_fixes=options.settings.unsafe_fixes,
-        context=root,
-    )
-    result = process_bytes(data, str(dockerfile), dockerfile, settings, selected_rules(settings))
-    if result.output is None:
-        report.error = "; ".join(d.message for d in result.diagnostics) or "the file could not be processed"
-        return report
-    report.changed = result.changed
+        return
+    try:
+        settings, root, notes = file_settings(dockerfile, replace(options.settings, context=options.context))
+    except ChangeError as exc:
+        report.error = str(exc)
+        return
+    report.context = str(root)
+    report.notes += notes
+    settings = replace(settings, context=root)
+    if options.before is not None:
+        original, rewritten = options.before, data
+    else:
+        result = process_bytes(data, str(dockerfile), dockerfile, settings, selected_rules(settings))
+        if result.output is None:
+            report.error = "; ".join(d.message for d in result.diagnostics) or "the file could not be processed"
+            return
+        original, rewritten = data, result.output
+    report.changed = original != rewritten
     if not report.changed:
-        return report
+        return
+    if options.before is not None:
+        old_doc, new_doc = parse(SourceText.from_bytes(original)), parse(SourceText.from_bytes(rewritten))
+        for target in added_mounts(new_doc, old_doc):  # those the old version has and the new one lacks
+            report.problems.append(f"the new Dockerfile no longer mounts a cache at {target}")
     try:
         engine = find_engine(options.docker)
         build = DirectoryContext.load(root, dockerfile)
     except (DockerUnavailable, DockerIgnoreError, OSError) as exc:
         report.error = str(exc)
-        return report
+        return
     report.engine = engine.description
     session = _Session(options, engine, report, progress)
     try:
-        session.run(data, result.output, root, dockerfile, build)
+        session.run(original, rewritten, root, dockerfile, build)
     except _Stop:
         pass
     finally:
-        session.cleanup()
-    return report
+        with deferred():
+            session.cleanup()
 
 
 class _Session:
@@ -139,6 +187,8 @@ class _Session:
         self.token = secrets.token_hex(6)
         self.images: list[str] = []
         self.pending: _Pending | None = None
+        self.compared = options.before is not None  # --before: a change of the user's, not a rewrite
+        self.names = report.names  # the old version's and the new one's
         self.tmp = Path(tempfile.mkdtemp(prefix="dockerfix-verify-"))
 
     def cleanup(self) -> None:
@@ -150,10 +200,10 @@ class _Session:
 
     def _build(self, name: str, context: Path, dockerfile: Path, tag: str, cold: bool = False) -> BuildResult:
         self.progress(f"building {name}")
+        if tag not in self.images:  # before the build: an interrupted one may have tagged it
+            self.images.append(tag)
         result = self.engine.build(context, dockerfile, tag, no_cache=cold, network=self.options.network)
         self.report.builds[name] = round(result.seconds, 2)
-        if tag not in self.images:
-            self.images.append(tag)
         return result
 
     def run(self, original: bytes, rewritten: bytes, root: Path, dockerfile: Path, build: DirectoryContext) -> None:
@@ -162,48 +212,50 @@ class _Session:
 
     def _checks(self, original: bytes, rewritten: bytes, root: Path, dockerfile: Path, build: DirectoryContext) -> None:
         report = self.report
+        old_name, new_name = self.names
         old_doc = parse(SourceText.from_bytes(original))
         new_doc = parse(SourceText.from_bytes(rewritten))
-        copies = {name: self.tmp / name for name in ("original", "rewritten")}
+        copies = {name: self.tmp / name for name in self.names}
         for folder in copies.values():
             shutil.copytree(root, folder, symlinks=True)
         try:
             rel: str | None = dockerfile.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             rel = None
-        files = {
-            "original": copies["original"] / rel if rel else self.tmp / "Dockerfile.original",
-            "rewritten": copies["rewritten"] / rel if rel else self.tmp / "Dockerfile.rewritten",
-        }
-        files["original"].write_bytes(original)
-        files["rewritten"].write_bytes(rewritten)
+        files = {name: copies[name] / rel if rel else self.tmp / f"Dockerfile.{name}" for name in self.names}
+        files[old_name].write_bytes(original)
+        files[new_name].write_bytes(rewritten)
         tags = {name: f"dockerfix-verify-{self.token}:{name}" for name in copies}
 
         # 1. both versions, cold
-        first = self._build("original, cold", copies["original"], files["original"], tags["original"], cold=True)
+        first = self._build(f"{old_name}, cold", copies[old_name], files[old_name], tags[old_name], cold=True)
         if not first.ok:
-            report.error = "the original Dockerfile does not build here:\n" + self._failure(first)
+            which = f"the old Dockerfile ({self.options.before_name})" if self.compared else "the original Dockerfile"
+            report.error = f"{which} does not build here:\n" + self._failure(first)
             raise _Stop
         # Buildah (Podman) keeps the layers of each --no-cache build as a chain of their own, and a
         # later build may follow the original's chain and miss the rewritten's layers: there the
         # rewritten build takes the steps it shares with the original from the original's build
         second = self._build(
-            "rewritten, cold", copies["rewritten"], files["rewritten"], tags["rewritten"], cold=not self.engine.podman
+            f"{new_name}, cold", copies[new_name], files[new_name], tags[new_name], cold=not self.engine.podman
         )
         if self.engine.podman:
-            report.notes.append("Podman: the rewritten build took the leading steps it shares with the original from its build")
+            report.notes.append(
+                f"Podman: the {new_name} build took the leading steps it shares with the {old_name} one from its build"
+            )
         if not second.ok:
-            report.problems.append("the rewritten Dockerfile does not build:\n" + self._failure(second))
+            which = "new" if self.compared else "rewritten"
+            report.problems.append(f"the {which} Dockerfile does not build:\n" + self._failure(second))
             raise _Stop
 
         # 2. the same image?
         self.progress("comparing the images")
         self.pending = _Pending(
-            (self.engine.files(tags["original"]), self.engine.files(tags["rewritten"])),
-            added_mounts(old_doc, new_doc), (original, rewritten), copies["original"], files["original"],
+            (self.engine.files(tags[old_name]), self.engine.files(tags[new_name])),
+            added_mounts(old_doc, new_doc), (original, rewritten), copies[old_name], files[old_name],
         )  # fmt: skip
         report.config_differences = list(
-            compare_config(self.engine.config(tags["original"]), self.engine.config(tags["rewritten"]))
+            compare_config(self.engine.config(tags[old_name]), self.engine.config(tags[new_name]))
         )
         report.config_equal = not report.config_differences
         if not report.config_equal:
@@ -236,19 +288,27 @@ class _Session:
             instructions = [s for s in result.steps if s.is_instruction and not s.instruction.startswith("FROM ")]
             report.step_counts[name] = len(instructions)
             report.rerun[name] = [f"[{step.label}] {step.instruction}" for step in instructions if not step.cached]
-        self._steps(old_doc, new_doc, edited, after["original"].steps, after["rewritten"].steps)
+        self._steps(old_doc, new_doc, edited, after[old_name].steps, after[new_name].steps)
+        if self.compared and len(report.rerun[new_name]) > len(report.rerun[old_name]):
+            report.problems.append(
+                f"after editing {edited}, {len(report.rerun[new_name])} steps ran again with the new Dockerfile, "
+                f"{len(report.rerun[old_name])} with the old one"
+            )
 
         # 4. a dependency change, twice: every install the edit left cached must run again, and
-        # its second run read what the first left in its cache mount
+        # its second run read what the first left in its cache mount. A change of the user's is
+        # asked this of the installs that have a cache mount: the others have nothing to read.
+        if self.compared:
+            expected = [e for e in expected if any(m.type == "cache" for m in mounts(e.instruction))]
         targets = [e for e in expected if e.cached]
         if targets:
-            self._cache_reads(targets, new_doc, copies["rewritten"], files["rewritten"], tags["rewritten"], build)
+            self._cache_reads(targets, new_doc, copies[new_name], files[new_name], tags[new_name], build)
             return
         # no install stays cached after the edit (they need the sources): they just ran again,
         # with the mounts the cold build filled
         for e in expected:
             if e.kind in EVIDENCE:
-                self._evidence(e, find_step(after["rewritten"].steps, new_doc, e.instruction), new_doc, None)
+                self._evidence(e, find_step(after[new_name].steps, new_doc, e.instruction), new_doc, None)
 
     def _failure(self, result: BuildResult) -> str:
         """The end of a failed build's log, and what to pass when the engine's network setup failed it."""
@@ -261,34 +321,44 @@ class _Session:
         pending, report = self.pending, self.report
         if pending is None:
             return
-        comparison = compare(*pending.snapshots, pending.mounts, pending.dockerfiles)
+        comparison = compare(*pending.snapshots, pending.mounts, pending.dockerfiles, sides=self.names)
         if comparison.differences:
-            again_tag = f"dockerfix-verify-{self.token}:original-again"
-            again = self._build("original, cold again", pending.folder, pending.dockerfile, again_tag, cold=True)
+            old_name = self.names[0]
+            again_tag = f"dockerfix-verify-{self.token}:{old_name}-again"
+            again = self._build(f"{old_name}, cold again", pending.folder, pending.dockerfile, again_tag, cold=True)
             if again.ok:
                 unstable = differing(pending.snapshots[0], self.engine.files(again_tag))
-                comparison = compare(*pending.snapshots, pending.mounts, pending.dockerfiles, unstable)
+                comparison = compare(*pending.snapshots, pending.mounts, pending.dockerfiles, unstable, self.names)
         report.files_equal = comparison.equal
         report.file_differences = list(comparison.differences)
         report.ignored += list(comparison.ignored)
         if not report.files_equal:
-            report.problems.insert(0, f"the images differ in {len(report.file_differences)} paths")
+            count = len(report.file_differences)
+            report.problems.insert(0, f"the images differ in {count} {'path' if count == 1 else 'paths'}")
 
     def _steps(
         self, old_doc: Document, new_doc: Document, edited: str, old_steps: tuple[Step, ...], new_steps: tuple[Step, ...]
     ) -> None:
         report = self.report
         old = expectations(old_doc, edited)
+        unpaired = list(old)
         for k, e in enumerate(expectations(new_doc, edited)):
             status_new = _status(find_step(new_steps, new_doc, e.instruction))
-            status_old = _status(find_step(old_steps, old_doc, old[k].instruction)) if k < len(old) else "-"
+            # the same install in the old file: the first left that reads the same, mounts
+            # aside, else the one at the same place among the installs
+            text = _short(e.instruction, 0)
+            pair = next((o for o in unpaired if _short(o.instruction, 0) == text), old[k] if k < len(old) else None)
+            if pair in unpaired:
+                unpaired.remove(pair)
+            status_old = _status(find_step(old_steps, old_doc, pair.instruction)) if pair is not None else "-"
             report.steps.append(
                 StepReport(e.instruction.line_no, _short(e.instruction), e.kind, e.cached, status_old, status_new)
             )
-            if e.cached and status_new == "ran":
-                report.problems.append(
-                    f"line {e.instruction.line_no}: the {e.kind} install ran again after editing {edited}"
-                )
+            line = f"line {e.instruction.line_no}: the {e.kind} install ran again after editing {edited}"
+            if self.compared and status_new == "ran" and status_old == "cached":
+                report.problems.append(f"{line}; with the old Dockerfile it came from the layer cache")
+            elif not self.compared and e.cached and status_new == "ran":
+                report.problems.append(line)
 
     def _cache_reads(
         self, targets: list[Expectation], doc: Document, folder: Path, dockerfile: Path, tag: str, build: DirectoryContext
@@ -341,13 +411,18 @@ class _Session:
             check.read = True
             check.evidence = m.group(0) + (", with no package downloaded" if downloaded else "")
         elif FETCHING[target.kind].search(output):
-            # The mount was there; the tool chose to download. pip does when the index sends
-            # no caching headers (some proxies strip them).
             check.read = False
-            report.notes.append(
-                f"line {target.instruction.line_no}: {target.kind} downloaded again instead of reading its cache "
-                "mount" + (" (does the package index send Cache-Control headers?)" if target.kind == "pip" else "")
-            )
+            line = f"line {target.instruction.line_no}: {target.kind} downloaded again instead of reading its cache mount"
+            reason = cache_disabled(doc, target.instruction) if target.kind == "pip" else None
+            if reason is not None:
+                # the command itself keeps the mount from being used: an inert mount
+                report.problems.append(f"{line} ({reason})")
+            elif self.compared:
+                report.problems.append(line)
+            else:
+                # The mount was there; the tool chose to download. pip does when the index sends
+                # no caching headers (some proxies strip them).
+                report.notes.append(line + (" (does the package index send Cache-Control headers?)" if target.kind == "pip" else ""))
 
 def network_hint(log: str, network: str | None) -> str:
     """What to pass when a build failed for the engine's network setup rather than its steps."""
@@ -369,9 +444,10 @@ def _status(step: Step | None) -> str:
 
 
 def _short(inst: Instruction, width: int = 48) -> str:
+    """The instruction on one line, without its mounts, cut to ``width`` (0: whole)."""
     text = " ".join(inst.logical.split())
     text = re.sub(r"--mount=\S+\s*", "", text)
-    return text if len(text) <= width else text[: width - 3] + "..."
+    return text if not width or len(text) <= width else text[: width - 3] + "..."
 
 
 def _tail(log: str, lines: int = 12) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
@@ -32,6 +33,7 @@ class CacheCheck:
 class VerifyReport:
     dockerfile: str
     context: str
+    before: str | None = None  # --before: the old version compared with (a path or REV:path)
     engine: str = ""
     changed: bool = False
     builds: dict[str, float] = field(default_factory=dict)  # name -> seconds
@@ -48,6 +50,12 @@ class VerifyReport:
     problems: list[str] = field(default_factory=list)  # why a check failed
     notes: list[str] = field(default_factory=list)  # worth knowing, not a failure
     error: str | None = None  # why the verification could not run
+    interrupted: str | None = None  # the signal that stopped it (SIGINT, SIGTERM)
+
+    @property
+    def names(self) -> tuple[str, str]:
+        """What the two builds are called: dockerfix's rewrite, or a change of the user's."""
+        return ("before", "after") if self.before is not None else ("original", "rewritten")
 
     @property
     def cache_read(self) -> bool | None:
@@ -65,7 +73,7 @@ class VerifyReport:
 
     @property
     def passed(self) -> bool:
-        if self.error is not None or self.problems:
+        if self.error is not None or self.problems or self.interrupted:
             return False
         if not self.changed:
             return True
@@ -73,9 +81,19 @@ class VerifyReport:
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted is not None:
+            return 128 + signal.Signals[self.interrupted].value  # 130 for SIGINT, 143 for SIGTERM
         if self.error is not None:
             return 2
         return 0 if self.passed else 1
+
+    @property
+    def result(self) -> str:
+        if self.interrupted is not None:
+            return "interrupted"
+        if self.error is not None:
+            return "cannot verify"
+        return "verified" if self.passed else "NOT verified"
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -87,15 +105,35 @@ def _yes(value: bool | None) -> str:
     return "-" if value is None else "yes" if value else "NO"
 
 
+def title(report: VerifyReport) -> str:
+    against = f" against {report.before}" if report.before is not None else ""
+    context = f" (context {report.context})" if report.context else ""
+    return f"{report.dockerfile}{against}{context}"
+
+
+def interruption(report: VerifyReport) -> str:
+    return f"interrupted by {report.interrupted}: the builds were stopped and their images and folders removed"
+
+
+def unchanged(report: VerifyReport) -> str:
+    if report.before is not None:
+        return f"the file is the same as {report.before}: nothing to verify"
+    return "dockerfix does not change this file: nothing to verify"
+
+
 def render(report: VerifyReport) -> str:
-    lines = [f"dockerfix verify {report.dockerfile} (context {report.context})"]
+    old, new = report.names
+    lines = [f"dockerfix verify {title(report)}"]
     if report.engine:
         lines.append(f"  engine           {report.engine}")
+    if report.interrupted is not None and not report.builds:
+        lines.append(f"  {interruption(report)}")
+        return "\n".join(lines) + "\n"
     if report.error is not None:
         lines.append(f"  cannot verify: {report.error}")
         return "\n".join(lines) + "\n"
     if not report.changed:
-        lines.append("  dockerfix does not change this file: nothing to verify")
+        lines.append(f"  {unchanged(report)}")
         return "\n".join(lines) + "\n"
     lines.append("  builds")
     for name, seconds in report.builds.items():
@@ -115,7 +153,8 @@ def render(report: VerifyReport) -> str:
             total = report.step_counts.get(name, 0)
             took = f" in {report.builds[name + ', after edit']:.1f} s" if f"{name}, after edit" in report.builds else ""
             lines.append(f"    {name:<10} re-ran {len(ran)} of {total} steps{took}")
-        lines.append(f"    {'line':>4}  {'step':<48} {'original':<9} {'rewritten':<9} expected")
+        if report.steps:
+            lines.append(f"    {'line':>4}  {'step':<48} {old:<9} {new:<9} expected")
         for s in report.steps:
             expected = "cached" if s.expected_cached else "ran"
             lines.append(f"    {s.line:>4}  {s.instruction:<48} {s.original:<9} {s.rewritten:<9} {expected}")
@@ -128,5 +167,7 @@ def render(report: VerifyReport) -> str:
         lines.append(f"  note: {n}")
     for p in report.problems:
         lines.append(f"  problem: {p}")
-    lines.append("  result: " + ("verified" if report.passed else "NOT verified"))
+    if report.interrupted is not None:
+        lines.append(f"  {interruption(report)}")
+    lines.append(f"  result: {report.result}")
     return "\n".join(lines) + "\n"
