@@ -11,6 +11,7 @@ from dockerfile_parse import DockerfileParser
 
 from dockerfix.context.build_context import MemoryContext
 from dockerfix.document.parse import _given_lines, parse_text
+from dockerfix.document.words import CACHED_TEXT
 from dockerfix.engine import FixResult, fix_document
 from dockerfix.rules.base import RuleContext
 from dockerfix.runner import selected_rules
@@ -99,3 +100,27 @@ def test_dockerfile_parse_reads_the_given_lines_as_it_reads_the_whole_file(text:
     given = _given_lines(lines, escape)
     assert len(given) < len(lines)
     assert _structure(lines, given, escape) == _structure(lines, list(range(len(lines))), escape)
+
+
+def test_a_long_run_is_not_kept_in_the_parse_caches() -> None:
+    """The shell and word caches keep short texts only: a RUN of thousands of lines is let go
+    with its document, so that a large file's versions are not all held in memory."""
+    from dockerfix.document import shell, words
+
+    long_text = " ".join(f"package-{i}==1.0.0" for i in range(CACHED_TEXT // 10))
+    assert len(long_text) > CACHED_TEXT
+    scripts, splits = shell._cached_script.cache_info().currsize, words._split_words.cache_info().currsize
+    script = shell.parse_shell("pip install " + long_text)
+    assert len(script.commands[0].words) == CACHED_TEXT // 10 + 2
+    assert len(words.split_words(long_text)) == CACHED_TEXT // 10
+    assert shell._cached_script.cache_info().currsize == scripts
+    assert words._split_words.cache_info().currsize == splits
+    short = "pip install a-package-only-this-test-names"
+    assert shell.parse_shell(short) is shell.parse_shell(short)  # a short text is kept
+
+
+def test_a_plain_word_keeps_one_string_for_its_text_and_value() -> None:
+    from dockerfix.document.shell import parse_shell
+
+    word = parse_shell("pip install flask==3.0.3").commands[0].words[2]
+    assert word.value == "flask==3.0.3" and word.raw is word.value

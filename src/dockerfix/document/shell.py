@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dockerfix.document.words import CACHED_TEXT
+
 _OPERATORS = ("&&", "||", ";;", ";", "|", "&", "(", ")")
 _REDIRECT = re.compile(r"\d*(?:>>|>&|<&|&>>|&>|>\||<>|>|<)")
 _PREFIX_WORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "time"})
@@ -145,7 +147,8 @@ def _read_word(text: str, i: int, plain: Callable[[str, int], re.Match[str] | No
     n = len(text)
     m = plain(text, i)
     if m is not None and (m.end() == n or text[m.end()] in " \t\n<>);&|"):
-        return ShellWord(m.group(), m.group(), start, m.end(), False), m.end()  # no quotes, escapes or $
+        word = m.group()  # no quotes, escapes or $: the value is the text (one string for both)
+        return ShellWord(word, word, start, m.end(), False), m.end()
     value: list[str] = []
     expands = False
     while i < n:
@@ -205,11 +208,22 @@ def _unescape(m: re.Match[str]) -> str:
     return "" if m.group(1) == "\n" else m.group(1)
 
 
-@functools.lru_cache(maxsize=4096)
 def parse_shell(text: str, heredocs: bool = False) -> Script:
     """The commands of a shell text (cached: each pass of the engine reads the same RUNs again,
     and a Script is immutable). With ``heredocs``, `<<NAME` reads a here-document whose body is
-    not part of the text (a heredoc RUN's command line); otherwise it makes the text opaque."""
+    not part of the text (a heredoc RUN's command line); otherwise it makes the text opaque.
+    A text of over CACHED_TEXT characters is not kept once its instruction is gone."""
+    if len(text) > CACHED_TEXT:
+        return _parse_script(text, heredocs)
+    return _cached_script(text, heredocs)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_script(text: str, heredocs: bool) -> Script:
+    return _parse_script(text, heredocs)
+
+
+def _parse_script(text: str, heredocs: bool) -> Script:
     try:
         return _parse(text, heredocs)
     except _Opaque as exc:

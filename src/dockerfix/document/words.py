@@ -12,6 +12,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+# The longest text whose reading (words here, commands in shell.py) is cached between
+# documents: a RUN of thousands of lines is read once per document instead, so that the
+# file's earlier versions can be let go.
+CACHED_TEXT = 1 << 16
+
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
@@ -25,12 +30,18 @@ class Word:
 
 def split_words(text: str, escape: str = "\\") -> list[Word]:
     """Split on unquoted whitespace, keeping each word's span in ``text``."""
+    if len(text) > CACHED_TEXT:  # not kept: see CACHED_TEXT
+        return list(_split(text, escape))
     return list(_split_words(text, escape))
 
 
 @functools.lru_cache(maxsize=8192)
 def _split_words(text: str, escape: str) -> tuple[Word, ...]:
     # cached: every pass of the engine splits the same instructions again
+    return _split(text, escape)
+
+
+def _split(text: str, escape: str) -> tuple[Word, ...]:
     words: list[Word] = []
     i = 0
     n = len(text)
