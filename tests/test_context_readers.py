@@ -11,7 +11,8 @@ import pytest
 from dockerfix.context.build_commands import docker_builds
 from dockerfix.context.hcl_subset import HclError, parse_hcl
 from dockerfix.context.jsonc import parse_jsonc
-from dockerfix.context.sources import makefile_references, pattern_matches
+from dockerfix.context.readers import makefile_references
+from dockerfix.context.sources import pattern_matches
 from dockerfix.context.yaml_subset import Node, YamlError, parse_yaml
 
 

@@ -18,8 +18,12 @@ NOT_AT_START = (
     "dockerfix.render.campaign", "dockerfix.render.contexts", "dockerfix.render.base_images", "dockerfix.pool",
     "dockerfix.workflow", "dockerfix.rules._ci", "multiprocessing", "concurrent.futures",
 )  # fmt: skip
-# loaded only when a file of their kind is read
-ONLY_WHEN_NEEDED = ("tomllib", "configparser")
+# loaded only when a file of their kind is read: TOML and INI, and the readers of compose, bake,
+# workflow, devcontainer and Makefiles and of YAML (pnpm-workspace.yaml, .yarnrc.yml)
+ONLY_WHEN_NEEDED = (
+    "tomllib", "configparser", "dockerfix.context.readers", "dockerfix.context.yaml_subset",
+    "dockerfix.context.hcl_subset", "dockerfix.context.build_commands",
+)  # fmt: skip
 
 
 def loaded(code: str, *args: str) -> list[str]:
@@ -63,3 +67,16 @@ def test_a_report_format_loads_its_renderer(tmp_path: Path) -> None:
         "try:\n    main(['--format', 'json', '--isolated', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
     )
     assert "dockerfix.render.formats" in loaded(code, str(tmp_path / "Dockerfile"))
+
+
+def test_a_repository_with_a_compose_file_loads_its_readers(tmp_path: Path) -> None:
+    """The readers left out above do load when the repository has a file for them."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3.20\n")
+    (tmp_path / "compose.yaml").write_text("services:\n  app:\n    build: .\n")
+    code = (
+        "import sys\nfrom dockerfix.cli import main\n"
+        "try:\n    main(['--check', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+    )
+    modules = loaded(code, str(tmp_path / "Dockerfile"))
+    assert "dockerfix.context.readers" in modules and "dockerfix.context.yaml_subset" in modules

@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dockerfix.context.yaml_subset import Node, YamlError, parse_yaml
 from dockerfix.document.shell import Command
 from dockerfix.ecosystems.dependencies import ReadText
+
+if TYPE_CHECKING:  # the YAML reader is imported when a project has a YAML file to read
+    from dockerfix.context.yaml_subset import Node
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
 from dockerfix.ecosystems.project_install import Glob, ProjectInstall
 
@@ -153,7 +155,8 @@ def _pnpm(call: Call, read: ReadText, glob: Glob | None) -> ProjectInstall | Non
         if settings is None:
             found.problem = found.problem or "pnpm-workspace.yaml is written in a form that is not read"
         else:
-            patterns = [n.text for n in (settings.get("packages") or Node(None, 0)).items if n.text is not None]
+            packages = settings.get("packages")
+            patterns = [n.text for n in packages.items if n.text is not None] if packages is not None else []
             patched = settings.get("patchedDependencies")
             _add_patches(found, [n.text for n in patched.mapping.values()] if patched is not None else [], "pnpm-workspace.yaml")
     _manifest(found, read, glob, () if _ignores_scripts(call) else _NPM_SCRIPTS[:3] + ("prepare",), patterns)
@@ -272,6 +275,8 @@ def _workspaces(data: dict[str, Any]) -> list[str] | None:
 
 def _yaml(text: str) -> Node | None:
     """A YAML file's top-level mapping, or None where it is outside the subset that is read."""
+    from dockerfix.context.yaml_subset import YamlError, parse_yaml
+
     try:
         root = parse_yaml(text)
     except YamlError:

@@ -12,7 +12,6 @@ import json
 import posixpath
 import re
 
-from dockerfix.context.yaml_subset import YamlError, parse_yaml
 
 # the files of a project folder that decide where the Node package managers cache
 CONFIG_FILES = ("package.json", ".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml", "bunfig.toml")
@@ -53,6 +52,8 @@ def yarnrc(text: str) -> dict[str, str]:
 
 def yarnrc_yml(text: str) -> dict[str, str]:
     """The top-level scalar settings of a `.yarnrc.yml` or `pnpm-workspace.yaml`."""
+    from dockerfix.context.yaml_subset import YamlError, parse_yaml  # when there is one to read
+
     try:
         root = parse_yaml(text)
     except YamlError as e:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dockerfix.context.sources import WorkflowBuild
+from dockerfix.context.readers import WorkflowBuild
 from dockerfix.context.yaml_subset import Node
 from dockerfix.document.flags import mounts
 from dockerfix.document.model import Document, Instruction

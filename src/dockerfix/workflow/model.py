@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from dockerfix.context.sources import WorkflowBuild, workflow_builds
+from dockerfix.context.readers import WorkflowBuild, workflow_builds
 from dockerfix.context.yaml_subset import Node, YamlError, parse_yaml
 from dockerfix.document.model import Document
 from dockerfix.document.source import SourceText
