@@ -23,6 +23,9 @@ NOT_AT_START = (
 ONLY_WHEN_NEEDED = (
     "tomllib", "configparser", "dockerfix.context.readers", "dockerfix.context.yaml_subset",
     "dockerfix.context.hcl_subset", "dockerfix.context.build_commands",
+    # the ecosystems outside Python and the OS package managers (tests/test_lazy_ecosystems.py)
+    "dockerfix.ecosystems.node", "dockerfix.ecosystems.golang", "dockerfix.ecosystems.maven",
+    "dockerfix.ecosystems.gradle", "dockerfix.ecosystems.dotnet", "dockerfix.rules.node_cache",
 )  # fmt: skip
 
 

@@ -151,9 +151,9 @@ def _emit_report(
 
 def _known_codes() -> list[str]:
     from dockerfix.diagnostics import CODES
-    from dockerfix.rules import ALL_RULES
+    from dockerfix.rules import CODES as RULE_CODES
 
-    return [r.code for r in ALL_RULES] + list(CODES)
+    return list(RULE_CODES) + list(CODES)
 
 
 def _emit(report: "RunReport", settings: "Settings", quiet: bool, verbose: bool, stdin_diff: bool = False) -> int:

@@ -16,7 +16,7 @@ from dockerfix.document.edit import without_continuation
 from dockerfix.document.model import Document
 from dockerfix.document.parse import ParseError, parse
 from dockerfix.document.source import SourceText
-from dockerfix.rules.base import Applicability, Edit, Finding, Fix, Rule, RuleContext
+from dockerfix.rules.base import Applicability, DockerfileRule, Edit, Finding, Fix, RuleContext
 from dockerfix.suppressions import suppressions
 
 
@@ -125,7 +125,7 @@ def verify(before: Document, after: Document, edits: Sequence[Edit], moved: dict
                 raise VerificationError(codes, f"the instruction at line {inst.line_no} changed")
 
 
-def run_rules(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> list[Finding]:
+def run_rules(doc: Document, rules: Sequence[DockerfileRule], ctx: RuleContext) -> list[Finding]:
     """Every rule's findings, less those that an inline `# dockerfix: ignore` suppresses."""
     quiet = suppressions(doc)
     ctx = replace(ctx, suppressions=quiet)
@@ -193,7 +193,7 @@ def fixed_point(
     return FixResult(doc.source, current.source, tuple(reported), False)
 
 
-def fix_document(doc: Document, rules: Sequence[Rule], ctx: RuleContext) -> FixResult:
+def fix_document(doc: Document, rules: Sequence[DockerfileRule], ctx: RuleContext) -> FixResult:
     """Run ``rules`` on ``doc`` to a fixed point. Raises VerificationError if a pass produced a
     file that does not verify (the caller then leaves the file untouched)."""
     if suppressions(doc).skip_file:

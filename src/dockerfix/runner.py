@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from dockerfix.context.sources import ContextDiscovery
     from dockerfix.document.model import Document
     from dockerfix.engine import FixResult
-    from dockerfix.rules.base import Finding, Rule, WorkflowRule
+    from dockerfix.rules.base import DockerfileRule, Finding, WorkflowRule
 
 STDIN = "-"
 
@@ -57,27 +57,19 @@ class RunReport:
         return bool(self.errors) or any(f.error for f in self.files)
 
 
-def selected_rules(settings: Settings) -> list[Rule]:
+def selected_rules(settings: Settings) -> list[DockerfileRule]:
     """The enabled rules; cache mounts (DFX2xx) only when every builder the project names runs
     them as BuildKit does (kaniko would bake the caches into the image, the legacy builder fails)."""
-    from dockerfix.rules import ALL_RULES
-    from dockerfix.rules.base import Rule
+    from dockerfix.rules import dockerfile_rules
 
-    return [
-        rule()
-        for rule in ALL_RULES
-        if issubclass(rule, Rule)
-        and settings.enabled(rule.code)
-        and (settings.buildkit_only or not rule.code.startswith("DFX2"))
-    ]
+    return dockerfile_rules(lambda code: settings.enabled(code) and (settings.buildkit_only or not code.startswith("DFX2")))
 
 
 def selected_workflow_rules(settings: Settings) -> list[WorkflowRule]:
     """The enabled rules on GitHub workflow files (DFX3xx)."""
-    from dockerfix.rules import ALL_RULES
-    from dockerfix.rules.base import WorkflowRule
+    from dockerfix.rules import workflow_rules
 
-    return [rule() for rule in ALL_RULES if issubclass(rule, WorkflowRule) and settings.enabled(rule.code)]
+    return workflow_rules(settings.enabled)
 
 
 def load_context(root: Path | None, path: Path | None) -> tuple[BuildContext | None, Diagnostic | None]:
@@ -95,7 +87,7 @@ def load_context(root: Path | None, path: Path | None) -> tuple[BuildContext | N
 
 
 def process_bytes(
-    data: bytes, display: str, path: Path | None, settings: Settings, rules: Sequence[Rule],
+    data: bytes, display: str, path: Path | None, settings: Settings, rules: Sequence[DockerfileRule],
     contexts: Contexts | None = None,
 ) -> FileReport:  # fmt: skip
     """The whole pipeline for one file's bytes: decode, parse, fix, verify. ``contexts``: the
@@ -143,7 +135,7 @@ def report_fix(
 
 
 def fix_in_contexts(
-    doc: Document, rules: Sequence[Rule], settings: Settings, contexts: Contexts, path: Path | None,
+    doc: Document, rules: Sequence[DockerfileRule], settings: Settings, contexts: Contexts, path: Path | None,
     diagnostics: list[Diagnostic],
 ) -> FixResult:  # fmt: skip
     """Fix ``doc`` for every build context it is built with. One context: as it is. Several:
@@ -172,7 +164,7 @@ def fix_in_contexts(
     return fix_document(replace(doc), rules, RuleContext(None, settings, context_unknown=why))
 
 
-def _with_origin(result: FixResult, rules: Sequence[Rule], origin: str | None) -> FixResult:
+def _with_origin(result: FixResult, rules: Sequence[DockerfileRule], origin: str | None) -> FixResult:
     """The findings of the rules that read the build context, saying where it came from."""
     if origin is None:
         return result
@@ -209,7 +201,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def process_file(
-    path: Path, display: str, settings: Settings, rules: Sequence[Rule], contexts: Contexts | None = None
+    path: Path, display: str, settings: Settings, rules: Sequence[DockerfileRule], contexts: Contexts | None = None
 ) -> FileReport:
     return _read_process_write(path, display, settings, _dockerfile_process(path, display, settings, rules, contexts))
 
@@ -220,7 +212,7 @@ def process_workflow_file(path: Path, display: str, settings: Settings, rules: S
 
 
 def _dockerfile_process(
-    path: Path, display: str, settings: Settings, rules: Sequence[Rule], contexts: Contexts | None
+    path: Path, display: str, settings: Settings, rules: Sequence[DockerfileRule], contexts: Contexts | None
 ) -> Callable[[bytes], FileReport]:  # fmt: skip
     return lambda data: process_bytes(data, display, path, settings, rules, contexts)
 
@@ -333,10 +325,10 @@ class Task:
     contexts: Contexts | None  # the Dockerfile's build contexts; None for a workflow file
 
 
-class RuleCache(dict[Settings, "list[Rule]"]):
+class RuleCache(dict[Settings, "list[DockerfileRule]"]):
     """The rules of each settings, made once."""
 
-    def __missing__(self, settings: Settings) -> list[Rule]:
+    def __missing__(self, settings: Settings) -> list[DockerfileRule]:
         rules = self[settings] = selected_rules(settings)
         return rules
 

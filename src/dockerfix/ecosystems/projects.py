@@ -18,19 +18,8 @@ from dockerfix.document.state import State
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.dependencies import ReadText, parse_toml
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
-from dockerfix.ecosystems.bundler import BUNDLE, bundle_install
-from dockerfix.ecosystems.cargo import cargo_fetch
-from dockerfix.ecosystems.composer import COMPOSER, composer_install
-from dockerfix.ecosystems.dotnet import dotnet_restore
-from dockerfix.ecosystems.golang import go_download
-from dockerfix.ecosystems.gradle import NAMES as GRADLE_NAMES
-from dockerfix.ecosystems.gradle import gradle_install
-from dockerfix.ecosystems.maven import NAMES as MAVEN_NAMES
-from dockerfix.ecosystems.maven import maven_install
-from dockerfix.ecosystems.node import NAMES as NODE_NAMES
-from dockerfix.ecosystems.node import node_install
+from dockerfix.ecosystems import tools
 from dockerfix.ecosystems.project_install import Glob, ProjectInstall
-
 
 
 _UV = Grammar(frozenset({"uv"}), frozenset("--project --directory --python -p --extra --group --only-group "
@@ -75,27 +64,46 @@ def project_install(
     (relative patterns, as the tool's folder holds them); without it they are not listed.
     ``state`` gives the variables the command runs with, which Bundler and Composer read; without
     it only the command's own are seen."""
-    names = {w.value.rsplit("/", 1)[-1] for w in command.argv[:8]}
+    names = tools.first_names(command.argv)
     if names & _TOOL_NAMES:
         for reader in (_uv, _poetry, _pipenv, _pdm, _conda):
             found = reader(command, read)
             if found is not None:
                 return found
-    if names & NODE_NAMES:
+    if not names & tools.ALL:
+        return None
+    # each ecosystem's reader is imported on the first command that names its tool
+    if names & tools.NODE:
+        from dockerfix.ecosystems.node import node_install
+
         return node_install(command, read, glob)
-    if "go" in names:
+    if names & tools.GO:
+        from dockerfix.ecosystems.golang import go_download
+
         return go_download(command, read)
-    if "cargo" in names:
+    if names & tools.CARGO:
+        from dockerfix.ecosystems.cargo import cargo_fetch
+
         return cargo_fetch(command, read, glob)
-    if names & MAVEN_NAMES:
+    if names & tools.MAVEN:
+        from dockerfix.ecosystems.maven import maven_install
+
         return maven_install(command, read)
-    if names & GRADLE_NAMES:
+    if names & tools.GRADLE:
+        from dockerfix.ecosystems.gradle import gradle_install
+
         return gradle_install(command, read)
-    if names & BUNDLE.names:
+    if names & tools.BUNDLER:
+        from dockerfix.ecosystems.bundler import bundle_install
+
         return bundle_install(command, read, glob, state)
-    if names & COMPOSER.names:
+    if names & tools.COMPOSER:
+        from dockerfix.ecosystems.composer import composer_install
+
         return composer_install(command, read, glob, state)
-    if "dotnet" in names:
+    if names & tools.DOTNET:
+        from dockerfix.ecosystems.dotnet import dotnet_restore
+
         return dotnet_restore(command, read, glob)
     return None
 

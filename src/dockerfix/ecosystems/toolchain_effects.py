@@ -14,14 +14,7 @@ from collections.abc import Callable
 from dockerfix.document.effects import Effects, Paths, anything
 from dockerfix.document.shell import Command
 from dockerfix.document.state import State
-from dockerfix.ecosystems.bundler import bundle_config_local, gem_tool_command
-from dockerfix.ecosystems.cargo import CARGO
-from dockerfix.ecosystems.composer import composer_tool_command
-from dockerfix.ecosystems.dotnet import dotnet_call
-from dockerfix.ecosystems.golang import GO
-from dockerfix.ecosystems.gradle import gradle_call
-from dockerfix.ecosystems.maven import maven_call
-from dockerfix.ecosystems.node import global_or_tool
+from dockerfix.ecosystems import tools
 from dockerfix.ecosystems.packages import read_call
 from dockerfix.ecosystems.project_install import ProjectInstall
 
@@ -129,7 +122,7 @@ def tool_command_effects(command: Command, state: State, cwd: str, homes: Homes)
     writes = outside
     if family == "node" and _corepack_reads_project(command):
         reads = reads | Paths.of(*(posixpath.join(folder, "package.json") for folder in _ancestors(cwd)))
-    if family == "ruby" and bundle_config_local(command) is not None:
+    if family == "ruby" and _bundle_config_local(command):
         # it finds the project by its Gemfile and writes .bundle/config there, or in BUNDLE_APP_CONFIG
         folders = _ancestors(cwd)
         reads = reads | Paths.of(*(posixpath.join(f, n) for f in folders for n in ("Gemfile", "gems.rb", ".bundle")))
@@ -138,7 +131,24 @@ def tool_command_effects(command: Command, state: State, cwd: str, homes: Homes)
     return Effects(reads=reads, writes=writes)
 
 
+def _bundle_config_local(command: Command) -> bool:
+    from dockerfix.ecosystems.bundler import bundle_config_local
+
+    return bundle_config_local(command) is not None
+
+
 def _tool_family(command: Command) -> str | None:
+    if not tools.first_names(command.argv) & tools.ALL:
+        return None  # none of these tools: their readers are not even imported
+    from dockerfix.ecosystems.bundler import gem_tool_command
+    from dockerfix.ecosystems.cargo import CARGO
+    from dockerfix.ecosystems.composer import composer_tool_command
+    from dockerfix.ecosystems.dotnet import dotnet_call
+    from dockerfix.ecosystems.golang import GO
+    from dockerfix.ecosystems.gradle import gradle_call
+    from dockerfix.ecosystems.maven import maven_call
+    from dockerfix.ecosystems.node import global_or_tool
+
     if global_or_tool(command):
         return "node"
     rest = _corepack_words(command)
@@ -159,7 +169,7 @@ def _tool_family(command: Command) -> str | None:
     gradle = gradle_call(command)
     if gradle is not None and gradle.has("--version", "-v") and not gradle.subcommand:
         return "gradle"
-    if gem_tool_command(command) or bundle_config_local(command) is not None:
+    if gem_tool_command(command) or _bundle_config_local(command):
         return "ruby"
     if composer_tool_command(command):
         return "composer"

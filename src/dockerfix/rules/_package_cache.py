@@ -119,6 +119,13 @@ def _tools_used(doc: Document) -> dict[int, frozenset[str]]:
     return doc.memo("tools used", compute)
 
 
+def tools_named(doc: Document) -> frozenset[str]:
+    """Every command name among the first words of the document's RUN commands, and "*" when a
+    RUN cannot be read that way or an ONBUILD is there: a rule that looks only at the RUNs that
+    run its tools finds nothing where none of them is named (and no "*")."""
+    return doc.memo("tools named", lambda: frozenset().union(*_tools_used(doc).values()))
+
+
 def _candidates(doc: Document, names: frozenset[str]) -> list[tuple[Stage, Instruction]]:
     """The RUNs and ONBUILDs that may run one of ``names``, in order. Every rule of every pass
     asks, each for its own tools: the document is indexed once, by command name."""

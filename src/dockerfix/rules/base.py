@@ -7,7 +7,7 @@ import re
 import textwrap
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from dockerfix.edits import Edit
 
@@ -121,6 +121,19 @@ class Rule(RuleInfo):
 
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         raise NotImplementedError
+
+
+class DockerfileRule(Protocol):
+    """What the engine asks of a rule on Dockerfiles: a `Rule`, or a stand-in that makes one when
+    a Dockerfile needs it (rules/__init__.py's ToolRule)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def reads_context(self) -> bool: ...
+
+    def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]: ...
 
 
 class WorkflowRule(RuleInfo):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import shlex
 import posixpath
@@ -16,11 +17,10 @@ from dockerfix.document.shell import Command, Script, ShellWord
 from dockerfix.document.state import State
 from dockerfix.document.words import Word
 from dockerfix.ecosystems.command_effects import run_effects
-from dockerfix.ecosystems.composer import composer_source_step
 from dockerfix.ecosystems.projects import context_free_tool, project_install, uv_pip_command
 from dockerfix.ecosystems.pip import PipCall, is_local_reference
 from dockerfix.ecosystems.dependencies import declared_dependencies, named_files
-from dockerfix.ecosystems import pip_stub
+from dockerfix.ecosystems import pip_stub, tools
 from dockerfix.rules._common import insert_run_words, json_separator, remove_run_word, windows_image
 from dockerfix.rules.base import Applicability, Example, Finding, Fix, Rule, RuleContext
 from dockerfix.edits import Edit
@@ -43,12 +43,9 @@ from dockerfix.rules._split_reads import (
     tree_reader,
     whole_context_dest,
 )
-from dockerfix.rules._download_first import build_after, download_first
-from dockerfix.rules._dotnet_first import DOTNET_FIRST
-from dockerfix.rules._go_first import GO_FIRST
-from dockerfix.rules._maven_first import MAVEN_FIRST
+from dockerfix.rules._download_first import DownloadStep, build_after, download_first
+from dockerfix.rules._package_cache import tools_named
 from dockerfix.rules._split_plan import manifest_copies, same_case
-
 
 
 def _needs_source(cmd: Command, read: Callable[[str], str | None]) -> bool:
@@ -77,8 +74,23 @@ def _check_named_files(read: Callable[[str], str | None], cwd: str, dest_abs: st
         )
 
 
-# the tools whose builds download their dependencies, with their dependencies-only steps
-DOWNLOAD_STEPS = (GO_FIRST, MAVEN_FIRST, DOTNET_FIRST)
+# the tools whose builds download their dependencies, with their dependencies-only steps: the
+# module and name of each step, and the tool names its commands run (a step is imported for a
+# Dockerfile that names one of them; its builds and downloads are commands of those tools)
+DOWNLOAD_STEPS = (
+    ("dockerfix.rules._go_first", "GO_FIRST", tools.GO),
+    ("dockerfix.rules._maven_first", "MAVEN_FIRST", tools.MAVEN),
+    ("dockerfix.rules._dotnet_first", "DOTNET_FIRST", tools.DOTNET),
+)
+
+
+def download_steps(doc: Document) -> Iterator[DownloadStep]:
+    """The download steps of the tools the document's RUNs name, in DOWNLOAD_STEPS's order."""
+    named = tools_named(doc)
+    for module, name, names in DOWNLOAD_STEPS:
+        if named & names:
+            yield getattr(importlib.import_module(module), name)
+
 
 # commands that may run a second time in the dependencies-only RUN without harm
 _REPEATABLE = frozenset({"set", ":", "true", "echo", "export"})
@@ -323,7 +335,7 @@ class DependenciesFirst(Rule):
     ) -> Finding | None:
         """A build after the copy that downloads its dependencies itself (`go build`, `mvn
         package`...), with no dependencies-only step first: run that step before the copy."""
-        for step in DOWNLOAD_STEPS:
+        for step in download_steps(doc):
             build_run = build_after(step, stage, k)
             if build_run is None:
                 continue
@@ -399,7 +411,7 @@ class DependenciesFirst(Rule):
                 continue
             if context_free_tool(cmd) or cmd.name in _REPEATABLE:
                 continue
-            if installer == "composer" and composer_source_step(cmd):
+            if installer == "composer" and _composer_source_step(cmd):
                 source_steps.append(cmd)  # it runs after the full copy, in the original RUN
                 continue
             raise Skip(f"`{' '.join(w.value for w in cmd.argv)}` in the install RUN would run twice")
@@ -560,3 +572,9 @@ def _signature(script: Script) -> set[str]:
         if call is not None and call.values("requirement"):
             out.add("pip -r " + " ".join(sorted(call.values("requirement"))))
     return out
+
+
+def _composer_source_step(cmd: Command) -> bool:
+    from dockerfix.ecosystems.composer import composer_source_step  # for a composer install only
+
+    return composer_source_step(cmd)

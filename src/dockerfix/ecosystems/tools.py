@@ -1,0 +1,35 @@
+"""The command names of the tools of each ecosystem outside Python and the OS package managers,
+without the modules that read their commands.
+
+A command runs a tool when the tool's name is the last path part of one of its first eight words
+(after `sudo`, `env` and the like): that is how every reader of these ecosystems recognises one
+(``packages.read_call``). A run imports an ecosystem's readers and rules only for a Dockerfile
+whose commands name one of its tools; `tests/test_lazy_ecosystems.py` keeps these sets equal to
+the readers' own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dockerfix.document.shell import ShellWord
+
+NODE = frozenset({"npm", "yarn", "yarnpkg", "pnpm", "bun"})
+COREPACK = frozenset({"corepack"})
+GO = frozenset({"go"})
+CARGO = frozenset({"cargo"})
+MAVEN = frozenset({"mvn", "mvnw"})
+GRADLE = frozenset({"gradle", "gradlew"})
+BUNDLER = frozenset({"bundle", "bundler"})
+GEM = frozenset({"gem"})
+COMPOSER = frozenset({"composer", "composer.phar"})
+DOTNET = frozenset({"dotnet"})
+# every name above: a command that names none of them runs none of these tools
+ALL = NODE | COREPACK | GO | CARGO | MAVEN | GRADLE | BUNDLER | GEM | COMPOSER | DOTNET
+
+
+def first_names(argv: Sequence[ShellWord]) -> frozenset[str]:
+    """The names a command's first eight words would run (the last part of each path)."""
+    return frozenset(w.value.rsplit("/", 1)[-1] for w in argv[:8])
