@@ -1,10 +1,10 @@
 """The rule registry: an explicit, ordered table (a test checks that no Rule is missing).
 
-``ALL_RULES`` imports every rule. A run imports the rules of the ecosystems outside Python and
-the OS package managers (Node, Go, cargo, Maven, Gradle, Bundler, Composer, NuGet) only for a
-Dockerfile that runs one of their tools: each of them is a package cache rule, which looks only
-at the RUNs that name its tools (see ``_package_cache.PackageCacheRule``), so on any other
-Dockerfile it finds nothing and needs not be loaded (``ToolRule``).
+``ALL_RULES`` imports every rule. A run imports a package cache rule (apt, apk, dnf, zypper,
+uv, Poetry, pipenv, PDM, conda, Node's, Go, cargo, Maven, Gradle, Bundler, Composer, NuGet) only
+for a Dockerfile that runs one of its tools: such a rule looks only at the RUNs that name its
+tools or cannot be read (see ``_package_cache.PackageCacheRule``), so on any other Dockerfile
+it finds nothing and needs not be loaded (``ToolRule``).
 """
 
 from __future__ import annotations
@@ -39,15 +39,15 @@ TABLE: tuple[Entry, ...] = (
     Entry("DFX101", "copy_split", "CopyAllBeforeInstall"),
     Entry("DFX102", "deps_first", "DependenciesFirst"),
     Entry("DFX201", "pip_cache", "PipCacheMount"),
-    Entry("DFX202", "apt_cache", "AptCacheMount"),
-    Entry("DFX203", "apk_cache", "ApkCacheMount"),
-    Entry("DFX204", "rpm_cache", "RpmCacheMount"),
-    Entry("DFX205", "zypper_cache", "ZypperCacheMount"),
-    Entry("DFX206", "python_cache", "UvCacheMount"),
-    Entry("DFX207", "python_cache", "PoetryCacheMount"),
-    Entry("DFX208", "python_cache", "PipenvCacheMount"),
-    Entry("DFX209", "python_cache", "PdmCacheMount"),
-    Entry("DFX210", "python_cache", "CondaCacheMount"),
+    Entry("DFX202", "apt_cache", "AptCacheMount", frozenset({"apt", "apt-get"})),
+    Entry("DFX203", "apk_cache", "ApkCacheMount", frozenset({"apk"})),
+    Entry("DFX204", "rpm_cache", "RpmCacheMount", frozenset({"dnf", "dnf4", "dnf5", "microdnf", "tdnf", "yum"})),
+    Entry("DFX205", "zypper_cache", "ZypperCacheMount", frozenset({"zypper"})),
+    Entry("DFX206", "python_cache", "UvCacheMount", frozenset({"uv"})),
+    Entry("DFX207", "python_cache", "PoetryCacheMount", frozenset({"poetry"})),
+    Entry("DFX208", "python_cache", "PipenvCacheMount", frozenset({"pipenv"})),
+    Entry("DFX209", "python_cache", "PdmCacheMount", frozenset({"pdm"})),
+    Entry("DFX210", "python_cache", "CondaCacheMount", frozenset({"conda", "mamba", "micromamba"})),
     Entry("DFX211", "node_cache", "NpmCacheMount", frozenset({"npm"})),
     Entry("DFX212", "node_cache", "YarnCacheMount", frozenset({"yarn", "yarnpkg"})),
     Entry("DFX213", "node_cache", "PnpmCacheMount", frozenset({"pnpm"})),
