@@ -400,8 +400,9 @@ def _run(paths: list[str], settings: Settings, stdin: bytes | None, jobs: int, d
     if not use_pool(sum(job.path is not None for job in found), jobs):
         report.files.extend(here(job) for job in found)
         return report
-    import dockerfix.engine  # noqa: F401 - loaded once here, so that the forked workers start with it
-    import dockerfix.rules  # noqa: F401
+    # loaded once here, so that the forked workers start with them: many files name every tool
+    import dockerfix.engine  # noqa: F401
+    from dockerfix.rules import ALL_RULES  # noqa: F401
     from dockerfix.pool import Pool
 
     with Pool(jobs) as pool:
