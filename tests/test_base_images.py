@@ -283,3 +283,15 @@ def test_explain_refuses_bad_input_with_exit_2(tmp_path: Path, capsysbinary: pyt
     assert result.code == 2 and "not valid UTF-8" in result.err
     result = run_main(capsysbinary, "explain", str(tmp_path / "missing"))
     assert result.code == 2 and "cannot read" in result.err
+
+
+def test_the_table_is_read_through_importlib_resources_where_it_is_not_on_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dockerfix.document import base_images
+
+    on_disk = base_images._data_file("base_images.json")
+
+    def missing(*args: object, **kwargs: object) -> None:
+        raise FileNotFoundError("inside a zip file")
+
+    monkeypatch.setattr(base_images, "open", missing, raising=False)
+    assert base_images._data_file("base_images.json") == on_disk

@@ -18,10 +18,11 @@ NOT_AT_START = (
     "dockerfix.render.campaign", "dockerfix.render.contexts", "dockerfix.render.base_images", "dockerfix.pool",
     "dockerfix.workflow", "dockerfix.rules._ci", "multiprocessing", "concurrent.futures",
 )  # fmt: skip
-# loaded only when a file of their kind is read: TOML and INI, and the readers of compose, bake,
-# workflow, devcontainer and Makefiles and of YAML (pnpm-workspace.yaml, .yarnrc.yml)
+# loaded only when a file of their kind is read: TOML and INI, the package's data files through
+# importlib.resources (where they are not on disk), and the readers of compose, bake, workflow,
+# devcontainer and Makefiles and of YAML (pnpm-workspace.yaml, .yarnrc.yml)
 ONLY_WHEN_NEEDED = (
-    "tomllib", "configparser", "dockerfix.context.readers", "dockerfix.context.yaml_subset",
+    "tomllib", "configparser", "importlib.resources", "dockerfix.context.readers", "dockerfix.context.yaml_subset",
     "dockerfix.context.hcl_subset", "dockerfix.context.build_commands",
     # the ecosystems outside Python and the OS package managers (tests/test_lazy_ecosystems.py)
     "dockerfix.ecosystems.node", "dockerfix.ecosystems.golang", "dockerfix.ecosystems.maven",
