@@ -31,5 +31,6 @@ ALL = NODE | COREPACK | GO | CARGO | MAVEN | GRADLE | BUNDLER | GEM | COMPOSER |
 
 
 def first_names(argv: Sequence[ShellWord]) -> frozenset[str]:
-    """The names a command's first eight words would run (the last part of each path)."""
+    """The names a command's first eight words would run (the last part of each path): the test
+    of ``packages.read_call``, and what the package cache rules index a Dockerfile by."""
     return frozenset(w.value.rsplit("/", 1)[-1] for w in argv[:8])

@@ -23,6 +23,7 @@ from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import Command, Script, ShellWord
 from dockerfix.document.state import State, is_known_dir
 from dockerfix.ecosystems.commands import unwrap
+from dockerfix.ecosystems.tools import first_names
 from dockerfix.ecosystems.packages import Call, Grammar, read_call, runs_tool
 from dockerfix.rules._common import (
     flags_end,
@@ -111,9 +112,7 @@ def _tools_used(doc: Document) -> dict[int, frozenset[str]]:
             if inst.kind == "ONBUILD" or (inst.kind == "RUN" and inst.script.opaque):
                 used[inst.index] = frozenset({"*"})
             elif inst.kind == "RUN":
-                used[inst.index] = frozenset(
-                    w.value.rsplit("/", 1)[-1] for cmd in inst.script.commands for w in cmd.argv[:8]
-                )
+                used[inst.index] = frozenset().union(*(first_names(cmd.argv) for cmd in inst.script.commands))
         return used
 
     return doc.memo("tools used", compute)
