@@ -56,7 +56,7 @@ def _assert_documented(app: object, page: str) -> None:
 
 def test_cli_doc_names_every_option() -> None:
     """docs/cli.md lists every option of the command (a new option without docs fails here)."""
-    from dockerfix.cli import app
+    from dockerfix.commands import app
 
     _assert_documented(app, "cli.md")
 
@@ -75,12 +75,12 @@ def test_configuration_doc_names_every_key() -> None:
 
 
 def test_bot_doc_names_every_option() -> None:
-    from dockerfix.cli import pr_app
+    from dockerfix.commands import pr_app
 
     _assert_documented(pr_app, "bot.md")
 
 
 def test_verify_doc_names_every_option() -> None:
-    from dockerfix.cli import verify_app
+    from dockerfix.commands import verify_app
 
     _assert_documented(verify_app, "verify.md")

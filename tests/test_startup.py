@@ -61,6 +61,8 @@ def test_a_plain_run_on_one_file_loads_only_what_it_uses(tmp_path: Path, mode: s
     modules = loaded(code, mode, str(tmp_path / "Dockerfile"))
     assert "dockerfix.engine" in modules  # the run did fix the file
     assert offending(modules, NOT_AT_START + ONLY_WHEN_NEEDED) == []
+    # a plain run's command line is read without typer (tests/test_cli_plain.py)
+    assert offending(modules, ("typer", "click", "dockerfix.commands")) == []
 
 
 def test_a_report_format_loads_its_renderer(tmp_path: Path) -> None:
@@ -70,7 +72,9 @@ def test_a_report_format_loads_its_renderer(tmp_path: Path) -> None:
         "import sys\nfrom dockerfix.cli import main\n"
         "try:\n    main(['--format', 'json', '--isolated', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
     )
-    assert "dockerfix.render.formats" in loaded(code, str(tmp_path / "Dockerfile"))
+    modules = loaded(code, str(tmp_path / "Dockerfile"))
+    assert "dockerfix.render.formats" in modules
+    assert "typer" in modules  # an option that takes a value is read by typer
 
 
 def test_a_repository_with_a_compose_file_loads_its_readers(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from fake_github import TOKEN, FakeGitHub
 from helpers import ROOT
 from test_cli import run_main
 
-from dockerfix import cli
+from dockerfix import commands as cli
 from dockerfix.bot.matrix import MAX_JOBS, CampaignError, matrix, merge, repositories
 from dockerfix.bot.forge import next_link
 from dockerfix.context.yaml_subset import Node, parse_yaml
