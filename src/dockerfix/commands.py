@@ -369,10 +369,10 @@ def campaign_matrix(
     api_url: Annotated[Optional[str], typer.Option("--api-url", help="The API (default: GITHUB_API_URL or https://api.github.com).")] = None,
     github_output: Annotated[Optional[Path], typer.Option("--github-output", help="Also append matrix=... and chunks=N to this file (give $GITHUB_OUTPUT).")] = None,
 ) -> None:
-    from dockerfix.bot.matrix import CampaignError, matrix, org_repositories, repositories
     from dockerfix.bot.forge import ForgeError
     from dockerfix.bot.forge import api_url as forge_api
     from dockerfix.bot.forge import token as forge_token
+    from dockerfix.bot.matrix import CampaignError, matrix, org_repositories, repositories
 
     if (repos is None) == (org is None):
         raise typer.BadParameter("give either --repos FILE or --org ORG")

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
+
+from dockerfix.records import frozen
 
 # Builders that run RUN --mount=type=cache as a cache; others ignore the mount (kaniko: the cache
 # lands in the image) or reject it (the legacy builder).
@@ -24,7 +26,7 @@ class ConfigError(ValueError):
     """A configuration file that cannot be used; the message names the file and the key."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Config:
     path: Path  # the file it came from
     select: tuple[str, ...] | None = None

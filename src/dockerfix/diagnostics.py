@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dockerfix.records import frozen
 
 CODES: dict[str, tuple[str, str]] = {
     # code: (name, what it means)
@@ -18,7 +18,7 @@ CODES: dict[str, tuple[str, str]] = {
 _WARNINGS = frozenset({"DFX906"})
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Diagnostic:
     code: str
     line: int  # 0-based

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from dockerfix.document.edit import without_continuation
 from dockerfix.document.model import Document
 from dockerfix.document.parse import ParseError, parse
 from dockerfix.document.source import SourceText
+from dockerfix.records import frozen
 from dockerfix.rules.base import Applicability, DockerfileRule, Edit, Finding, Fix, RuleContext
 from dockerfix.suppressions import suppressions
 
@@ -26,7 +27,7 @@ class VerificationError(RuntimeError):
         self.codes = tuple(codes)
 
 
-@dataclass(frozen=True)
+@frozen
 class FixResult:
     source: SourceText
     output: SourceText

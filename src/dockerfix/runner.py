@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from dockerfix.config import Config, ConfigError, ConfigFinder
 from dockerfix.context.choice import Contexts, contexts_for
 from dockerfix.diagnostics import Diagnostic
+from dockerfix.records import frozen
 from dockerfix.settings import Mode, Settings
 
 # The document model, the engine and the rules are imported where they are first used, so that
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 STDIN = "-"
 
 
-@dataclass(frozen=True)
+@frozen
 class FileReport:
     path: str  # as given or found; "-" for stdin
     findings: tuple[Finding, ...] = ()
@@ -296,7 +297,7 @@ def _dockerfiles(
         yield path, config
 
 
-@dataclass(frozen=True)
+@frozen
 class Job:
     """A file of a run as discovery found it, with its settings; path None: standard input."""
 
@@ -315,7 +316,7 @@ class Job:
         return self.path is None or (self.workflow and self.settings.mode is Mode.WRITE)
 
 
-@dataclass(frozen=True)
+@frozen
 class Task:
     """What reading and fixing one file needs, all picklable: the unit of work of a pool."""
 
@@ -402,8 +403,8 @@ def _run(paths: list[str], settings: Settings, stdin: bytes | None, jobs: int, d
         return report
     # loaded once here, so that the forked workers start with them: many files name every tool
     import dockerfix.engine  # noqa: F401
-    from dockerfix.rules import ALL_RULES  # noqa: F401
     from dockerfix.pool import Pool
+    from dockerfix.rules import ALL_RULES  # noqa: F401
 
     with Pool(jobs) as pool:
         for batch in _batches(found):

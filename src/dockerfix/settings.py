@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from dockerfix.config import OTHER_BUILDERS, Config
+from dockerfix.records import frozen
 
 
 class Mode(enum.Enum):
@@ -15,7 +16,7 @@ class Mode(enum.Enum):
     CHECK = "check"  # name the files that would change
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings:
     mode: Mode = Mode.DIFF
     select: tuple[str, ...] = ()  # code prefixes; empty selects every rule

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from dockerfix.document.model import Document
+from dockerfix.records import frozen
 from dockerfix.rules.base import Finding
 
 _SKIP_FILE = re.compile(r"^\s*#\s*dockerfix:\s*skip-file\s*$", re.I)
@@ -16,7 +16,7 @@ _COMMENT = re.compile(r"^\s*#\s*dockerfix:\s*(global\s+)?ignore(?:\s*=\s*([A-Za-
 ALL = "*"
 
 
-@dataclass(frozen=True)
+@frozen
 class Suppressions:
     by_line: dict[int, frozenset[str]]  # instruction start line -> codes (ALL for every code)
     everywhere: frozenset[str]

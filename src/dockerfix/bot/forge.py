@@ -13,10 +13,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from dockerfix.bot.budget import Budget, Headers, RateLimited
+from dockerfix.records import frozen
 
 GITHUB_API = "https://api.github.com"
 RETRIES = 5  # rate-limit replies to one call that are waited out before it fails
@@ -45,7 +45,7 @@ class _Limited(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
+@frozen
 class Pull:
     number: int
     state: str  # open, closed

@@ -7,15 +7,16 @@ import base64
 import os
 import re
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
+
+from dockerfix.records import frozen
 
 
 class GitError(RuntimeError):
     """A git command that failed; the message has git's own words (the token is never in them)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Git:
     cwd: Path
     token: str | None = None

@@ -13,6 +13,7 @@ from typing import Any
 
 from dockerfix.bot.git import owner_and_repo
 from dockerfix.bot.records import SummaryError, dumps, load, normalise
+from dockerfix.records import frozen
 
 MAX_JOBS = 256  # GitHub Actions: jobs one matrix may generate
 MAX_OUTPUT = 1_000_000  # GitHub Actions: bytes of one job's outputs (1 MB), with some room left
@@ -55,7 +56,7 @@ def clone_url(line: str, clone_base: str) -> tuple[str, str | None]:
     return f"{clone_base.rstrip('/')}/{text}.git", text
 
 
-@dataclass(frozen=True)
+@frozen
 class Matrix:
     include: list[dict[str, Any]]
     chunk_size: int  # the size used: the one asked for, or larger to stay within max_jobs

@@ -14,6 +14,7 @@ from typing import Any
 from dockerfix.bot.body import TITLE, body, ci_advice, commit_message
 from dockerfix.bot.forge import Forge, ForgeError, api_url
 from dockerfix.bot.git import Git, GitError, default_branch, owner_and_repo
+from dockerfix.records import frozen
 from dockerfix.runner import FileReport, run
 from dockerfix.settings import Mode, Settings
 
@@ -21,7 +22,7 @@ DEFAULT_BRANCH = "dockerfix/build-cache"
 BOT_AUTHOR = ("dockerfix[bot]", "dockerfix-bot@users.noreply.github.com")
 
 
-@dataclass(frozen=True)
+@frozen
 class PrOptions:
     repo_dir: Path
     branch: str = DEFAULT_BRANCH

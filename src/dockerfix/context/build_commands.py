@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 
 from dockerfix.document.options import split_options
 from dockerfix.document.shell import Command, ShellWord, parse_shell
+from dockerfix.records import frozen
 
 # options of `docker build` / `docker buildx build` that take a value
 _VALUE_OPTIONS = frozenset({
@@ -33,7 +33,7 @@ _SHORT_FLAGS = "q"
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)")
 
 
-@dataclass(frozen=True)
+@frozen
 class DockerBuild:
     """One `docker build`: its Dockerfile and context as absolute paths (POSIX), each None when
     not known (``unknown`` then says why); ``dockerfile_pattern`` is the Dockerfile's path with

@@ -9,15 +9,16 @@ stays a candidate too. Last, the Dockerfile's folder, as docker build assumes.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from dockerfix.records import frozen
 
 if TYPE_CHECKING:
     from dockerfix.context.sources import ContextDiscovery
 
 
-@dataclass(frozen=True)
+@frozen
 class ContextChoice:
     folder: Path | None  # None: not known
     sources: tuple[tuple[str, int], ...] = ()  # (file relative to the repository, line) naming it
@@ -38,7 +39,7 @@ class ContextChoice:
         return f"`{self.label}` " + (f"({self.where})" if self.own_folder else f"from {self.where}")
 
 
-@dataclass(frozen=True)
+@frozen
 class Contexts:
     """The build contexts of one Dockerfile and how they were chosen: "given" (`--context` or
     the configuration), "discovered" (the repository's files name them: findings that depend

@@ -31,9 +31,11 @@ from __future__ import annotations
 import enum
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Final
+
+from dockerfix.records import frozen
 
 __all__ = [
     "DockerIgnore",
@@ -486,7 +488,7 @@ def _compile(pattern: str) -> tuple[MatchType, str | None]:
     return detected, "".join(reg)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class IgnorePattern:
     """One compiled ``.dockerignore`` pattern."""
 
@@ -597,7 +599,7 @@ def _normalize_path(path: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class DockerIgnore:
     """The compiled patterns of one ``.dockerignore`` file.
 

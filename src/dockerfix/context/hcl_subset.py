@@ -10,7 +10,9 @@ raises HclError with the line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from dockerfix.records import frozen
 
 
 class HclError(ValueError):
@@ -20,7 +22,7 @@ class HclError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True)
+@frozen
 class Value:
     """An attribute's value: a string (``text``), a list of values (``items``), or unknown."""
 
@@ -31,7 +33,7 @@ class Value:
     items: tuple[Value, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Block:
     type: str
     labels: tuple[str, ...]
@@ -40,7 +42,7 @@ class Block:
     blocks: tuple[Block, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class _Token:
     kind: str  # ident, string, template, number, punct, newline
     text: str  # the source text

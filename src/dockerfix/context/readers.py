@@ -7,7 +7,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from dockerfix.context.build_commands import DockerBuild, docker_builds
@@ -15,11 +14,12 @@ from dockerfix.context.hcl_subset import HclError, Value, parse_hcl
 from dockerfix.context.jsonc import parse_jsonc
 from dockerfix.context.sources import Origin, Reference
 from dockerfix.context.yaml_subset import Node, YamlError, parse_yaml
+from dockerfix.records import frozen
 
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)")
 
 
-@dataclass(frozen=True)
+@frozen
 class _Field:
     """A path as a file writes it: its value (None when a variable makes it unknown), the value
     with `*` for each variable, and its line."""
@@ -199,7 +199,7 @@ def bake_json_references(path: Path, text: str) -> list[Reference]:
 _GHA = re.compile(r"\$\{\{(.*?)\}\}")
 
 
-@dataclass(frozen=True)
+@frozen
 class WorkflowBuild:
     """One build a workflow step runs: a `docker/build-push-action` step (``command`` None) or a
     `docker build` line of a `run:` step, with the job and step it is in."""

@@ -15,11 +15,11 @@ import fnmatch
 import os
 import posixpath
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from dockerfix.context.repository import Listing
 from dockerfix.discovery import SKIPPED_DIRS
+from dockerfix.records import frozen
 
 _COMPOSE = ("compose.yaml", "compose.yml", "compose.*.yaml", "compose.*.yml", "docker-compose*.yml", "docker-compose*.yaml")
 _BAKE = ("docker-bake*.hcl", "docker-bake*.json")
@@ -30,7 +30,7 @@ _NAMES = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Origin:
     path: Path  # the file that says it
     line: int  # 1-based
@@ -43,7 +43,7 @@ class Origin:
             return self.path.as_posix()
 
 
-@dataclass(frozen=True)
+@frozen
 class Reference:
     """A build of ``dockerfile`` (exact), or of any Dockerfile matching ``pattern``, with
     ``context`` (None: not known, ``unknown`` says why)."""

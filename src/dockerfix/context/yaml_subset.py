@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from dockerfix.records import frozen
+
 
 class YamlError(ValueError):
     def __init__(self, line: int, message: str) -> None:
@@ -23,7 +25,7 @@ class YamlError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False)
 class Node:
     """A scalar (str, or None for null), a sequence (tuple) or a mapping (dict), and its line
     (1-based; for a block scalar, the line of its first content line)."""
@@ -240,7 +242,7 @@ def _split_key(text: str, line: int) -> tuple[str, str] | None:
     return m.group(1), text[m.end() :]
 
 
-@dataclass(frozen=True)
+@frozen
 class _Line:
     indent: int
     text: str  # without indentation and comment

@@ -19,10 +19,11 @@ import functools
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from dockerfix.document.words import UnknownVariable, expand, parse_assignments
+from dockerfix.records import frozen
 
 if TYPE_CHECKING:
     from dockerfix.document.model import Document, Stage
@@ -53,7 +54,7 @@ class TableError(ValueError):
     """The table of base images is malformed (a bug in the package, caught by its tests)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageUser:
     name: str
     uid: int | None = None
@@ -61,7 +62,7 @@ class ImageUser:
     home: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageFacts:
     """One entry of the table: every fact is None (or empty) where it is not known."""
 
@@ -113,7 +114,7 @@ def _user_text(user: ImageUser) -> str:
     return f"{user.name} {ids}{home}".strip()
 
 
-@dataclass(frozen=True)
+@frozen
 class Reference:
     """A FROM reference as the table sees it. ``name`` is None when it cannot be read (then
     ``problem`` says why)."""
@@ -126,7 +127,7 @@ class Reference:
     problem: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class BaseImage:
     """The image a stage starts from and what is known of it (``facts`` None: nothing)."""
 
@@ -139,7 +140,7 @@ class BaseImage:
         return self.reference.text
 
 
-@dataclass(frozen=True)
+@frozen
 class _Entry:
     facts: ImageFacts
     tags: re.Pattern[str] | None  # None: every tag

@@ -24,11 +24,12 @@ from typing import Protocol
 from dockerfix.document.model import Document, Instruction
 from dockerfix.document.state import State, is_known_dir
 from dockerfix.document.words import parse_assignments
+from dockerfix.records import frozen
 
 ALL_ENV = "env:*"  # every variable: a RUN's processes see the whole environment
 
 
-@dataclass(frozen=True)
+@frozen
 class Area:
     """A path and everything below it, or only the files below it whose names match ``names``."""
 
@@ -102,7 +103,7 @@ def _areas_meet(a: Area, b: Area) -> str | None:
     return (a.path if len(a.path) >= len(b.path) else b.path) if hit else None
 
 
-@dataclass(frozen=True)
+@frozen
 class Paths:
     """A set of image paths; ``anything`` when it cannot be told."""
 
@@ -153,7 +154,7 @@ NOTHING = Paths()
 ANYTHING = Paths(anything=True)
 
 
-@dataclass(frozen=True)
+@frozen
 class Effects:
     """What one instruction (or one command of a RUN) does."""
 

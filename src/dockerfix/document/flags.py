@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import csv
 import posixpath
-from dataclasses import dataclass
 
 from dockerfix.document.model import Flag, Instruction
+from dockerfix.records import frozen
 
 _ALIASES = {"dst": "target", "destination": "target", "src": "source", "readonly": "ro", "readwrite": "rw"}
 
 
-@dataclass(frozen=True)
+@frozen
 class Mount:
     type: str
     options: dict[str, str]  # canonical lower-case keys (target, source, id, sharing, uid, ...)

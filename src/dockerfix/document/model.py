@@ -6,9 +6,9 @@ import bisect
 import json
 import posixpath
 import re
-from dataclasses import dataclass, field
-from functools import cached_property
 from collections.abc import Callable, Hashable
+from dataclasses import field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from dockerfix.document.shell import Script, exec_script, parse_shell
@@ -17,6 +17,7 @@ from dockerfix.document.source import SourceText
 if TYPE_CHECKING:
     from dockerfix.document.state import State
 from dockerfix.document.words import Word, split_words
+from dockerfix.records import frozen
 
 T = TypeVar("T")
 
@@ -30,14 +31,14 @@ KEYWORDS = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Directive:
     name: str  # lower-case: syntax, escape, check
     value: str
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Flag:
     """An instruction flag such as ``--mount=type=cache,target=/x`` or ``--link``."""
 
@@ -48,7 +49,7 @@ class Flag:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Heredoc:
     name: str
     body_start: int  # first body line
@@ -58,7 +59,7 @@ class Heredoc:
     quoted: bool = False  # <<'NAME' or <<"NAME": the body is taken as written
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class ShellText:
     """The text a RUN's shell reads, where it sits and why it cannot be read if it cannot.
     ``base`` maps an offset in ``text`` to one that Instruction.position() understands: the
@@ -76,7 +77,7 @@ _DATA_READERS = frozenset({"cat", "tee"})  # commands that take a heredoc as dat
 _SHELL_OPTION = re.compile(r"^-[euxvo]+$")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Segment:
     logical: int  # offset in Instruction.logical
     line: int
@@ -84,7 +85,7 @@ class Segment:
     length: int
 
 
-@dataclass(frozen=True)
+@frozen
 class Instruction:
     index: int
     keyword: str  # as written
@@ -240,7 +241,7 @@ class Instruction:
         return seg.line, seg.col + (offset - seg.logical)
 
 
-@dataclass(frozen=True)
+@frozen
 class Stage:
     index: int
     from_: Instruction
@@ -249,7 +250,7 @@ class Stage:
     instructions: tuple[Instruction, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Document:
     source: SourceText
     escape: str

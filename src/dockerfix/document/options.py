@@ -4,12 +4,12 @@ operands. Each tool says which of its options take a value; the rest is the same
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass
 
 from dockerfix.document.shell import ShellWord
+from dockerfix.records import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Option:
     name: str  # as the tool names it: as written ("-o", "--setopt"), or a tool's own canonical name
     value: str | None

@@ -25,6 +25,7 @@ from dockerfix.document.model import (
 )
 from dockerfix.document.source import SourceText
 from dockerfix.document.words import split_words
+from dockerfix.records import frozen
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 _KNOWN_DIRECTIVES = ("syntax", "escape", "check")
@@ -123,7 +124,7 @@ def _scan(lines: tuple[str, ...], first: int, escape: str) -> list[_Raw]:
     return raws
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class _HeredocWord:
     name: str
     strip_tabs: bool

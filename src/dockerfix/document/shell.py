@@ -12,9 +12,10 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from dockerfix.document.words import CACHED_TEXT
+from dockerfix.records import frozen
 
 _OPERATORS = ("&&", "||", ";;", ";", "|", "&", "(", ")")
 _REDIRECT = re.compile(r"\d*(?:>>|>&|<&|&>>|&>|>\||<>|>|<)")
@@ -24,7 +25,7 @@ _OPENING_WORDS = frozenset({"if", "while", "until", "{"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class ShellWord:
     raw: str
     value: str  # quotes removed; expansions ($VAR, $(...)) kept as text
@@ -33,7 +34,7 @@ class ShellWord:
     expands: bool  # contains an unquoted or double-quoted expansion
 
 
-@dataclass(frozen=True)
+@frozen
 class Command:
     """A simple command: leading assignments, then argv."""
 
@@ -55,14 +56,14 @@ class Command:
         return self.argv[0].value if self.argv else ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Operator:
     text: str  # && || ; | & ( ) ;; or "\n"
     start: int
     end: int
 
 
-@dataclass(frozen=True)
+@frozen
 class Script:
     commands: tuple[Command, ...]
     opaque: str | None = None  # why the script could not be read, if it could not

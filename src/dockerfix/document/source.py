@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dockerfix.records import frozen
 
 BOM = "\ufeff"
 
@@ -11,7 +11,7 @@ class DecodeError(ValueError):
     """The bytes are not UTF-8 text."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class SourceText:
     """A Dockerfile as physical lines, each without its line ending.
 

@@ -8,7 +8,7 @@ import itertools
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from dockerfix.document.base_images import BaseImage, ImageFacts, base_image
@@ -16,6 +16,7 @@ from dockerfix.document.model import Document, Instruction
 from dockerfix.document.options import split_options
 from dockerfix.document.shell import ShellWord
 from dockerfix.document.words import UnknownVariable, expand, parse_assignments
+from dockerfix.records import frozen
 
 IMAGE_WORKDIR = "/<image-workdir>"  # the base image's WORKDIR, not known statically
 _unknown = itertools.count()
@@ -29,7 +30,7 @@ def is_known_dir(path: str) -> bool:
     return "<" not in path
 
 
-@dataclass(frozen=True)
+@frozen
 class UserInfo:
     name: str
     uid: int | None
@@ -37,7 +38,7 @@ class UserInfo:
     home: str | None
 
 
-@dataclass(frozen=True)
+@frozen
 class State:
     env: Mapping[str, str | None] = field(default_factory=dict)  # None: value not known
     env_line: Mapping[str, int] = field(default_factory=dict)  # where each variable was set

@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from dockerfix.records import frozen
 
 # The longest text whose reading (words here, commands in shell.py) is cached between
 # documents: a RUN of thousands of lines is read once per document instead, so that the
@@ -20,7 +21,7 @@ CACHED_TEXT = 1 << 16
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Word:
     raw: str
     value: str  # quotes and escapes removed, variables NOT expanded

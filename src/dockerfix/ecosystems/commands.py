@@ -4,16 +4,16 @@ runs with. What commands read and write is in command_effects.py."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from dockerfix.document.shell import Command, ShellWord
 from dockerfix.document.state import State
+from dockerfix.records import frozen
 
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)*)?$")  # an interpreter's name: python, python3, python3.12
 
 
-@dataclass(frozen=True)
+@frozen
 class Invocation:
     """A command with its wrappers (``sudo``, ``env -u X A=b``, ``exec``) taken off."""
 

@@ -26,6 +26,7 @@ from dockerfix.document.shell import Command, ShellWord
 from dockerfix.ecosystems.dependencies import ReadText
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
 from dockerfix.ecosystems.project_install import Glob, ProjectInstall
+from dockerfix.records import frozen
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -67,7 +68,7 @@ _CONFIGS = ("NuGet.Config", "nuget.config", "NuGet.config")
 _LEVELS_ABOVE = 8  # how far above the install's folder a walk up is listed (outside the copy: dropped)
 
 
-@dataclass(frozen=True)
+@frozen
 class DotnetCall:
     """A dotnet command, its options named as the CLI documents them (`-c` is --configuration,
     `-p:X=Y` and `/p:X=Y` are --property X=Y)."""

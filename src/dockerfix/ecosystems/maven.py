@@ -16,7 +16,6 @@ import posixpath
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dockerfix.document.options import Option
@@ -25,6 +24,7 @@ from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.dependencies import ReadText
 from dockerfix.ecosystems.packages import Call, Grammar
 from dockerfix.ecosystems.project_install import ProjectInstall
+from dockerfix.records import frozen
 
 if TYPE_CHECKING:
     from xml.etree import ElementTree
@@ -73,7 +73,7 @@ BUILD_PHASES = frozenset({
 _BASEDIR = re.compile(r"\$\{(?:project\.basedir|basedir|pom\.basedir)\}")
 
 
-@dataclass(frozen=True)
+@frozen
 class MavenCall:
     """One mvn (or Maven wrapper) command: its options by their short names, and its goals."""
 

@@ -12,7 +12,6 @@ import json
 import posixpath
 import re
 
-
 # the files of a project folder that decide where the Node package managers cache
 CONFIG_FILES = ("package.json", ".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml", "bunfig.toml")
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from dockerfix.document.memo import per_object
-from dockerfix.document.shell import Command, ShellWord
 from dockerfix.document.options import Option, split_options
+from dockerfix.document.shell import Command, ShellWord
 from dockerfix.ecosystems.commands import Invocation, unwrap
+from dockerfix.records import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Call:
     """One package manager command."""
 
@@ -50,7 +50,7 @@ class Call:
         return " ".join(w.value for w in self.invocation.argv)
 
 
-@dataclass(frozen=True)
+@frozen
 class Grammar:
     names: frozenset[str]
     value_options: frozenset[str]  # options that take the next word as their value

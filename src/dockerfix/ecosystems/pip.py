@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from functools import cached_property
 
 from dockerfix.document.memo import per_object
-from dockerfix.document.shell import Command, ShellWord
 from dockerfix.document.options import Option, split_options
+from dockerfix.document.shell import Command, ShellWord
 from dockerfix.ecosystems.commands import PYTHON, Invocation, unwrap
+from dockerfix.records import frozen
 
 _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)*)?$")
 _PYTHON_VALUE_FLAGS = frozenset({"-W", "-X"})
@@ -36,7 +36,7 @@ _ARCHIVE = re.compile(r"\.(whl|zip|tar\.gz|tgz|tar\.bz2|tar\.xz|tar)$", re.I)
 _REQ_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*(@|[<>=!~;]|$)")
 
 
-@dataclass(frozen=True)
+@frozen
 class PipCall:
     invocation: Invocation
     tool: ShellWord  # first word of the pip invocation (pip, python, /opt/venv/bin/pip)
@@ -130,7 +130,7 @@ def is_local_reference(spec: str) -> bool:
     return True
 
 
-@dataclass(frozen=True)
+@frozen
 class RequirementsFile:
     """What a requirements file makes pip read, besides the index."""
 

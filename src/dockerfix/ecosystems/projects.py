@@ -15,12 +15,11 @@ from typing import Any
 
 from dockerfix.document.shell import Command
 from dockerfix.document.state import State
+from dockerfix.ecosystems import tools
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.dependencies import ReadText, parse_toml
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
-from dockerfix.ecosystems import tools
 from dockerfix.ecosystems.project_install import Glob, ProjectInstall
-
 
 _UV = Grammar(frozenset({"uv"}), frozenset("--project --directory --python -p --extra --group --only-group "
                                           "--package --index-url --extra-index-url --cache-dir --link-mode".split()),

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dockerfix.ecosystems import tools
+from dockerfix.records import frozen
 
 if TYPE_CHECKING:
     from dockerfix.document.model import Document
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     ALL_RULES: tuple[type[RuleInfo], ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Entry:
     code: str
     module: str  # under dockerfix.rules

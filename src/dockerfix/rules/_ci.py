@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from dockerfix.context.readers import WorkflowBuild
 from dockerfix.context.yaml_subset import Node
 from dockerfix.document.flags import mounts
 from dockerfix.document.model import Document, Instruction
+from dockerfix.records import frozen
 from dockerfix.rules._common import built_stages
 from dockerfix.rules._split_reads import context_copy_words, whole_context_dest
 from dockerfix.rules.base import Applicability, Finding, Fix, WorkflowRule
@@ -55,7 +55,7 @@ def split_install(doc: Document, stages: frozenset[int]) -> Instruction | None:
     return None
 
 
-@dataclass(frozen=True)
+@frozen
 class CiBuild:
     """A build on a GitHub-hosted runner whose Dockerfile is known and read."""
 

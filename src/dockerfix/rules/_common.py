@@ -6,7 +6,6 @@ import json
 import posixpath
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from dockerfix.document.edit import InstructionEditor
 from dockerfix.document.flags import mounts
@@ -14,6 +13,7 @@ from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import ShellWord
 from dockerfix.document.state import State, shell_program
 from dockerfix.ecosystems.commands import Invocation
+from dockerfix.records import frozen
 
 _WINDOWS = re.compile(r"(?i)(windows|nanoserver|servercore)")
 _POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox"})
@@ -152,7 +152,7 @@ def flags_end(inst: Instruction) -> int:
     return inst.flags[-1].end if inst.flags else keyword_end(inst)
 
 
-@dataclass(frozen=True)
+@frozen
 class RunUser:
     root: bool
     uid: int | None = None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from dockerfix.context.build_context import BuildContext
 from dockerfix.document.flags import mounts
@@ -21,12 +20,13 @@ from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import Command
 from dockerfix.document.state import State
 from dockerfix.ecosystems.project_install import Glob, ProjectInstall
+from dockerfix.records import frozen
 from dockerfix.rules._split_reads import Reads, Skip, add_project, relative_to, tree_glob, tree_reader
 
 Read = Callable[[str], "str | None"]  # a file of the build's folder, as the copy brings it in
 
 
-@dataclass(frozen=True)
+@frozen
 class DownloadStep:
     """A tool whose build downloads its dependencies, and its dependencies-only step."""
 

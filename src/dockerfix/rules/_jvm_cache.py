@@ -22,7 +22,15 @@ from dockerfix.ecosystems.packages import Call, read_call, runs_tool
 from dockerfix.rules._common import run_user, stage_chain
 from dockerfix.rules._mounts import Fillers, mentions_path
 from dockerfix.rules._package_cache import CacheMount, NotAdded, Plan, Run
-from dockerfix.rules._store_cache import Store, StoreCacheRule, StoreMount, copied_from, family, family_root, store_finding
+from dockerfix.rules._store_cache import (
+    Store,
+    StoreCacheRule,
+    StoreMount,
+    copied_from,
+    family,
+    family_root,
+    store_finding,
+)
 from dockerfix.rules.base import Finding, RuleContext
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})

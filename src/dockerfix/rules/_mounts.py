@@ -8,11 +8,11 @@ import re
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
+from dockerfix.document.base_images import global_args
 from dockerfix.document.flags import Mount, mounts
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import Command
 from dockerfix.document.state import State
-from dockerfix.document.base_images import global_args
 from dockerfix.document.words import UnknownVariable, expand
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.rules._common import copied_files, stage_chain

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from dockerfix.context.build_context import BuildContext
 from dockerfix.document.model import Document, Instruction
 from dockerfix.document.state import is_known_dir
 from dockerfix.ecosystems.node_config import CONFIG_FILES
 from dockerfix.ecosystems.packages import Call
+from dockerfix.records import frozen
 from dockerfix.rules._mounts import earlier
 from dockerfix.rules._package_cache import Run
 
 _GLOB = frozenset("*?[")
 
 
-@dataclass(frozen=True)
+@frozen
 class Project:
     files: dict[str, str] = field(default_factory=dict)  # file name → text
     unknown: str | None = None  # why what the folder holds is not known

@@ -23,8 +23,9 @@ from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import Command, Script, ShellWord
 from dockerfix.document.state import State, is_known_dir
 from dockerfix.ecosystems.commands import unwrap
-from dockerfix.ecosystems.tools import first_names
 from dockerfix.ecosystems.packages import Call, Grammar, read_call, runs_tool
+from dockerfix.ecosystems.tools import first_names
+from dockerfix.records import frozen
 from dockerfix.rules._common import (
     flags_end,
     insert_run_words,
@@ -34,10 +35,10 @@ from dockerfix.rules._common import (
     run_with,
 )
 from dockerfix.rules._mounts import (
+    Fillers,
     cache_id,
     covering,
     existing_mounts,
-    Fillers,
     mentions_path,
     rm_paths,
     within,
@@ -49,7 +50,7 @@ class NotAdded(Exception):
     """Leave the RUN as it is, for the reason given."""
 
 
-@dataclass(frozen=True)
+@frozen
 class CacheMount:
     target: str
     cache: str  # what it caches, the first part of its id ("apt-lists")

@@ -17,14 +17,13 @@ from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.shell import Command
 from dockerfix.document.state import State, is_known_dir, unknown_dir
 from dockerfix.document.words import Word
-from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.command_effects import command_effects, glob_prefix
+from dockerfix.ecosystems.commands import run_env
+from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, mentions_install, parse_requirements, pip_call
 from dockerfix.ecosystems.project_install import ProjectInstall
 from dockerfix.ecosystems.projects import context_free_tool, project_install, uv_pip_command
-from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, mentions_install, parse_requirements, pip_call
+from dockerfix.records import frozen
 from dockerfix.rules._common import copied_files
-
-
 
 KEPT_FLAGS = ("chown", "chmod", "link")
 
@@ -61,7 +60,7 @@ class Reads:
     outside: list[str] = field(default_factory=list)  # absolute paths read from outside the copy
 
 
-@dataclass(frozen=True)
+@frozen
 class Tree:
     """A COPY/ADD of a folder of the build context (`.` for all of it) to a destination."""
 

@@ -13,20 +13,20 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import ClassVar
 
 from dockerfix.document.edit import CannotEdit
 from dockerfix.document.flags import cache_mount_flag, mounts
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.ecosystems.packages import read_call, runs_tool
+from dockerfix.records import frozen
 from dockerfix.rules._common import platform_problem, source_stage, stage_chain
 from dockerfix.rules._mounts import existing_mounts, within
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run
 from dockerfix.rules.base import Finding, RuleContext
 
 
-@dataclass(frozen=True)
+@frozen
 class StoreMount(CacheMount):
     """A cache mount of the store. ``written`` is the target as the family's existing mounts
     write it: a new mount then repeats that text, their id (none when they name none, so that
@@ -37,7 +37,7 @@ class StoreMount(CacheMount):
     fixed_sharing: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Store:
     """What a family's RUNs that need the store get: its mounts, or why none."""
 

@@ -6,19 +6,20 @@ import enum
 import re
 import textwrap
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from dockerfix.edits import Edit
+from dockerfix.records import frozen
 
 __all__ = ["Applicability", "Edit", "Example", "Finding", "Fix", "Rule", "RuleContext", "RuleInfo", "WorkflowRule"]
 
 if TYPE_CHECKING:
     from dockerfix.context.build_context import BuildContext
     from dockerfix.document.model import Document
-    from dockerfix.workflow.model import WorkflowDocument
     from dockerfix.settings import Settings
     from dockerfix.suppressions import Suppressions
+    from dockerfix.workflow.model import WorkflowDocument
 
 
 class Applicability(enum.Enum):
@@ -27,7 +28,7 @@ class Applicability(enum.Enum):
     DISPLAY_ONLY = "display-only"  # shown, never applied
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Fix:
     title: str
     edits: tuple[Edit, ...]
@@ -38,7 +39,7 @@ class Fix:
         return min(e.start for e in self.edits), max(e.end for e in self.edits)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Finding:
     """A rule's report on one line: a fix, or why nothing was changed there."""
 
@@ -48,7 +49,7 @@ class Finding:
     fix: Fix | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class RuleContext:
     """Everything a rule may look at besides the document. No I/O happens through it but the
     build context's reads."""
@@ -66,7 +67,7 @@ class RuleContext:
     context_origin: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Example:
     """An embedded example: ``source`` (dedented); for INVALID, ``expected`` output after the
     fixes (None when the rule only reports), and the build-context files it needs."""

@@ -13,9 +13,9 @@ import posixpath
 import re
 from collections.abc import Sequence
 
+from dockerfix.document.shell import Command
 from dockerfix.ecosystems.bundler import BUNDLE
 from dockerfix.ecosystems.commands import run_env, unwrap
-from dockerfix.document.shell import Command
 from dockerfix.ecosystems.packages import read_call
 from dockerfix.rules._common import run_user, stage_chain
 from dockerfix.rules._mounts import earlier, external_base, rm_paths

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-
 from typing import TYPE_CHECKING
 
 from dockerfix.rules.base import Example, Finding, RuleContext, WorkflowRule

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from dockerfix.context.build_context import BuildContext
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.ecosystems.pip import mentions_install
-from dockerfix.rules._common import windows_image
-from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 from dockerfix.edits import Edit
+from dockerfix.rules._common import windows_image
+from dockerfix.rules._split_plan import manifest_copies, plan_moves, unit_start
 from dockerfix.rules._split_reads import (
     ADD_ONLY_FLAGS,
     KEPT_FLAGS,
@@ -26,12 +26,11 @@ from dockerfix.rules._split_reads import (
     folder_view,
     install_reads,
     install_tool,
-    installs_by_name,
     installs_after,
+    installs_by_name,
     tree_copy,
 )
-from dockerfix.rules._split_plan import manifest_copies, plan_moves, unit_start
-
+from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext
 
 
 class CopyAllBeforeInstall(Rule):

@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import importlib
 import json
-import shlex
 import posixpath
 import re
+import shlex
 from collections.abc import Callable, Iterator
 
 from dockerfix.context.build_context import BuildContext
+from dockerfix.document.edit import CannotEdit, InstructionEditor, without_continuation
 from dockerfix.document.effects import RUN_READS, Effects, Paths, conflict, instruction_effects
 from dockerfix.document.model import Document, Instruction, Stage
-from dockerfix.document.edit import CannotEdit, InstructionEditor, without_continuation
 from dockerfix.document.shell import Command, Script, ShellWord
 from dockerfix.document.state import State
 from dockerfix.document.words import Word
-from dockerfix.ecosystems.command_effects import run_effects
-from dockerfix.ecosystems.projects import context_free_tool, project_install, uv_pip_command
-from dockerfix.ecosystems.pip import PipCall, is_local_reference
-from dockerfix.ecosystems.dependencies import declared_dependencies, named_files
 from dockerfix.ecosystems import pip_stub, tools
-from dockerfix.rules._common import insert_run_words, json_separator, remove_run_word, windows_image
-from dockerfix.rules.base import Applicability, Example, Finding, Fix, Rule, RuleContext
+from dockerfix.ecosystems.command_effects import run_effects
+from dockerfix.ecosystems.dependencies import declared_dependencies, named_files
+from dockerfix.ecosystems.pip import PipCall, is_local_reference
+from dockerfix.ecosystems.projects import context_free_tool, project_install, uv_pip_command
 from dockerfix.edits import Edit
+from dockerfix.rules._common import insert_run_words, json_separator, remove_run_word, windows_image
+from dockerfix.rules._download_first import DownloadStep, build_after, download_first
+from dockerfix.rules._package_cache import tools_named
+from dockerfix.rules._split_plan import manifest_copies, same_case
 from dockerfix.rules._split_reads import (
     ADD_ONLY_FLAGS,
     KEPT_FLAGS,
@@ -43,9 +45,7 @@ from dockerfix.rules._split_reads import (
     tree_reader,
     whole_context_dest,
 )
-from dockerfix.rules._download_first import DownloadStep, build_after, download_first
-from dockerfix.rules._package_cache import tools_named
-from dockerfix.rules._split_plan import manifest_copies, same_case
+from dockerfix.rules.base import Applicability, Example, Finding, Fix, Rule, RuleContext
 
 
 def _needs_source(cmd: Command, read: Callable[[str], str | None]) -> bool:

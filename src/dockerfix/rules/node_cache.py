@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 from dockerfix.document.state import State
@@ -29,6 +29,7 @@ from dockerfix.ecosystems.node_config import (
     yarnrc_yml,
 )
 from dockerfix.ecosystems.packages import Call, Grammar, runs_tool
+from dockerfix.records import frozen
 from dockerfix.rules._common import RunUser, run_user, stage_chain
 from dockerfix.rules._mounts import earlier, within
 from dockerfix.rules._node_project import Project, project
@@ -37,7 +38,7 @@ from dockerfix.rules.base import Example
 from dockerfix.rules.python_cache import _FALSE, _TRUE, Location, PythonToolCache, _configured
 
 
-@dataclass(frozen=True)
+@frozen
 class Layout:
     """Where a tool's cache is for one call, in the order the tool looks."""
 

@@ -7,8 +7,8 @@ import re
 
 from dockerfix.document.effects import Paths
 from dockerfix.document.model import Document
-from dockerfix.ecosystems.command_effects import run_effects
 from dockerfix.document.shell import Command
+from dockerfix.ecosystems.command_effects import run_effects
 from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.dotnet import DOTNET, DotnetCall, dotnet_call, restores
 from dockerfix.rules._common import RunUser, run_user

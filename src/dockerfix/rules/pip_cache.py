@@ -24,13 +24,13 @@ from dockerfix.ecosystems.pip import (
 from dockerfix.rules._common import (
     RunUser,
     copied_files,
-    heredoc_files,
-    stage_chain,
     flags_end,
+    heredoc_files,
     platform_problem,
     remove_run_word,
     run_user,
     run_with,
+    stage_chain,
 )
 from dockerfix.rules._mounts import Fillers, base_problem, cache_id, covering, existing_mounts, rm_paths, within
 from dockerfix.rules.base import Example, Finding, Fix, Rule, RuleContext

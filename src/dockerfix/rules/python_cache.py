@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import ClassVar
 
 from dockerfix.document.state import State
 from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.packages import Call, Grammar
+from dockerfix.records import frozen
 from dockerfix.rules._common import RunUser, run_user
 from dockerfix.rules._mounts import earlier
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run
@@ -28,7 +28,7 @@ def _grammar(name: str, value_options: str) -> Grammar:
     return Grammar(frozenset({name}), frozenset(value_options.split()), frozenset())
 
 
-@dataclass(frozen=True)
+@frozen
 class Location:
     root: str  # the tool's cache folder
     inline: list[str]  # VAR=value that points the tool there (a non-root user's mount)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from dockerfix.ecosystems.packages import DNF, Call
 from dockerfix.document.base_images import ImageFacts
+from dockerfix.ecosystems.packages import DNF, Call
 from dockerfix.rules._package_cache import CacheMount, NotAdded, PackageCacheRule, Plan, Run
 from dockerfix.rules.base import Example
 

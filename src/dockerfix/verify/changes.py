@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockerfix.discovery import is_dockerfile_name
+from dockerfix.records import frozen
 from dockerfix.settings import Settings
 
 _TIMEOUT = 60  # seconds, for one git command
@@ -44,7 +45,7 @@ def read_before(spec: str, cwd: Path) -> bytes:
     return _git(cwd, "cat-file", "blob", spec)
 
 
-@dataclass(frozen=True)
+@frozen
 class Change:
     """A Dockerfile the branch changed: ``path`` in the work tree, ``old`` its path at the base."""
 

@@ -12,9 +12,9 @@ import signal
 import subprocess
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from dockerfix.records import frozen
 from dockerfix.verify.buildlog import Step, parse_buildah_log, parse_log
 from dockerfix.verify.filesystem import Entry, snapshot
 
@@ -32,7 +32,7 @@ class DockerUnavailable(RuntimeError):
     """No usable Docker engine; the message says what is missing and how to get it."""
 
 
-@dataclass(frozen=True)
+@frozen
 class BuildResult:
     ok: bool
     seconds: float
@@ -61,7 +61,7 @@ def _version(text: str) -> tuple[int, ...]:
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
-@dataclass(frozen=True)
+@frozen
 class Engine:
     docker: str  # the client binary
     buildx: bool  # build with `docker buildx build --load`

@@ -13,8 +13,9 @@ import hashlib
 import posixpath
 import tarfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import IO
+
+from dockerfix.records import frozen
 
 # Differ between two builds of the same Dockerfile: timestamps inside logs and caches, the
 # modification time Python records in bytecode, files `docker create` writes, identities a
@@ -76,7 +77,7 @@ CACHE_FOLDERS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen(slots=True)
 class Entry:
     kind: str  # file, dir, symlink, hardlink, other
     mode: int
@@ -120,7 +121,7 @@ def snapshot(stream: IO[bytes]) -> dict[str, Entry]:
     return entries
 
 
-@dataclass(frozen=True)
+@frozen
 class Comparison:
     differences: tuple[str, ...]  # "path: what differs"
     ignored: tuple[str, ...]  # paths that differ but are left out, with the reason

@@ -7,7 +7,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
-from dataclasses import dataclass
 from pathlib import Path
 
 from dockerfix.context.build_context import BuildContext
@@ -16,6 +15,7 @@ from dockerfix.document.model import Document, Instruction
 from dockerfix.ecosystems.packages import APK, APT, DNF, ZYPPER, read_call
 from dockerfix.ecosystems.pip import pip_call
 from dockerfix.ecosystems.projects import project_install, uv_pip_command
+from dockerfix.records import frozen
 
 # comment syntax of the files a verification may append a line to
 _COMMENTS = {
@@ -115,7 +115,7 @@ def brings_in(doc: Document, inst: Instruction, path: str) -> bool:
     return False
 
 
-@dataclass(frozen=True)
+@frozen
 class Expectation:
     instruction: Instruction
     kind: str  # the install tool

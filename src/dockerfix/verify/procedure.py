@@ -9,7 +9,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from dockerfix.context.build_context import DirectoryContext
@@ -19,6 +19,7 @@ from dockerfix.document.model import Document, Instruction
 from dockerfix.document.parse import parse
 from dockerfix.document.source import SourceText
 from dockerfix.ecosystems.pip import pip_call
+from dockerfix.records import frozen
 from dockerfix.rules._mounts import base_problem
 from dockerfix.rules.pip_cache import NO_CACHE_VAR
 from dockerfix.runner import process_bytes, selected_rules
@@ -90,7 +91,7 @@ def cache_disabled(doc: Document, inst: Instruction) -> str | None:
     return base_problem(doc, doc.stages[inst.stage], "pip")
 
 
-@dataclass(frozen=True)
+@frozen
 class VerifyOptions:
     dockerfile: Path
     context: Path | None = None  # None: as for the rest of dockerfix (changes.file_settings)
@@ -103,7 +104,7 @@ class VerifyOptions:
     before_name: str | None = None  # how to show it (a path, or REV:path)
 
 
-@dataclass(frozen=True)
+@frozen
 class _Pending:
     """What the file comparison needs, kept until the other builds are done."""
 
