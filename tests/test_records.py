@@ -49,6 +49,35 @@ def test_equal_and_hashed_by_fields() -> None:
     assert repr(Point(1)) == "Point(x=1, y=0, tags=())"
 
 
+def _twins(**options: bool) -> tuple[type, type]:
+    """The same class made by @frozen and by a frozen dataclass."""
+
+    def body() -> dict[str, object]:
+        return {
+            "__annotations__": {"a": "int", "b": "str", "hidden": "int", "ignored": "int"},
+            "b": "x", "hidden": dataclasses.field(default=0, repr=False),
+            "ignored": dataclasses.field(default=0, compare=False),
+        }  # fmt: skip
+
+    ours = frozen(**options)(type("Twin", (), body()))
+    theirs = dataclasses.dataclass(frozen=True, **options)(type("Twin", (), body()))
+    return ours, theirs
+
+
+@pytest.mark.parametrize("options", [{}, {"slots": True}], ids=["plain", "slots"])
+def test_like_a_frozen_dataclass(options: dict[str, bool]) -> None:
+    ours, theirs = _twins(**options)
+    for args in [(1,), (1, "y"), (1, "y", 2), (1, "y", 2, 3)]:
+        mine, other = ours(*args), theirs(*args)
+        assert repr(mine) == repr(other)
+        assert hash(mine) == hash(other)
+        assert dataclasses.astuple(mine) == dataclasses.astuple(other)
+        assert [f.name for f in dataclasses.fields(mine)] == [f.name for f in dataclasses.fields(other)]
+        for more in [(1,), (2,), (1, "y", 9), (1, "y", 2, 9)]:
+            assert (mine == ours(*more)) == (other == theirs(*more))
+    assert ours(1) != theirs(1) and ours(1).__eq__(theirs(1)) is NotImplemented
+
+
 def test_options() -> None:
     assert not hasattr(Slotted("a"), "__dict__") and Slotted("a") == Slotted("a")
     assert Identity(1) != Identity(1)  # eq=False: compared by identity
