@@ -176,8 +176,7 @@ def verify(
     ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these rule codes or prefixes.")] = None,
     unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply fixes marked unsafe.")] = False,
 ) -> None:
-    from dataclasses import replace
-
+    from dockerfix.records import replace
     from dockerfix.settings import Settings
     from dockerfix.verify.changes import ChangeError, read_before
     from dockerfix.verify.procedure import VerifyOptions

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen
 
 # Builders that run RUN --mount=type=cache as a cache; others ignore the mount (kaniko: the cache
 # lands in the image) or reject it (the legacy builder).

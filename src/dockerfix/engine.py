@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from dockerfix.document.edit import without_continuation
 from dockerfix.document.model import Document
 from dockerfix.document.parse import ParseError, parse
 from dockerfix.document.source import SourceText
-from dockerfix.records import frozen
+from dockerfix.records import frozen, replace
 from dockerfix.rules.base import Applicability, DockerfileRule, Edit, Finding, Fix, RuleContext
 from dockerfix.suppressions import suppressions
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockerfix.config import Config, ConfigError, ConfigFinder
 from dockerfix.context.choice import Contexts, contexts_for
 from dockerfix.diagnostics import Diagnostic
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen, record, replace
 from dockerfix.settings import Mode, Settings
 
 # The document model, the engine and the rules are imported where they are first used, so that
@@ -44,7 +43,7 @@ class FileReport:
         return any(d.error for d in self.diagnostics)
 
 
-@dataclass
+@record
 class RunReport:
     files: list[FileReport] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # problems not tied to one file
@@ -452,7 +451,7 @@ def _jobs(paths: Iterable[str], settings: Settings, stdin: bytes | None, errors:
             yield Job(path, str(path), settings.for_file(config, path), config, is_workflow_path(path))
 
 
-@dataclass
+@record
 class ContextsReport:
     """`dockerfix contexts`: each Dockerfile found and its build contexts."""
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import replace
 from pathlib import Path
 
 from dockerfix.config import OTHER_BUILDERS, Config
-from dockerfix.records import frozen
+from dockerfix.records import frozen, replace
 
 
 class Mode(enum.Enum):

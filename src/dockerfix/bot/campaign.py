@@ -13,7 +13,6 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 from dockerfix.bot.budget import Budget
@@ -21,7 +20,7 @@ from dockerfix.bot.forge import Forge
 from dockerfix.bot.git import Git, GitError
 from dockerfix.bot.matrix import clone_url, repositories
 from dockerfix.bot.pr import ForgeFactory, PrOptions, PrResult, open_pull_request, safe_url
-from dockerfix.records import frozen
+from dockerfix.records import frozen, replace
 
 
 @frozen

@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dockerfix.bot.git import owner_and_repo
 from dockerfix.bot.records import SummaryError, dumps, load, normalise
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen, record
 
 MAX_JOBS = 256  # GitHub Actions: jobs one matrix may generate
 MAX_OUTPUT = 1_000_000  # GitHub Actions: bytes of one job's outputs (1 MB), with some room left
@@ -119,7 +118,7 @@ def org_repositories(
 # --- summaries -------------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class Merged:
     repositories: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # files missing or unreadable, records skipped

@@ -7,14 +7,13 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from dockerfix.bot.body import TITLE, body, ci_advice, commit_message
 from dockerfix.bot.forge import Forge, ForgeError, api_url
 from dockerfix.bot.git import Git, GitError, default_branch, owner_and_repo
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen, record, replace
 from dockerfix.runner import FileReport, run
 from dockerfix.settings import Mode, Settings
 
@@ -40,7 +39,7 @@ class PrOptions:
     settings: Settings = field(default_factory=Settings)
 
 
-@dataclass
+@record
 class PrResult:
     repo: str
     status: str  # opened, updated, unchanged, skipped, dry-run, failed

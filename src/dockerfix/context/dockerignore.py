@@ -31,11 +31,10 @@ from __future__ import annotations
 import enum
 import os
 import re
-from dataclasses import field
 from pathlib import Path
 from typing import Final
 
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen
 
 __all__ = [
     "DockerIgnore",

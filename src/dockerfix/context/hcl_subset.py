@@ -10,9 +10,8 @@ raises HclError with the line.
 from __future__ import annotations
 
 import re
-from dataclasses import field
 
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen
 
 
 class HclError(ValueError):

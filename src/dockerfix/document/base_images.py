@@ -19,11 +19,10 @@ import functools
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from dockerfix.document.words import UnknownVariable, expand, parse_assignments
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen
 
 if TYPE_CHECKING:
     from dockerfix.document.model import Document, Stage

@@ -17,14 +17,13 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
 
 from dockerfix.document.model import Document, Instruction
 from dockerfix.document.state import State, is_known_dir
 from dockerfix.document.words import parse_assignments
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen, record
 
 ALL_ENV = "env:*"  # every variable: a RUN's processes see the whole environment
 
@@ -351,7 +350,7 @@ def copy_effects(doc: Document, inst: Instruction, files: ContextFiles | None = 
     )
 
 
-@dataclass
+@record
 class Order:
     """Which instructions between a copy and an install must move down with the copy (see
     plan_order)."""

@@ -7,7 +7,6 @@ import json
 import posixpath
 import re
 from collections.abc import Callable, Hashable
-from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -17,7 +16,7 @@ from dockerfix.document.source import SourceText
 if TYPE_CHECKING:
     from dockerfix.document.state import State
 from dockerfix.document.words import Word, split_words
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen
 
 T = TypeVar("T")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import itertools
 import re
-from dataclasses import dataclass
 
 from dockerfix.document.model import (
     KEYWORDS,
@@ -25,7 +24,7 @@ from dockerfix.document.model import (
 )
 from dockerfix.document.source import SourceText
 from dockerfix.document.words import split_words
-from dockerfix.records import frozen
+from dockerfix.records import frozen, record
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 _KNOWN_DIRECTIVES = ("syntax", "escape", "check")
@@ -40,7 +39,7 @@ class ParseError(ValueError):
         self.message = message
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Raw:
     start: int
     last: int  # last line of the instruction proper (before heredoc bodies)

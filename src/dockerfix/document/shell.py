@@ -12,10 +12,9 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from dataclasses import field
 
 from dockerfix.document.words import CACHED_TEXT
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen
 
 _OPERATORS = ("&&", "||", ";;", ";", "|", "&", "(", ")")
 _REDIRECT = re.compile(r"\d*(?:>>|>&|<&|&>>|&>|>\||<>|>|<)")

@@ -8,7 +8,6 @@ import itertools
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import field
 from typing import Any
 
 from dockerfix.document.base_images import BaseImage, ImageFacts, base_image
@@ -16,7 +15,7 @@ from dockerfix.document.model import Document, Instruction
 from dockerfix.document.options import split_options
 from dockerfix.document.shell import ShellWord
 from dockerfix.document.words import UnknownVariable, expand, parse_assignments
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen
 
 IMAGE_WORKDIR = "/<image-workdir>"  # the base image's WORKDIR, not known statically
 _unknown = itertools.count()
@@ -52,7 +51,7 @@ class State:
     base: BaseImage | None = None  # the image the stage starts from (None: not looked up)
 
     def changed(self, **changes: Any) -> State:
-        """This state with some fields changed: ``dataclasses.replace`` without its checks (the
+        """This state with some fields changed: ``records.replace`` without its checks (the
         fields are only copied; there is no __post_init__ to run), for the step every
         instruction takes."""
         new = object.__new__(State)

@@ -13,7 +13,6 @@ import functools
 import posixpath
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from dockerfix.document.effects import ALL_ENV, ANYTHING, NOTHING, Effects, Paths, anything, union
 from dockerfix.document.model import POSIX_SHELLS, Instruction
@@ -24,6 +23,7 @@ from dockerfix.ecosystems.commands import PYTHON, run_env, unwrap
 from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, pip_call
 from dockerfix.ecosystems.projects import context_free_tool, project_install, uv_pip_command
 from dockerfix.ecosystems.toolchain_effects import TOOLCHAINS, install_effects, tool_command_effects
+from dockerfix.records import replace
 
 # state every RUN depends on: its processes run as USER, in WORKDIR, through SHELL, with the
 # environment

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from dockerfix.records import field, record
 
 ReadText = Callable[[str], "str | None"]
 
@@ -28,7 +29,7 @@ def parse_toml(text: str) -> tuple[dict[str, Any] | None, str | None]:
         return None, str(exc)
 
 
-@dataclass
+@record
 class Declared:
     requirements: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # requirement files setup.py reads

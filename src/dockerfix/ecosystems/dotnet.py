@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from dockerfix.document.options import Option
@@ -26,7 +25,7 @@ from dockerfix.document.shell import Command, ShellWord
 from dockerfix.ecosystems.dependencies import ReadText
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
 from dockerfix.ecosystems.project_install import Glob, ProjectInstall
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen, record, replace
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -153,7 +152,7 @@ def restores(call: DotnetCall) -> bool:
     return not (call.verb == "test" and call.project is not None and call.project.endswith((".dll", ".exe")))
 
 
-@dataclass
+@record
 class _Walk:
     found: ProjectInstall
     read: ReadText

@@ -4,9 +4,9 @@ it writes there, and why it cannot be split or needs the project's source."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from dockerfix.ecosystems.packages import Call
+from dockerfix.records import field, record
 
 Glob = Callable[[str], "list[str] | None"]  # context files matching a pattern, relative to the install's folder
 
@@ -14,7 +14,7 @@ Glob = Callable[[str], "list[str] | None"]  # context files matching a pattern, 
 PYTHON_ENVIRONMENTS = (".venv", "__pypackages__")
 
 
-@dataclass
+@record
 class ProjectInstall:
     tool: str
     call: Call

@@ -10,7 +10,6 @@ installs the project depends on its options and on the manifest (a virtual proje
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from dockerfix.document.shell import Command
@@ -20,6 +19,7 @@ from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.dependencies import ReadText, parse_toml
 from dockerfix.ecosystems.packages import Call, Grammar, read_call
 from dockerfix.ecosystems.project_install import Glob, ProjectInstall
+from dockerfix.records import replace
 
 _UV = Grammar(frozenset({"uv"}), frozenset("--project --directory --python -p --extra --group --only-group "
                                           "--package --index-url --extra-index-url --cache-dir --link-mode".split()),

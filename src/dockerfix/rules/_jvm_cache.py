@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import ClassVar
 
 from dockerfix.document.model import Document, Instruction
 from dockerfix.document.state import is_known_dir
 from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.packages import Call, read_call, runs_tool
+from dockerfix.records import replace
 from dockerfix.rules._common import run_user, stage_chain
 from dockerfix.rules._mounts import Fillers, mentions_path
 from dockerfix.rules._package_cache import CacheMount, NotAdded, Plan, Run

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-from dataclasses import field
 
 from dockerfix.context.build_context import BuildContext
 from dockerfix.document.model import Document, Instruction
 from dockerfix.document.state import is_known_dir
 from dockerfix.ecosystems.node_config import CONFIG_FILES
 from dockerfix.ecosystems.packages import Call
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen
 from dockerfix.rules._mounts import earlier
 from dockerfix.rules._package_cache import Run
 

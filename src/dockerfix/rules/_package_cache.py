@@ -13,7 +13,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar
 
@@ -25,7 +24,7 @@ from dockerfix.document.state import State, is_known_dir
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.packages import Call, Grammar, read_call, runs_tool
 from dockerfix.ecosystems.tools import first_names
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen, record
 from dockerfix.rules._common import (
     flags_end,
     insert_run_words,
@@ -60,7 +59,7 @@ class CacheMount:
     sharing: str | None = "locked"  # None: BuildKit's default (shared)
 
 
-@dataclass
+@record
 class Plan:
     mounts: list[CacheMount]
     cleanups: list[tuple[Command, str]] = field(default_factory=list)  # (command, cache it empties)
@@ -71,7 +70,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Run:
     """One RUN as the rules see it."""
 

@@ -4,13 +4,13 @@ instructions that move down with the full copy (planned on the effects model), a
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
 
 from dockerfix.context.build_context import BuildContext, FolderContext
 from dockerfix.document.effects import RUN_READS, Effects, Paths, conflict, instruction_effects, plan_order
 from dockerfix.document.model import Document, Instruction, Stage
 from dockerfix.document.state import is_known_dir
 from dockerfix.ecosystems.command_effects import run_effects
+from dockerfix.records import field, record
 from dockerfix.rules._common import copied_files
 from dockerfix.rules._split_reads import KEPT_FLAGS, PLAIN_PATH, Reads, Skip, Tree, moved_copy_effects
 
@@ -39,7 +39,7 @@ def manifest_copies(doc: Document, copy: Instruction, tree: Tree, reads: Reads) 
     return lines
 
 
-@dataclass
+@record
 class Plan:
     manifests: Reads  # what the copy at the old place brings in
     after: list[Instruction] = field(default_factory=list)  # instructions that move down with the copy

@@ -8,7 +8,6 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 from dockerfix.context.build_context import BuildContext, FolderContext
 from dockerfix.document.effects import NOTHING, Effects, Paths, chown_reads, copy_effects
@@ -22,7 +21,7 @@ from dockerfix.ecosystems.commands import run_env
 from dockerfix.ecosystems.pip import PipCall, is_local_reference, is_url, mentions_install, parse_requirements, pip_call
 from dockerfix.ecosystems.project_install import ProjectInstall
 from dockerfix.ecosystems.projects import context_free_tool, project_install, uv_pip_command
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen, record
 from dockerfix.rules._common import copied_files
 
 KEPT_FLAGS = ("chown", "chmod", "link")
@@ -53,7 +52,7 @@ class ReadWhole(Skip):
     install`): the copy is a dependencies-only copy already, nothing to do."""
 
 
-@dataclass
+@record
 class Reads:
     files: set[str] = field(default_factory=set)  # context-relative manifest files
     dirs: set[str] = field(default_factory=set)  # context-relative --find-links directories

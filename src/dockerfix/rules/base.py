@@ -6,11 +6,10 @@ import enum
 import re
 import textwrap
 from collections.abc import Iterator, Mapping
-from dataclasses import field
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from dockerfix.edits import Edit
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen
 
 __all__ = ["Applicability", "Edit", "Example", "Finding", "Fix", "Rule", "RuleContext", "RuleInfo", "WorkflowRule"]
 

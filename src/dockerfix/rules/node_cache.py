@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import replace
 from typing import ClassVar
 
 from dockerfix.document.state import State
@@ -29,7 +28,7 @@ from dockerfix.ecosystems.node_config import (
     yarnrc_yml,
 )
 from dockerfix.ecosystems.packages import Call, Grammar, runs_tool
-from dockerfix.records import frozen
+from dockerfix.records import frozen, replace
 from dockerfix.rules._common import RunUser, run_user, stage_chain
 from dockerfix.rules._mounts import earlier, within
 from dockerfix.rules._node_project import Project, project

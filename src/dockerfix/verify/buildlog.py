@@ -4,9 +4,9 @@ cached, and what each printed."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from dockerfix.document.model import Document, Instruction, Stage
+from dockerfix.records import field, record
 
 _LINE = re.compile(r"^#(\d+) (.*)$")
 _NAME = re.compile(r"^\[(?P<label>[^\]]*)\] (?P<instruction>.*)$")
@@ -17,7 +17,7 @@ _POSITION = re.compile(r"^(?:(?P<stage>.*?\S) +)? *(?P<index>\d+)/(?P<total>\d+)
 VERTEX_KINDS = frozenset({"FROM", "RUN", "COPY", "ADD", "WORKDIR"})  # instructions BuildKit shows as steps
 
 
-@dataclass
+@record
 class Step:
     number: int
     label: str  # "stage-0 2/4", "internal", "builder 3/5"

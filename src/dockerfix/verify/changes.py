@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockerfix.discovery import is_dockerfile_name
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen, record
 from dockerfix.settings import Settings
 
 _TIMEOUT = 60  # seconds, for one git command
@@ -54,7 +53,7 @@ class Change:
     status: str  # "M" modified, "R" renamed, "A" added
 
 
-@dataclass
+@record
 class Changes:
     root: Path  # the repository
     base: str  # the commit the changes are measured from

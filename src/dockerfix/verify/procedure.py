@@ -9,7 +9,6 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from dockerfix.context.build_context import DirectoryContext
@@ -19,7 +18,7 @@ from dockerfix.document.model import Document, Instruction
 from dockerfix.document.parse import parse
 from dockerfix.document.source import SourceText
 from dockerfix.ecosystems.pip import pip_call
-from dockerfix.records import frozen
+from dockerfix.records import frozen, replace
 from dockerfix.rules._mounts import base_problem
 from dockerfix.rules.pip_cache import NO_CACHE_VAR
 from dockerfix.runner import process_bytes, selected_rules

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from dockerfix.records import asdict, field, record, replace
 from dockerfix.verify.changes import ChangeError, changed_dockerfiles, read_at
 from dockerfix.verify.interrupt import Interrupted, interruptible
 from dockerfix.verify.procedure import VerifyOptions, verify
 from dockerfix.verify.report import VerifyReport
 
 
-@dataclass
+@record
 class ChangesReport:
     since: str
     base: str = ""  # the commit compared with

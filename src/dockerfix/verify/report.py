@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import signal
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+
+from dockerfix.records import asdict, field, record
 
 
-@dataclass
+@record
 class StepReport:
     line: int  # 1-based, in the rewritten file
     instruction: str  # shortened
@@ -18,7 +19,7 @@ class StepReport:
     rewritten: str = "-"
 
 
-@dataclass
+@record
 class CacheCheck:
     """Whether one install read its cache mount when a dependency change made it run again."""
 
@@ -29,7 +30,7 @@ class CacheCheck:
     evidence: str | None = None  # the line that shows the cache mount was read
 
 
-@dataclass
+@record
 class VerifyReport:
     dockerfile: str
     context: str

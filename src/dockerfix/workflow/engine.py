@@ -4,9 +4,9 @@ the result again, check that it only gained what the fixes add, repeat to a fixe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from dockerfix.engine import FixResult, VerificationError, apply_edits, fixed_point
+from dockerfix.records import replace
 from dockerfix.rules.base import Finding, RuleContext, WorkflowRule
 from dockerfix.suppressions import line_suppressions
 from dockerfix.workflow.edit import contains

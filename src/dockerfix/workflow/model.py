@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import field, replace
 
 from dockerfix.context.readers import WorkflowBuild, workflow_builds
 from dockerfix.context.yaml_subset import Node, YamlError, parse_yaml
 from dockerfix.document.model import Document
 from dockerfix.document.source import SourceText
-from dockerfix.records import frozen
+from dockerfix.records import field, frozen, replace
 
 # the labels of GitHub-hosted runners: a fresh virtual machine for every job
 _HOSTED = re.compile(r"^(?:ubuntu|windows|macos)-[A-Za-z0-9.-]+$")
