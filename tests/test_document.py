@@ -11,6 +11,7 @@ import pytest
 from dockerfix.document.edit import CannotEdit, InstructionEditor
 from dockerfix.document.model import Document, Instruction
 from dockerfix.document.parse import ParseError, parse, parse_text
+from dockerfix.document.segments import Segment, Segments
 from dockerfix.document.shell import exec_script, json_elements, parse_shell
 from dockerfix.document.source import DecodeError, SourceText
 from dockerfix.edits import Edit
@@ -73,6 +74,20 @@ def test_position_maps_logical_offsets_back_to_lines() -> None:
     for offset, char in enumerate(run.logical):
         line, col = run.position(offset)
         assert lines[line][col] == char, offset
+
+
+def test_segments_read_as_a_sequence_of_segments() -> None:
+    doc = parse_text("FROM debian\nRUN a \\\n  # note\n  bb \\\n  ccc\n")
+    segments = only(doc, "RUN").segments
+    assert list(segments) == [Segment(0, 1, 0, 6), Segment(6, 3, 0, 5), Segment(11, 4, 0, 5)]
+    assert len(segments) == 3 and segments.lines == [1, 3, 4]
+    assert segments[-1] == Segment(11, 4, 0, 5)
+    assert segments[1:] == Segments([6, 3, 0, 5, 11, 4, 0, 5])
+    with pytest.raises(IndexError):
+        segments[3]
+    # an offset belongs to the last segment starting at or before it
+    assert [segments.position(k) for k in (0, 5, 6, 10, 11, 15)] == [(1, 0), (1, 5), (3, 0), (3, 4), (4, 0), (4, 4)]
+    assert segments == parse_text(doc.source.text()).instructions[1].segments
 
 
 def test_comment_line_inside_a_continuation() -> None:

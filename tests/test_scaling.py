@@ -4,7 +4,9 @@ cross-check with dockerfile-parse sees the same instructions when it is given fe
 
 from __future__ import annotations
 
+import gc
 import io
+import weakref
 
 import pytest
 from dockerfile_parse import DockerfileParser
@@ -12,6 +14,7 @@ from dockerfile_parse import DockerfileParser
 from dockerfix.context.build_context import MemoryContext
 from dockerfix.document.parse import _given_lines, parse_text
 from dockerfix.document.words import CACHED_TEXT
+from dockerfix.ecosystems.pip import pip_call
 from dockerfix.engine import FixResult, fix_document
 from dockerfix.rules.base import RuleContext
 from dockerfix.runner import selected_rules
@@ -72,6 +75,29 @@ def test_one_run_over_thousands_of_lines_is_fixed_in_one_pass() -> None:
     expected = ["FROM python:3.12-slim", "WORKDIR /app", f"RUN {MOUNT} pip install \\"]
     expected += body + ["    package-last==1.0.0", "COPY . .", 'CMD ["python", "app.py"]']
     assert result.output.text() == "\n".join(expected) + "\n"
+
+
+def test_what_was_read_of_a_long_run_is_let_go_once_its_document_is_fixed() -> None:
+    """The commands of a RUN over CACHED_TEXT characters, and pip's reading of them, are let go
+    when the engine goes on with the fixed file, though the caller still holds the document:
+    two versions of such a RUN read at once would double the memory a run takes."""
+    body = [f"    package-{i}==1.0.{i % 7} \\" for i in range(CACHED_TEXT // 20)]
+    head = ["FROM python:3.12-slim", "WORKDIR /app", "COPY . .", "RUN pip install --no-cache-dir \\"]
+    doc = parse_text("\n".join(head + body + ["    package-last==1.0.0", 'CMD ["python", "app.py"]']) + "\n")
+    run = doc.instructions[3]
+    assert run.size > CACHED_TEXT
+    command = run.script.commands[0]
+    call = pip_call(command)
+    assert call is not None and pip_call(command) is call  # remembered while the document is read
+    words = [(w.raw, w.start, w.end) for w in command.argv]
+    read = weakref.ref(command)
+    del command, call
+    settings = Settings(max_iterations=2)
+    result = fix_document(doc, selected_rules(settings), RuleContext(MemoryContext(FILES), settings))
+    assert result.converged and result.output.lines[2].startswith(f"RUN {MOUNT} pip install")
+    gc.collect()
+    assert read() is None
+    assert [(w.raw, w.start, w.end) for w in run.script.commands[0].argv] == words  # read again alike
 
 
 def _structure(lines: list[str], given: list[int], escape: str) -> list[tuple[int, int, str]]:

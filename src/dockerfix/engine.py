@@ -202,6 +202,7 @@ def fix_document(doc: Document, rules: Sequence[DockerfileRule], ctx: RuleContex
     def step(current: Document, chosen: list[Finding]) -> Document:
         edits = _close_open_end(current, [e for f in chosen if f.fix is not None for e in f.fix.edits])
         codes = sorted({f.code for f in chosen})
+        current.let_go()  # the edits are made: from here on its lines are what is read of it
         output, moved = apply_edits(current.source, edits)
         try:
             after = parse(output, cross_check=False)

@@ -157,7 +157,7 @@ class InstructionEditor:
             for c1, c2, new in sorted(changes, key=lambda c: (c[0], c[1]), reverse=True):
                 text = text[:c1] + new + text[c2:]
             lines[line] = text
-        content = [s.line for s in inst.segments]
+        content = inst.segments.lines
         dropped: set[int] = set()
         for k, ln in enumerate(content):
             if k == 0 or ln not in by_line:

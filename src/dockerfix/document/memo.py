@@ -5,18 +5,21 @@ engine reads the RUNs its edits did not touch again."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
 
+_REMEMBERED: list[dict[int, tuple[Any, Any]]] = []  # what each per_object function remembers
+
 
 def per_object(fn: Callable[[K], V], size: int = 4096) -> Callable[[K], V]:
     """``fn`` remembered by the identity of its argument, which must not change (a frozen
     Command). The argument is held while it is remembered, so its id cannot name another
-    object; past ``size`` objects everything is forgotten."""
+    object; past ``size`` objects everything is forgotten, and ``forget`` forgets some."""
     seen: dict[int, tuple[Any, V]] = {}
+    _REMEMBERED.append(seen)
 
     @functools.wraps(fn)
     def cached(key: K) -> V:
@@ -30,3 +33,12 @@ def per_object(fn: Callable[[K], V], size: int = 4096) -> Callable[[K], V]:
         return value
 
     return cached
+
+
+def forget(keys: Iterable[object]) -> None:
+    """Let go of what every per_object function remembers of these objects (and of them)."""
+    for key in keys:
+        for seen in _REMEMBERED:
+            hit = seen.get(id(key))
+            if hit is not None and hit[0] is key:
+                del seen[id(key)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import json
 import posixpath
 import re
@@ -10,12 +9,14 @@ from collections.abc import Callable, Hashable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from dockerfix.document.memo import forget
+from dockerfix.document.segments import Segments
 from dockerfix.document.shell import Script, exec_script, parse_shell
 from dockerfix.document.source import SourceText
 
 if TYPE_CHECKING:
     from dockerfix.document.state import State
-from dockerfix.document.words import Word, split_words
+from dockerfix.document.words import CACHED_TEXT, Word, split_words
 from dockerfix.records import field, frozen
 
 T = TypeVar("T")
@@ -76,12 +77,10 @@ _DATA_READERS = frozenset({"cat", "tee"})  # commands that take a heredoc as dat
 _SHELL_OPTION = re.compile(r"^-[euxvo]+$")
 
 
-@frozen(slots=True)
-class Segment:
-    logical: int  # offset in Instruction.logical
-    line: int
-    col: int
-    length: int
+_NO_SEGMENTS = Segments()
+
+# The cached readings of an instruction's text that Instruction.let_go forgets.
+_READINGS = ("args", "words", "shell", "command_text", "script", "exec_form")
 
 
 @frozen
@@ -91,7 +90,7 @@ class Instruction:
     start: int  # first physical line
     end: int  # one past the last physical line, heredoc bodies included
     logical: str  # the instruction with continuations joined and interior comment lines dropped
-    segments: tuple[Segment, ...]
+    segments: Segments
     flags: tuple[Flag, ...]
     args_start: int  # offset in logical where the arguments after the flags begin
     heredocs: tuple[Heredoc, ...]
@@ -103,8 +102,9 @@ class Instruction:
     def kind(self) -> str:
         return self.keyword.upper()
 
-    @property
+    @cached_property
     def args(self) -> str:
+        # kept: a copy of the arguments for each reader would be as long as the instruction
         return self.logical[self.args_start :]
 
     @property
@@ -123,16 +123,19 @@ class Instruction:
         return len(self.logical) + 1
 
     @cached_property
-    def body_segments(self) -> tuple[Segment, ...]:
+    def body_segments(self) -> Segments:
         """One segment for each line of each heredoc body, offsets from ``body_base`` on, the
         bodies one after another with a newline between lines."""
-        out: list[Segment] = []
+
+        if not self.heredocs:
+            return _NO_SEGMENTS
+        numbers: list[int] = []
         offset = self.body_base
         for heredoc in self.heredocs:
             for k, text in enumerate(heredoc.lines):
-                out.append(Segment(offset, heredoc.body_start + k, 0, len(text)))
+                numbers += (offset, heredoc.body_start + k, 0, len(text))
                 offset += len(text) + 1
-        return tuple(out)
+        return Segments(numbers)
 
     @cached_property
     def shell(self) -> ShellText:
@@ -218,6 +221,21 @@ class Instruction:
             return value
         return None
 
+    @property
+    def size(self) -> int:
+        """The characters of its text and of its heredoc bodies."""
+        return len(self.logical) + sum(len(line) + 1 for h in self.heredocs for line in h.lines)
+
+    def let_go(self) -> None:
+        """Forget what was read of the text (its words, its commands and what the ecosystem
+        readers made of them), to be read again if asked for. Of an instruction over
+        CACHED_TEXT characters this is most of the memory its document holds."""
+        script = self.__dict__.get("script")
+        if script is not None:
+            forget(script.commands)
+        for name in _READINGS:
+            self.__dict__.pop(name, None)
+
     def flag(self, name: str) -> Flag | None:
         for f in self.flags:
             if f.name == name:
@@ -227,17 +245,14 @@ class Instruction:
     def flags_named(self, name: str) -> list[Flag]:
         return [f for f in self.flags if f.name == name]
 
-    def segments_at(self, offset: int) -> tuple[Segment, ...]:
+    def segments_at(self, offset: int) -> Segments:
         """The segments an offset belongs to: the instruction's lines or its heredoc bodies."""
         return self.body_segments if offset >= self.body_base and self.heredocs else self.segments
 
     def position(self, offset: int) -> tuple[int, int]:
         """Map an offset in ``logical`` (or its end), or in the heredoc bodies from
         ``body_base`` on, to (physical line, column)."""
-        segments = self.segments_at(offset)
-        i = bisect.bisect_right(segments, offset, key=lambda s: s.logical) - 1
-        seg = segments[max(i, 0)]
-        return seg.line, seg.col + (offset - seg.logical)
+        return self.segments_at(offset).position(offset)
 
 
 @frozen
@@ -269,6 +284,15 @@ class Document:
         if key not in self._memo:
             self._memo[key] = compute()
         return cast(T, self._memo[key])
+
+    def let_go(self) -> None:
+        """Forget what was read of its instructions over CACHED_TEXT characters and what the
+        rules derived from it, all of which is read again if asked for: the engine does so with
+        a document it has fixed, which the caller may still hold."""
+        for inst in self.instructions:
+            if inst.size > CACHED_TEXT:
+                inst.let_go()
+        self._memo.clear()
 
     def directive(self, name: str) -> Directive | None:
         for d in self.directives:

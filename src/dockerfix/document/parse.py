@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+from array import array
 
 from dockerfix.document.model import (
     KEYWORDS,
@@ -19,9 +20,9 @@ from dockerfix.document.model import (
     Flag,
     Heredoc,
     Instruction,
-    Segment,
     Stage,
 )
+from dockerfix.document.segments import NUMBERS, Segments
 from dockerfix.document.source import SourceText
 from dockerfix.document.words import split_words
 from dockerfix.records import frozen, record
@@ -44,7 +45,7 @@ class _Raw:
     start: int
     last: int  # last line of the instruction proper (before heredoc bodies)
     end: int
-    content_lines: list[int]  # lines that carry instruction text (interior comments excluded)
+    content_lines: array[int]  # lines that carry instruction text (interior comments excluded)
 
 
 def _is_comment(line: str) -> bool:
@@ -102,7 +103,7 @@ def _scan(lines: tuple[str, ...], first: int, escape: str) -> list[_Raw]:
             i += 1
             continue
         start = i
-        content = [i]
+        content = array(NUMBERS, (i,))  # numbers, not ints: a RUN may go on for thousands of lines
         while _continues(lines[i], escape):
             k = i + 1
             # BuildKit skips comment lines and (with a warning) empty lines inside a
@@ -143,19 +144,19 @@ def _heredoc_names(text: str, escape: str) -> list[_HeredocWord]:
     return names
 
 
-def _logical(lines: tuple[str, ...], raw: _Raw, escape: str) -> tuple[str, list[Segment]]:
+def _logical(lines: tuple[str, ...], raw: _Raw, escape: str) -> tuple[str, Segments]:
     parts: list[str] = []
-    segments: list[Segment] = []
+    numbers = array(NUMBERS)  # of the segments
     offset = 0
     last = raw.content_lines[-1]
     for ln in raw.content_lines:
         text = lines[ln]
         if ln != last or _continues(text, escape):  # the last line continues where the file ends
             text = text.rstrip(" \t")[:-1]
-        segments.append(Segment(offset, ln, 0, len(text)))
+        numbers.extend((offset, ln, 0, len(text)))
         parts.append(text)
         offset += len(text)
-    return "".join(parts), segments
+    return "".join(parts), Segments(numbers)
 
 
 def _heredoc_end(lines: tuple[str, ...], raw: _Raw, escape: str) -> int:
@@ -315,7 +316,7 @@ def _build(
                 start=raw.start,
                 end=raw.end,
                 logical=logical,
-                segments=tuple(segments),
+                segments=segments,
                 flags=tuple(flags),
                 args_start=args_start,
                 heredocs=tuple(heredocs),
