@@ -7,7 +7,9 @@ source files. The shapes follow what Python projects really ship: slim/alpine/fu
 images and Debian/Ubuntu images with a virtualenv, ``COPY . .`` before ``pip install -r``,
 nested requirement files with ``-r``/``-c``, allow-list ``.dockerignore`` files, multi-stage
 builds, files that are already optimal, files that install the project itself, CRLF line
-endings, a BOM, no final newline.
+endings, a BOM, no final newline. The corpus is made a git work tree of its own (``git init``,
+nothing committed), as make_realistic.py's is, and its first sample, the small file of the
+cold-start measurement, a work tree of its own inside it, as a project checked out alone is.
 
 The same ``--seed`` and ``--count`` always give byte-identical files.
 
@@ -21,13 +23,14 @@ import json
 import random
 import re
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_COUNT = 1200
 DEFAULT_SEED = 1729
-CORPUS_VERSION = 1  # bump when the generator changes, so run.py regenerates old corpora
+CORPUS_VERSION = 2  # bump when the generator changes, so run.py regenerates old corpora
 MANIFEST = ".corpus.json"
 DEFAULT_TARGET = Path(__file__).resolve().parent / "corpus"
 
@@ -698,6 +701,15 @@ def fresh_folder(target: Path, manifest: str = MANIFEST) -> None:
     target.mkdir(parents=True)
 
 
+def init_work_tree(target: Path) -> bool:
+    """Make the corpus a git work tree of its own (nothing committed), as a user's repository
+    is: else dockerfix would take the repository it sits in (this one, with its test fixtures'
+    compose, bake and workflow files) for the corpus's. Whether git could."""
+    if shutil.which("git") is None:
+        return False
+    return subprocess.run(["git", "init", "-q", str(target)], check=False).returncode == 0
+
+
 def generate(target: Path, count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED) -> dict[str, object]:
     """Write ``count`` samples into ``target`` (created; must be empty or an earlier corpus)."""
     fresh_folder(target)
@@ -717,6 +729,8 @@ def generate(target: Path, count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED)
         "version": CORPUS_VERSION,
         "seed": seed,
         "count": count,
+        # the small sample, a project checked out alone: a repository of its own in the corpus's
+        "git": init_work_tree(target) and init_work_tree(target / samples[0].slug),
         "small": f"{samples[0].slug}/{samples[0].dockerfile}",
         "lines": {"min": min(lengths), "max": max(lengths), "total": sum(lengths)},
     }

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
-import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -657,7 +655,7 @@ def generate(target: Path, count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         lengths += [data.count(b"\n") + (not data.endswith(b"\n")) for data in repo.dockerfiles.values()]
-    git = shutil.which("git") is not None and subprocess.run(["git", "init", "-q", str(target)], check=False).returncode == 0
+    git = make_corpus.init_work_tree(target)
     ecosystems = Counter(eco for repo in repos for eco in repo.ecosystems)
     manifest: dict[str, object] = {
         "version": CORPUS_VERSION,
