@@ -8,6 +8,7 @@ every file, `--isolated` ignores them all. Paths in a configuration are relative
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -138,15 +139,19 @@ def find_config(start: Path, seen: dict[Path, Path | None] | None = None) -> Pat
     seen = {} if seen is None else seen
     walked: list[Path] = []
     found: Path | None = None
-    for folder in (start, *start.parents):
+    folder = start
+    while True:
         if folder in seen:
             found = seen[folder]
             break
         walked.append(folder)
-        candidates = [folder / name for name in (".dockerfix.toml", "pyproject.toml")]
-        found = next((c for c in candidates if c.is_file() and _declares(c)), None)
-        if found is not None:
+        for name in (".dockerfix.toml", "pyproject.toml"):
+            if os.path.isfile(os.path.join(folder, name)) and _declares(folder / name):
+                found = folder / name
+                break
+        if found is not None or folder.parent == folder:
             break
+        folder = folder.parent
     for folder in walked:
         seen[folder] = found
     return found
@@ -173,10 +178,11 @@ class ConfigFinder:
             raise found
         return found
 
-    def for_file(self, dockerfile: Path) -> Config | None:
+    def for_file(self, dockerfile: Path, resolved: Path | None = None) -> Config | None:
+        """``resolved``: ``dockerfile.resolve()``, when the caller has it."""
         if self.isolated:
             return None
         if self.given is not None:
             return self._load(self.given)
-        path = find_config(dockerfile.resolve().parent, self._found)
+        path = find_config((resolved or dockerfile.resolve()).parent, self._found)
         return self._load(path) if path is not None else None

@@ -21,10 +21,6 @@ def is_dockerfile_name(name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in _PATTERNS)
 
 
-def _is_virtualenv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").is_file()
-
-
 def _git_ignored(root: Path, candidates: list[Path]) -> set[Path]:
     """The candidates git ignores, if root is in a git work tree (else none)."""
     if not candidates:
@@ -49,6 +45,11 @@ def is_workflow_file(folder: Path, name: str) -> bool:
     return name.endswith((".yml", ".yaml")) and folder.name == "workflows" and folder.parent.name == ".github"
 
 
+def _in_workflows(dirpath: str) -> bool:
+    folder = Path(dirpath)
+    return folder.name == "workflows" and folder.parent.name == ".github"
+
+
 def is_workflow_path(path: Path) -> bool:
     full = Path(os.path.abspath(path))
     return is_workflow_file(full.parent, full.name)
@@ -63,13 +64,14 @@ def find_dockerfiles(path: Path, workflows: bool = False) -> tuple[list[Path], l
         return [path], []
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(path):
-        here = Path(dirpath)
         dirnames[:] = sorted(
-            d for d in dirnames if d not in SKIPPED_DIRS and not _is_virtualenv(here / d)
+            d for d in dirnames if d not in SKIPPED_DIRS and not os.path.isfile(os.path.join(dirpath, d, "pyvenv.cfg"))
         )
-        found.extend(
-            here / f for f in sorted(filenames) if is_dockerfile_name(f) or (workflows and is_workflow_file(here, f))
-        )
+        here: Path | None = None
+        for f in sorted(filenames):
+            if is_dockerfile_name(f) or (workflows and f.endswith((".yml", ".yaml")) and _in_workflows(dirpath)):
+                here = Path(dirpath) if here is None else here
+                found.append(here / f)
     if found and _inside_git(path):
         # a folder named on the command line is searched even if git ignores it as a whole;
         # only what git ignores below it is skipped

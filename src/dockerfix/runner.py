@@ -267,7 +267,7 @@ def file_contexts(path: Path, settings: Settings, config: Config | None, discove
     """The build contexts of a Dockerfile: the given one, else those its repository names."""
     from dockerfix.context.repository import repository_root
 
-    root = repository_root(path, config.root if config is not None else None)
+    root = repository_root(path, config.root if config is not None else None, discovery.roots)
     return contexts_for(path, settings.context, discovery, root)
 
 
@@ -286,7 +286,7 @@ def _dockerfiles(
             continue
         seen.add(key)
         try:
-            config = finder.for_file(path)
+            config = finder.for_file(path, key)
         except ConfigError as exc:
             if str(exc) not in errors:
                 errors.append(str(exc))

@@ -16,22 +16,37 @@ _GIT = ("ls-files", "-z", "--cached", "--others", "--exclude-standard")
 _TIMEOUT = 20  # seconds
 
 
-def repository_root(dockerfile: Path, config_root: Path | None) -> Path:
+def repository_root(dockerfile: Path, config_root: Path | None, seen: dict[Path, Path | None] | None = None) -> Path:
     """The nearest folder above the Dockerfile that holds `.git`, else the configuration's
-    folder, else the Dockerfile's folder."""
+    folder, else the Dockerfile's folder. ``seen``: as for :func:`git_root`."""
     folder = Path(os.path.abspath(dockerfile)).parent
-    found = git_root(folder)
+    found = git_root(folder, seen)
     if found is not None:
         return found
     return Path(os.path.abspath(config_root)) if config_root is not None else folder
 
 
-def git_root(folder: Path) -> Path | None:
-    """The nearest folder from ``folder`` up that holds `.git`; None if there is none."""
-    for parent in (folder, *folder.parents):
-        if (parent / ".git").exists():
-            return parent
-    return None
+def git_root(folder: Path, seen: dict[Path, Path | None] | None = None) -> Path | None:
+    """The nearest folder from ``folder`` up that holds `.git`; None if there is none.
+    ``seen`` remembers the answer for every folder on the way (the files of one tree share them)."""
+    seen = {} if seen is None else seen
+    walked: list[Path] = []
+    found: Path | None = None
+    parent = folder
+    while True:
+        if parent in seen:
+            found = seen[parent]
+            break
+        walked.append(parent)
+        if os.path.exists(os.path.join(parent, ".git")):
+            found = parent
+            break
+        if parent.parent == parent:
+            break
+        parent = parent.parent
+    for each in walked:
+        seen[each] = found
+    return found
 
 
 class Listing:

@@ -140,6 +140,7 @@ class RepositoryIndex:
     def __init__(self, root: Path, listing: Listing | None = None) -> None:
         self.root = root
         self.references: list[Reference] = []
+        self._real_folders: dict[str, str] = {}
         found = candidate_files(root, listing)
         if found:  # the readers are imported only for a repository that has such files
             from dockerfix.context.readers import read_references
@@ -156,9 +157,19 @@ class RepositoryIndex:
             elif ref.pattern is not None:
                 self._patterns.append(at)
 
+    def _realpath(self, path: Path) -> str:
+        """``os.path.realpath(path)``, each folder's resolved once for the repository's files."""
+        folder, name = os.path.split(os.fspath(path))
+        if name in ("", ".", "..") or os.path.islink(path):
+            return os.path.realpath(path)
+        real = self._real_folders.get(folder)
+        if real is None:
+            real = self._real_folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name)
+
     def for_dockerfile(self, dockerfile: Path) -> list[tuple[Reference, bool]]:
         """The references that build ``dockerfile`` (True) or may (False), in their order."""
-        names = (Path(os.path.abspath(dockerfile)).as_posix(), Path(os.path.realpath(dockerfile)).as_posix())
+        names = (Path(os.path.abspath(dockerfile)).as_posix(), Path(self._realpath(dockerfile)).as_posix())
         hits: dict[int, bool] = {}
         for name in names:
             hits.update((at, True) for at in self._exact.get(name, ()))
@@ -175,6 +186,7 @@ class ContextDiscovery:
     def __init__(self, listings: dict[Path, Listing] | None = None) -> None:
         self._indexes: dict[Path, RepositoryIndex] = {}
         self._listings = dict(listings or {})
+        self.roots: dict[Path, Path | None] = {}  # folder -> its git root (repository.git_root)
 
     def index(self, root: Path) -> RepositoryIndex:
         if root not in self._indexes:
