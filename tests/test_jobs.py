@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,15 @@ def in_tree(capsysbinary: pytest.CaptureFixture[bytes], root: Path, *args: str) 
         os.chdir(cwd)
 
 
+@pytest.fixture(params=["found-first", "streamed"])
+def streamed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Both ways a pool starts: after every file is found (the tree is smaller than
+    stream_after), and while the rest are still being found (after the first dozen)."""
+    if request.param == "streamed":
+        monkeypatch.setattr(runner, "stream_after", lambda jobs: POOL_MIN_FILES)
+    return bool(request.param == "streamed")
+
+
 def test_the_tree_is_large_enough_for_a_pool(serial: RunReport) -> None:
     assert use_pool(len(serial.files), 2)
     assert any(f.path.endswith(".yml") for f in serial.files)  # workflow files too
@@ -89,7 +99,7 @@ def test_the_tree_is_large_enough_for_a_pool(serial: RunReport) -> None:
     ids=["diff", "check", "json"],
 )
 def test_two_workers_print_what_one_process_prints(
-    pristine: Path, capsysbinary: pytest.CaptureFixture[bytes], args: tuple[str, ...]
+    pristine: Path, capsysbinary: pytest.CaptureFixture[bytes], args: tuple[str, ...], streamed: bool
 ) -> None:
     serial = in_tree(capsysbinary, pristine, *args, "--jobs", "1")
     pooled = in_tree(capsysbinary, pristine, *args, "--jobs", "2")
@@ -99,8 +109,10 @@ def test_two_workers_print_what_one_process_prints(
 
 
 def test_two_workers_write_what_one_process_writes(
-    pristine: Path, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+    pristine: Path, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes], streamed: bool
 ) -> None:
+    """Under --write, a workflow file is done in the run's own process, between the files
+    before it (written first) and those after it (streamed to the workers once it is written)."""
     one, two = copy_of(pristine, tmp_path, "one"), copy_of(pristine, tmp_path, "two")
     serial = in_tree(capsysbinary, one, "--write", "--jobs", "1")
     pooled = in_tree(capsysbinary, two, "--write", "--jobs", "2")
@@ -157,7 +169,7 @@ FORKED = pytest.mark.skipif(sys.platform != "linux", reason="the workers inherit
 
 @FORKED
 def test_an_error_and_a_dead_worker_cost_one_file_each(
-    pristine: Path, serial: RunReport, monkeypatch: pytest.MonkeyPatch
+    pristine: Path, serial: RunReport, monkeypatch: pytest.MonkeyPatch, streamed: bool
 ) -> None:
     victims = [f.path for f in serial.files if f.path.endswith("Dockerfile")][3:5]
     process_bytes = runner.process_bytes
@@ -216,6 +228,31 @@ def test_ctrl_c_stops_the_workers(pristine: Path, tmp_path: Path, monkeypatch: p
         signal.signal(signal.SIGINT, previous)
     assert multiprocessing.active_children() == []
     assert list(marks.iterdir()) == []
+
+
+def test_the_workers_start_while_files_are_still_found(
+    pristine: Path, serial: RunReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dockerfix import pool
+
+    events: list[str] = []
+    jobs, submit = runner._jobs, pool.Pool._submit
+
+    def found(*args: object) -> Iterator[runner.Job]:
+        for job in jobs(*args):  # type: ignore[arg-type]
+            events.append("found")
+            yield job
+
+    def sent(self: pool.Pool, chunk: list[runner.Task]) -> object:
+        events.append("sent")
+        return submit(self, chunk)
+
+    monkeypatch.setattr(runner, "_jobs", found)
+    monkeypatch.setattr(pool.Pool, "_submit", sent)
+    monkeypatch.setattr(runner, "stream_after", lambda jobs: POOL_MIN_FILES)
+    run([str(pristine)], Settings(mode=Mode.CHECK), jobs=2)
+    assert events.index("sent") < len(events) - 1 - events[::-1].index("found")  # a chunk went out before the last file was found
+    assert events.count("found") == len(serial.files)
 
 
 def test_a_small_run_stays_in_one_process() -> None:

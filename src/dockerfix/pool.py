@@ -11,16 +11,15 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import sys
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 from types import TracebackType
 
 from dockerfix.diagnostics import Diagnostic
-from dockerfix.runner import FileReport, RuleCache, Task, compute, internal_error
+from dockerfix.runner import MAX_CHUNK, FileReport, RuleCache, Task, compute, internal_error
 
-MAX_CHUNK = 8
 _rules = RuleCache()  # a worker's rules, made as its files need them
 
 
@@ -30,6 +29,17 @@ def _start_worker() -> None:
 
 def _work(chunk: list[Task]) -> list[FileReport]:
     return [compute(task, _rules) for task in chunk]
+
+
+def _chunks(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
+    chunk: list[Task] = []
+    for task in tasks:
+        chunk.append(task)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def chunk_size(tasks: int, jobs: int) -> int:
@@ -84,6 +94,39 @@ class Pool:
             self._stop(kill=True)
             raise
         return reports
+
+    def stream(self, tasks: Iterable[Task], size: int) -> list[tuple[Task, FileReport]]:
+        """Each task of ``tasks`` with its report, in their order. Chunks of ``size`` go out as
+        ``tasks`` yields them, so that the workers start on the first while the run makes the
+        next; a chunk lost is done as in :meth:`map`."""
+        sent: list[tuple[list[Task], Future[list[FileReport]] | None]] = []
+        try:
+            for chunk in _chunks(tasks, size):
+                sent.append((chunk, self._submit(chunk)))
+            reports: list[FileReport] = []
+            for at, (chunk, future) in enumerate(sent):
+                try:
+                    if future is None:
+                        raise BrokenProcessPool("the pool was lost before this chunk went out")
+                    reports.extend(future.result())
+                except Exception:  # noqa: BLE001 - a worker died, or its reports could not be sent back
+                    self._stop(kill=True)
+                    reports.extend(_alone(task) for task in chunk)
+                    reports.extend(self.map([task for rest, _ in sent[at + 1 :] for task in rest]))
+                    break
+        except BaseException:  # Ctrl-C: no worker goes on
+            self._stop(kill=True)
+            raise
+        return list(zip([task for chunk, _ in sent for task in chunk], reports))
+
+    def _submit(self, chunk: list[Task]) -> Future[list[FileReport]] | None:
+        """``chunk`` sent to a worker; None when the pool is already lost."""
+        if self._running is None:
+            self._running = _executor(self.jobs)
+        try:
+            return self._running.submit(_work, chunk)
+        except BrokenProcessPool:
+            return None
 
     def _until_lost(self, tasks: Sequence[Task]) -> list[FileReport]:
         """The reports of ``tasks`` up to the first chunk lost, that chunk's done one by one."""

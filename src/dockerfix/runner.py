@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -345,6 +346,7 @@ def compute(task: Task, rules: RuleCache) -> FileReport:
 # of CPU time on a two-core machine, fixing one file 15-35 ms, so that two workers pay from about
 # 11 files on (docs/architecture.md, "Many files").
 POOL_MIN_FILES = 12
+MAX_CHUNK = 8  # files sent to a worker at once (dockerfix.pool)
 
 
 def use_pool(files: int, jobs: int) -> bool:
@@ -383,7 +385,7 @@ def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None, jo
 
 def _run(paths: list[str], settings: Settings, stdin: bytes | None, jobs: int, discovery: ContextDiscovery) -> RunReport:
     report = RunReport()
-    found = list(_jobs(paths, settings, stdin, report.errors))
+    found = _jobs(paths, settings, stdin, report.errors)
     rules = RuleCache()
 
     def task(job: Job) -> Task:
@@ -397,39 +399,49 @@ def _run(paths: list[str], settings: Settings, stdin: bytes | None, jobs: int, d
         one = task(job)
         return write_result(one.path, one.settings, compute(one, rules))
 
-    if not use_pool(sum(job.path is not None for job in found), jobs):
-        report.files.extend(here(job) for job in found)
+    # enough files found to know that a pool is worth it: the workers start on them while the
+    # run finds the rest and works out each one's build contexts
+    head: list[Job] = []
+    files = 0
+    for job in found:
+        head.append(job)
+        files += job.path is not None
+        if files >= stream_after(jobs):
+            break
+    remaining = itertools.chain(head, found)
+    if not use_pool(files, jobs):  # one job, or all files found and too few
+        report.files.extend(here(job) for job in remaining)
         return report
     # loaded once here, so that the forked workers start with them: many files name every tool
     import dockerfix.engine  # noqa: F401
-    from dockerfix.pool import Pool
+    from dockerfix.pool import Pool, chunk_size
     from dockerfix.rules import ALL_RULES  # noqa: F401
 
+    local: list[Job] = []
+
+    def until_local() -> Iterator[Task]:
+        """The tasks up to the next job done here, which waits in ``local``."""
+        for job in remaining:
+            if job.local:
+                local.append(job)
+                return
+            yield task(job)
+
     with Pool(jobs) as pool:
-        for batch in _batches(found):
-            if batch[0].local:
-                report.files.append(here(batch[0]))
-                continue
-            # every file of a batch is read before any is written: a worker never sees a file
-            # half-written, and none reads another's content
-            tasks = [task(job) for job in batch]
-            report.files.extend(write_result(t.path, t.settings, r) for t, r in zip(tasks, pool.map(tasks)))
-    return report
+        while True:
+            # every file between two local jobs is read before any is written: a worker never
+            # sees a file half-written, and none reads another's content
+            done = pool.stream(until_local(), chunk_size(files, jobs))
+            report.files.extend(write_result(t.path, t.settings, r) for t, r in done)
+            if not local:
+                return report
+            report.files.append(here(local.pop()))
 
 
-def _batches(found: Sequence[Job]) -> Iterator[list[Job]]:
-    """The jobs in order: each local one alone, the others in runs between them."""
-    batch: list[Job] = []
-    for job in found:
-        if job.local:
-            if batch:
-                yield batch
-                batch = []
-            yield [job]
-        else:
-            batch.append(job)
-    if batch:
-        yield batch
+def stream_after(jobs: int) -> int:
+    """The files a run finds before it starts its pool: enough for the pool to be worth it
+    (use_pool) and for its chunks to be full (pool.chunk_size)."""
+    return max(POOL_MIN_FILES, 2 * jobs, 4 * jobs * MAX_CHUNK)
 
 
 def _jobs(paths: Iterable[str], settings: Settings, stdin: bytes | None, errors: list[str]) -> Iterator[Job]:
