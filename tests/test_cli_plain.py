@@ -22,6 +22,8 @@ UNPARSABLE = b"FROM alpine\napt-get install x\n"
 # typer's path: the same entry, but every command line goes to dockerfix.commands
 THROUGH_TYPER = "import sys\nfrom dockerfix.commands import dispatch\ndispatch(sys.argv[1:])\n"
 THROUGH_CLI = "import sys\nfrom dockerfix.cli import main\nmain(sys.argv[1:])\n"
+# the program itself (console script, python -m dockerfix): a plain run ends its process at once
+THROUGH_PROGRAM = "from dockerfix.cli import program\nprogram()\n"
 
 
 @pytest.fixture
@@ -73,6 +75,7 @@ def test_a_plain_run_gives_what_typer_gives(tree: Path, args: list[str]) -> None
     stdin = PIP.encode() if "-" in args else b""
     through_cli = run(THROUGH_CLI, args, tree, stdin)
     assert through_cli == run(THROUGH_TYPER, args, tree, stdin)
+    assert through_cli == run(THROUGH_PROGRAM, args, tree, stdin)
     assert through_cli[0] in (0, 1, 2)
 
 
@@ -139,6 +142,28 @@ def test_an_interrupted_run_ends_as_under_typer(
         ends.append((exit_.value.code, capsys.readouterr().err))
     assert ends[0] == ends[1]
     assert ends[0][0] == code
+
+
+SHUTDOWN = "import atexit\natexit.register(lambda: print('python shut down'))\n"
+
+
+def test_the_program_ends_a_plain_run_without_python_s_shutdown(tree: Path) -> None:
+    code, out, err = run(SHUTDOWN + THROUGH_PROGRAM, ["--diff", "api/Dockerfile"], tree)
+    assert code == 1 and out.startswith(b"--- api/Dockerfile") and b"would be rewritten" in err
+    assert b"python shut down" not in out
+    # every other command line ends as usual, as main() ends every one
+    assert b"python shut down" in run(SHUTDOWN + THROUGH_PROGRAM, ["--format", "json", "api"], tree)[1]
+    assert b"python shut down" in run(SHUTDOWN + THROUGH_CLI, ["--diff", "api/Dockerfile"], tree)[1]
+
+
+def test_the_program_writes_all_of_a_long_output_to_a_pipe(tree: Path) -> None:
+    for n in range(250):  # a diff far longer than a pipe's buffer
+        (tree / f"svc{n}").mkdir()
+        (tree / f"svc{n}" / "Dockerfile").write_text(PIP)
+        (tree / f"svc{n}" / "requirements.txt").write_text("flask\n")
+    through_program = run(THROUGH_PROGRAM, ["."], tree)  # with worker processes where there are two cores
+    assert through_program == run(THROUGH_TYPER, ["."], tree)
+    assert len(through_program[1]) > 65536 and through_program[1].endswith(b"\n")
 
 
 def test_another_os_error_is_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
