@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from dockerfix.folders import nearest
 from dockerfix.records import field, frozen
 
 # Builders that run RUN --mount=type=cache as a cache; others ignore the mount (kaniko: the cache
@@ -136,25 +137,14 @@ def _declares(path: Path) -> bool:
 def find_config(start: Path, seen: dict[Path, Path | None] | None = None) -> Path | None:
     """The nearest configuration file in ``start`` (a folder) or above it. ``seen`` remembers the
     answer for every folder on the way (the files of one tree share them)."""
-    seen = {} if seen is None else seen
-    walked: list[Path] = []
-    found: Path | None = None
-    folder = start
-    while True:
-        if folder in seen:
-            found = seen[folder]
-            break
-        walked.append(folder)
-        for name in (".dockerfix.toml", "pyproject.toml"):
-            if os.path.isfile(os.path.join(folder, name)) and _declares(folder / name):
-                found = folder / name
-                break
-        if found is not None or folder.parent == folder:
-            break
-        folder = folder.parent
-    for folder in walked:
-        seen[folder] = found
-    return found
+    return nearest(start, _declared_in, seen)
+
+
+def _declared_in(folder: Path) -> Path | None:
+    for name in (".dockerfix.toml", "pyproject.toml"):
+        if os.path.isfile(os.path.join(folder, name)) and _declares(folder / name):
+            return folder / name
+    return None
 
 
 class ConfigFinder:

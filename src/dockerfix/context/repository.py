@@ -3,7 +3,7 @@
 Listing a repository runs `git ls-files`, which takes a good part of a short run's time. A run
 starts it with :func:`start_listing` as soon as it knows its paths, before it loads the rules,
 so that git works on another core while Python imports; :class:`Listing` collects the result
-when the build contexts are first looked up. This module imports only the standard library.
+when the build contexts are first looked up.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+
+from dockerfix.folders import nearest
 
 _GIT = ("ls-files", "-z", "--cached", "--others", "--exclude-standard")
 _TIMEOUT = 20  # seconds
@@ -29,24 +31,7 @@ def repository_root(dockerfile: Path, config_root: Path | None, seen: dict[Path,
 def git_root(folder: Path, seen: dict[Path, Path | None] | None = None) -> Path | None:
     """The nearest folder from ``folder`` up that holds `.git`; None if there is none.
     ``seen`` remembers the answer for every folder on the way (the files of one tree share them)."""
-    seen = {} if seen is None else seen
-    walked: list[Path] = []
-    found: Path | None = None
-    parent = folder
-    while True:
-        if parent in seen:
-            found = seen[parent]
-            break
-        walked.append(parent)
-        if os.path.exists(os.path.join(parent, ".git")):
-            found = parent
-            break
-        if parent.parent == parent:
-            break
-        parent = parent.parent
-    for each in walked:
-        seen[each] = found
-    return found
+    return nearest(folder, lambda f: f if os.path.exists(os.path.join(f, ".git")) else None, seen)
 
 
 class Listing:
