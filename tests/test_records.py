@@ -13,7 +13,7 @@ from mypy import api
 
 from helpers import ROOT
 
-from dockerfix.records import asdict, field, fields, frozen, record, replace
+from dockerfix.records import asdict, cached_property, field, fields, frozen, record, replace
 
 
 @frozen
@@ -138,6 +138,27 @@ def test_options() -> None:
     assert hash(OwnHash("k", "a")) == hash("k")  # a class's own __hash__ is kept
     for value in (Slotted("a"), child, Point(1, 2, ("t",)), Cached("c")):
         assert pickle.loads(pickle.dumps(value)) == value  # records cross to the workers
+
+
+@frozen
+class Derived:
+    text: str
+    calls: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    @cached_property
+    def upper(self) -> str:
+        """The text in capitals."""
+        self.calls.append("upper")
+        return self.text.upper()
+
+
+def test_a_cached_property_is_computed_once_per_instance() -> None:
+    one, two = Derived("a"), Derived("b")
+    assert (one.upper, one.upper, two.upper) == ("A", "A", "B")
+    assert one.calls == ["upper"] and two.calls == ["upper"]
+    assert one.__dict__["upper"] == "A"  # kept in the instance, as functools' is
+    assert isinstance(Derived.upper, cached_property) and Derived.upper.__doc__ == "The text in capitals."
+    assert pickle.loads(pickle.dumps(one)).upper == "A"
 
 
 def test_a_field_without_default_after_one_with_is_refused() -> None:

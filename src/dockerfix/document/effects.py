@@ -17,13 +17,12 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Callable, Iterable
-from functools import cached_property
 from typing import Protocol
 
 from dockerfix.document.model import Document, Instruction
 from dockerfix.document.state import State, is_known_dir
 from dockerfix.document.words import parse_assignments
-from dockerfix.records import field, frozen, record
+from dockerfix.records import cached_property, field, frozen, record
 
 ALL_ENV = "env:*"  # every variable: a RUN's processes see the whole environment
 

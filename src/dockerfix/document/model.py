@@ -6,7 +6,6 @@ import json
 import posixpath
 import re
 from collections.abc import Callable, Hashable
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from dockerfix.document.memo import forget
@@ -17,7 +16,7 @@ from dockerfix.document.source import SourceText
 if TYPE_CHECKING:
     from dockerfix.document.state import State
 from dockerfix.document.words import CACHED_TEXT, Word, split_words
-from dockerfix.records import field, frozen
+from dockerfix.records import cached_property, field, frozen
 
 T = TypeVar("T")
 

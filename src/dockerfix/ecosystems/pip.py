@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-from functools import cached_property
 
 from dockerfix.document.memo import per_object
 from dockerfix.document.options import Option, split_options
 from dockerfix.document.shell import Command, ShellWord
 from dockerfix.ecosystems.commands import PYTHON, Invocation, unwrap
-from dockerfix.records import frozen
+from dockerfix.records import cached_property, frozen
 
 _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)*)?$")
 _PYTHON_VALUE_FLAGS = frozenset({"-W", "-X"})

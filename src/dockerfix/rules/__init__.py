@@ -9,6 +9,7 @@ it finds nothing and needs not be loaded (``ToolRule``).
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -82,14 +83,20 @@ class ToolRule:
         return self._rule is not None and self._rule.reads_context
 
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
-        from dockerfix.rules._package_cache import tools_named
-
-        named = tools_named(doc)
-        if "*" not in named and not named & self.tools:
+        named = _tools_named()(doc)  # every stand-in asks on every pass: kept cheap
+        if self.tools.isdisjoint(named) and "*" not in named:
             return iter(())
         if self._rule is None:
             self._rule = _made(self.entry)
         return self._rule.check(doc, ctx)
+
+
+@functools.cache
+def _tools_named() -> Callable[[Document], frozenset[str]]:
+    """The package cache rules' index of the tools a Dockerfile names, imported on first use."""
+    from dockerfix.rules._package_cache import tools_named
+
+    return tools_named
 
 
 def _made(entry: Entry) -> Rule:

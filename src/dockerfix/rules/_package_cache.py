@@ -13,7 +13,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from functools import cached_property
 from typing import ClassVar
 
 from dockerfix.document.edit import CannotEdit, InstructionEditor
@@ -24,7 +23,7 @@ from dockerfix.document.state import State, is_known_dir
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.packages import Call, Grammar, read_call, runs_tool
 from dockerfix.ecosystems.tools import first_names
-from dockerfix.records import field, frozen, record
+from dockerfix.records import cached_property, field, frozen, record
 from dockerfix.rules._common import (
     flags_end,
     insert_run_words,
