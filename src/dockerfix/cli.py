@@ -60,10 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     plain = plain_run(args)
     if plain is None:
-        from dockerfix.commands import dispatch
-
-        dispatch(args)
-        return
+        _typer(args)
     sys.exit(_status(lambda: _fix(*plain)))
 
 
@@ -77,23 +74,24 @@ def program() -> NoReturn:
     args = sys.argv[1:]
     plain = plain_run(args)
     if plain is None:
-        from dockerfix.commands import dispatch
-
-        dispatch(args)
-        sys.exit(0)
+        _typer(args)
     code = _status(lambda: _fix(*plain))
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except OSError as exc:
-        if exc.errno != errno.EPIPE:
-            raise
-        code = 1  # the reader went away before the last of the output: as _status says
-        sys.stdout = _QuietOnClosedPipe(sys.stdout)
-        sys.stderr = _QuietOnClosedPipe(sys.stderr)
+        code = _closed_pipe(exc)  # the reader went away before the last of the output
     if "threading" in sys.modules and sys.modules["threading"].active_count() > 1:
         sys.exit(code)
     os._exit(code)
+
+
+def _typer(args: list[str]) -> NoReturn:
+    """ARGS read and run by the typer commands, which end the process themselves."""
+    from dockerfix.commands import dispatch
+
+    dispatch(args)
+    sys.exit(0)
 
 
 def _fix(paths: list[str], flags: dict[str, bool]) -> int:
@@ -118,11 +116,17 @@ def _status(command: Callable[[], int]) -> int:
         sys.stderr.write("\nAborted!\n")
         return 1
     except OSError as exc:
-        if exc.errno != errno.EPIPE:
-            raise
-        sys.stdout = _QuietOnClosedPipe(sys.stdout)
-        sys.stderr = _QuietOnClosedPipe(sys.stderr)
-        return 1
+        return _closed_pipe(exc)
+
+
+def _closed_pipe(exc: OSError) -> int:
+    """Exit status 1 for a reader that closed the pipe, with the streams quiet from then on as
+    typer leaves them; any other error is raised again."""
+    if exc.errno != errno.EPIPE:
+        raise exc
+    sys.stdout = _QuietOnClosedPipe(sys.stdout)
+    sys.stderr = _QuietOnClosedPipe(sys.stderr)
+    return 1
 
 
 class _QuietOnClosedPipe:

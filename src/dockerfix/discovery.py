@@ -45,11 +45,6 @@ def is_workflow_file(folder: Path, name: str) -> bool:
     return name.endswith((".yml", ".yaml")) and folder.name == "workflows" and folder.parent.name == ".github"
 
 
-def _in_workflows(dirpath: str) -> bool:
-    folder = Path(dirpath)
-    return folder.name == "workflows" and folder.parent.name == ".github"
-
-
 def is_workflow_path(path: Path) -> bool:
     full = Path(os.path.abspath(path))
     return is_workflow_file(full.parent, full.name)
@@ -67,11 +62,11 @@ def find_dockerfiles(path: Path, workflows: bool = False) -> tuple[list[Path], l
         dirnames[:] = sorted(
             d for d in dirnames if d not in SKIPPED_DIRS and not os.path.isfile(os.path.join(dirpath, d, "pyvenv.cfg"))
         )
-        here: Path | None = None
         for f in sorted(filenames):
-            if is_dockerfile_name(f) or (workflows and f.endswith((".yml", ".yaml")) and _in_workflows(dirpath)):
-                here = Path(dirpath) if here is None else here
-                found.append(here / f)
+            # path objects only for the files found and the names that may be a workflow file
+            maybe_workflow = workflows and f.endswith((".yml", ".yaml"))
+            if is_dockerfile_name(f) or (maybe_workflow and is_workflow_file(Path(dirpath), f)):
+                found.append(Path(dirpath, f))
     if found and _inside_git(path):
         # a folder named on the command line is searched even if git ignores it as a whole;
         # only what git ignores below it is skipped

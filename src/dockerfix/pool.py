@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
@@ -84,40 +84,31 @@ class Pool:
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
         self._stop(kill=kind is not None)
 
-    def map(self, tasks: Sequence[Task]) -> list[FileReport]:
-        """The reports of ``tasks``, in their order."""
-        reports: list[FileReport] = []
-        try:
-            while len(reports) < len(tasks):
-                reports.extend(self._until_lost(tasks[len(reports) :]))
-        except BaseException:  # Ctrl-C: no worker goes on
-            self._stop(kill=True)
-            raise
-        return reports
-
     def stream(self, tasks: Iterable[Task], size: int) -> list[tuple[Task, FileReport]]:
         """Each task of ``tasks`` with its report, in their order. Chunks of ``size`` go out as
         ``tasks`` yields them, so that the workers start on the first while the run makes the
-        next; a chunk lost is done as in :meth:`map`."""
+        next. A chunk lost (its worker died, or its reports could not come back) is done one
+        file per process, and the chunks after it in a new pool."""
         sent: list[tuple[list[Task], Future[list[FileReport]] | None]] = []
+        done: list[tuple[Task, FileReport]] = []
         try:
             for chunk in _chunks(tasks, size):
                 sent.append((chunk, self._submit(chunk)))
-            reports: list[FileReport] = []
             for at, (chunk, future) in enumerate(sent):
                 try:
                     if future is None:
                         raise BrokenProcessPool("the pool was lost before this chunk went out")
-                    reports.extend(future.result())
+                    done.extend(zip(chunk, future.result()))
                 except Exception:  # noqa: BLE001 - a worker died, or its reports could not be sent back
                     self._stop(kill=True)
-                    reports.extend(_alone(task) for task in chunk)
-                    reports.extend(self.map([task for rest, _ in sent[at + 1 :] for task in rest]))
+                    done.extend((task, _alone(task)) for task in chunk)
+                    rest = [task for later, _ in sent[at + 1 :] for task in later]
+                    done.extend(self.stream(rest, chunk_size(len(rest), self.jobs)))
                     break
         except BaseException:  # Ctrl-C: no worker goes on
             self._stop(kill=True)
             raise
-        return list(zip([task for chunk, _ in sent for task in chunk], reports))
+        return done
 
     def _submit(self, chunk: list[Task]) -> Future[list[FileReport]] | None:
         """``chunk`` sent to a worker; None when the pool is already lost."""
@@ -127,23 +118,6 @@ class Pool:
             return self._running.submit(_work, chunk)
         except BrokenProcessPool:
             return None
-
-    def _until_lost(self, tasks: Sequence[Task]) -> list[FileReport]:
-        """The reports of ``tasks`` up to the first chunk lost, that chunk's done one by one."""
-        size = chunk_size(len(tasks), self.jobs)
-        chunks = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
-        if self._running is None:
-            self._running = _executor(self.jobs)
-        futures = [self._running.submit(_work, chunk) for chunk in chunks]
-        reports: list[FileReport] = []
-        for chunk, future in zip(chunks, futures):
-            try:
-                reports.extend(future.result())
-            except Exception:  # noqa: BLE001 - a worker died, or its reports could not be sent back
-                self._stop(kill=True)
-                reports.extend(_alone(task) for task in chunk)
-                break
-        return reports
 
     def _stop(self, kill: bool) -> None:
         executor, self._running = self._running, None
