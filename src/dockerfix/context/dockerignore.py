@@ -29,8 +29,10 @@ fails with an error) raises :class:`DockerIgnoreError` there.
 from __future__ import annotations
 
 import enum
+import errno
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Final
 
@@ -677,17 +679,46 @@ def load_dockerignore(
     ``context_dir``.  The file is decoded as UTF-8 (a BOM is stripped; invalid
     bytes are kept via ``surrogateescape``, like ``os.fsdecode`` paths).
     """
-    context = Path(context_dir)
-    candidates: list[Path] = []
-    if dockerfile is not None and Path(dockerfile).name:
-        df = Path(dockerfile)
-        candidates.append(df.with_name(df.name + ".dockerignore"))
+    context = os.fspath(context_dir)
+    candidates: list[str] = []
+    if dockerfile is not None and (df := Path(dockerfile)).name:
+        # the file name with ".dockerignore" added (strings: a Path for each costs more than the look)
+        candidates.append(os.fspath(df) + ".dockerignore")
         if not df.is_absolute():
-            in_context = context / df
-            candidates.append(in_context.with_name(in_context.name + ".dockerignore"))
-    candidates.append(context / ".dockerignore")
+            candidates.append(os.path.join(context, os.fspath(df)) + ".dockerignore")
+    candidates.append(os.path.join(context, ".dockerignore"))
     for candidate in candidates:
-        if candidate.is_file():
-            text = candidate.read_bytes().decode("utf-8", "surrogateescape")
-            return DockerIgnore.parse(text, source=candidate)
+        if _is_file(candidate):
+            with open(candidate, "rb") as f:
+                data = f.read()
+            return _parsed(data, candidate)
     return DockerIgnore()
+
+
+_PARSED: dict[tuple[bytes, str], DockerIgnore] = {}  # the Dockerfiles of one context share its file
+
+
+def _parsed(data: bytes, path: str) -> DockerIgnore:
+    key = (data, path)
+    found = _PARSED.get(key)
+    if found is None:
+        found = DockerIgnore.parse(data.decode("utf-8", "surrogateescape"), source=Path(path))
+        if len(_PARSED) >= 256:
+            _PARSED.clear()
+        _PARSED[key] = found
+    return found
+
+
+_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})  # as pathlib ignores them
+
+
+def _is_file(path: str) -> bool:
+    """pathlib's is_file: False where the path is not there, other errors raised."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError as exc:
+        if exc.errno not in _MISSING:
+            raise
+        return False
+    except ValueError:  # a NUL in the path
+        return False

@@ -99,12 +99,13 @@ def _scan(lines: tuple[str, ...], first: int, escape: str) -> list[_Raw]:
     n = len(lines)
     while i < n:
         line = lines[i]
-        if not line.strip() or _is_comment(line):
+        head = line.lstrip()
+        if not head or head[0] == "#" and line.lstrip(" \t")[:1] == "#":
             i += 1
             continue
         start = i
         content = array(NUMBERS, (i,))  # numbers, not ints: a RUN may go on for thousands of lines
-        while _continues(lines[i], escape):
+        while line.rstrip(" \t").endswith(escape):  # continues
             k = i + 1
             # BuildKit skips comment lines and (with a warning) empty lines inside a
             # continuation, and ends an instruction where the file ends
@@ -113,12 +114,14 @@ def _scan(lines: tuple[str, ...], first: int, escape: str) -> list[_Raw]:
             if k >= n:
                 break
             i = k
+            line = lines[i]
             content.append(i)
         raw = _Raw(start, i, i + 1, content)
-        keyword = lines[start].split(None, 1)[0].upper()
+        keyword = head.split(None, 1)[0].upper()
         if keyword not in KEYWORDS:
-            raise ParseError(start, f"unknown instruction {lines[start].split(None, 1)[0]!r}")
-        raw.end = _heredoc_end(lines, raw, escape)
+            raise ParseError(start, f"unknown instruction {head.split(None, 1)[0]!r}")
+        if "<" in head or i > start:
+            raw.end = _heredoc_end(lines, raw, escape)
         raws.append(raw)
         i = raw.end
     return raws
@@ -145,11 +148,18 @@ def _heredoc_names(text: str, escape: str) -> list[_HeredocWord]:
 
 
 def _logical(lines: tuple[str, ...], raw: _Raw, escape: str) -> tuple[str, Segments]:
+    content = raw.content_lines
+    if len(content) == 1:  # the quick answer for most instructions: one line
+        ln = content[0]
+        text = lines[ln]
+        if _continues(text, escape):  # it continues where the file ends
+            text = text.rstrip(" \t")[:-1]
+        return text, Segments((0, ln, 0, len(text)))
     parts: list[str] = []
     numbers = array(NUMBERS)  # of the segments
     offset = 0
-    last = raw.content_lines[-1]
-    for ln in raw.content_lines:
+    last = content[-1]
+    for ln in content:
         text = lines[ln]
         if ln != last or _continues(text, escape):  # the last line continues where the file ends
             text = text.rstrip(" \t")[:-1]
@@ -247,15 +257,15 @@ def _given_lines(lines: list[str], escape: str) -> list[int]:
     return given
 
 
+_BLANKS = re.compile(r"[ \t]*")
+_KEYWORD = re.compile(r"([ \t]*)\s*(\S+)")  # the blanks before the keyword that count, and it
 _SIMPLE_FLAGS = re.compile(r"[ \t]*(?:--[^\s\"'\\`$]+[ \t]+)*--[^\s\"'\\`$]+")
 
 
 def _flags(logical: str, after_keyword: int, escape: str) -> tuple[list[Flag], int]:
     flags: list[Flag] = []
-    args_start = after_keyword
-    if not logical[after_keyword:].lstrip(" \t").startswith("--"):
-        while args_start < len(logical) and logical[args_start] in " \t":
-            args_start += 1
+    args_start = _BLANKS.match(logical, after_keyword).end()  # type: ignore[union-attr]  # always matches
+    if not logical.startswith("--", args_start):
         return flags, args_start
     rest = logical[after_keyword:]
     simple = _SIMPLE_FLAGS.match(rest)
@@ -292,8 +302,9 @@ def _build(
     prev_end = directive_end
     for idx, raw in enumerate(raws):
         logical, segments = _logical(lines, raw, escape)
-        stripped = len(logical) - len(logical.lstrip(" \t"))
-        keyword = logical[stripped:].split(None, 1)[0]
+        lead = _KEYWORD.match(logical)
+        assert lead is not None  # _scan found the keyword
+        stripped, keyword = lead.end(1), lead.group(2)
         flags, args_start = _flags(logical, stripped + len(keyword), escape)
         heredocs: list[Heredoc] = []
         if raw.end > raw.last + 1:
