@@ -145,6 +145,10 @@ class _Entry:
     tags: re.Pattern[str] | None  # None: every tag
 
 
+_NAME = re.compile(r"[a-z0-9._:/-]+")
+_TAG = re.compile(r"[\w][\w.-]*")
+
+
 def parse_reference(written: str, args: Mapping[str, str | None] | None = None, escape: str = "\\") -> Reference:
     """Normalise an image reference (registry, Docker Hub's library/, digest, tag). Variables
     are filled in from ``args`` where they stand in the tag only."""
@@ -171,7 +175,7 @@ def parse_reference(written: str, args: Mapping[str, str | None] | None = None, 
     if len(parts) == 2 and parts[0] == "library":
         parts = parts[1:]
     name = "/".join(parts)
-    if not name or not re.fullmatch(r"[a-z0-9._:/-]+", name) or (tag is not None and not re.fullmatch(r"[\w][\w.-]*", tag)):
+    if not name or not _NAME.fullmatch(name) or (tag is not None and not _TAG.fullmatch(tag)):
         return Reference(written, text, problem=f"{text} is not an image reference")
     return Reference(written, text, name, tag, digest or None)
 

@@ -87,8 +87,9 @@ class State:
         value = self.expand(path)
         if value is None:
             return None
-        base = cwd or self.workdir
-        return posixpath.normpath(posixpath.join(base, value))
+        if value.startswith("/"):  # posixpath.join would give it as it is
+            return posixpath.normpath(value)
+        return posixpath.normpath(posixpath.join(cwd or self.workdir, value))
 
 
 def compute_states(doc: Document) -> dict[int, State]:

@@ -3,6 +3,7 @@ has, and the paths an earlier instruction has filled (a mount would hide them)."
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable, Hashable, Iterator
@@ -34,6 +35,9 @@ def external_base(doc: Document, stage: Stage) -> str:
         return stage.base
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9._]+")
+
+
 def image_slug(reference: str) -> str:
     """A short, stable name for an image reference: no registry default, tag kept, digest dropped."""
     ref = reference.lower().split("@", 1)[0]
@@ -41,7 +45,7 @@ def image_slug(reference: str) -> str:
         if ref.startswith(prefix):
             ref = ref[len(prefix) :]
             break
-    slug = re.sub(r"[^a-z0-9._]+", "-", ref).strip("-.")
+    slug = _NOT_SLUG.sub("-", ref).strip("-.")
     return slug or "image"
 
 
@@ -113,7 +117,16 @@ def copies_into(doc: Document, inst: Instruction, target: str) -> bool:
 
 def mentions_path(text: str, target: str) -> bool:
     """Whether shell text names ``target`` or a path below it."""
-    return re.search(re.escape(target.rstrip("/")) + r"(?![\w.-])", text) is not None
+    return _mention(target).search(text) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _mention(target: str) -> re.Pattern[str]:
+    # the rules ask about the same few cache folders in every RUN
+    return re.compile(re.escape(target.rstrip("/")) + r"(?![\w.-])")
+
+
+_GLOB_END = re.compile(r"/\.?\*$")
 
 
 def rm_paths(argv_values: list[str], state: State, home: str | None = None) -> list[tuple[int, str | None, bool]]:
@@ -130,7 +143,7 @@ def rm_paths(argv_values: list[str], state: State, home: str | None = None) -> l
         if home and value.startswith("~"):
             value = home + value[1:]
         glob = value.endswith("/*") or value.endswith("/.*")
-        path = state.expand(re.sub(r"/\.?\*$", "", value) or "/")
+        path = state.expand(_GLOB_END.sub("", value) or "/")
         if path is not None and path.startswith("/"):
             out.append((k, posixpath.normpath(path), glob))
         else:
