@@ -11,6 +11,7 @@ import pytest
 from dockerfix.config import find_config
 from dockerfix.context.repository import git_root
 from dockerfix.context.sources import RepositoryIndex
+from dockerfix.folders import real_path
 
 
 @pytest.fixture
@@ -22,6 +23,7 @@ def tree(tmp_path: Path) -> Path:
     (tmp_path / "repo" / "svc" / "pyproject.toml").write_text("[tool.dockerfix]\n")
     (tmp_path / "repo" / "linked").symlink_to(tmp_path / "repo" / "svc")
     (tmp_path / "repo" / "Dockerfile.link").symlink_to(tmp_path / "repo" / "svc" / "api" / "Dockerfile")
+    (tmp_path / "repo" / "Dockerfile.loop").symlink_to("Dockerfile.loop")
     (tmp_path / "outside" / "deep").mkdir(parents=True)
     return tmp_path
 
@@ -48,7 +50,9 @@ def test_resolved_paths_as_realpath_gives_them(tree: Path, monkeypatch: pytest.M
     paths = [
         tree / "repo" / "svc" / "api" / "Dockerfile", tree / "repo" / "linked" / "api" / "Dockerfile",
         tree / "repo" / "Dockerfile.link", Path("api/Dockerfile"), Path("../linked/api/Dockerfile"),
-        Path("../linked/../svc/api/Dockerfile"), Path("Dockerfile"),
+        Path("../linked/../svc/api/Dockerfile"), Path("Dockerfile"), Path("../Dockerfile.loop"),
     ]  # fmt: skip
+    shared: dict[str, str] = {}
     for path in paths + paths:
         assert index._realpath(path) == os.path.realpath(path), path
+        assert real_path(path, shared) == os.path.realpath(path), path

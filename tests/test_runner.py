@@ -63,3 +63,13 @@ def test_an_unexpected_error_in_a_rule_is_reported_and_the_file_left_alone(
     assert broken.read_bytes() == BEFORE
     assert by_path["b"].written and fine.read_bytes() != BEFORE
     assert report.failed
+
+
+def test_a_dockerfile_that_links_to_itself_is_reported_and_the_others_are_fixed(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").symlink_to("Dockerfile")  # a loop: reading it fails
+    (tmp_path / "api.Dockerfile").write_bytes(BEFORE)
+    report = run([str(tmp_path)], Settings(mode=Mode.CHECK))
+    by_name = {Path(f.path).name: f for f in report.files}
+    assert set(by_name) == {"Dockerfile", "api.Dockerfile"}
+    assert [d.code for d in by_name["Dockerfile"].diagnostics] == ["DFX905"]
+    assert by_name["api.Dockerfile"].output is not None and by_name["api.Dockerfile"].output != BEFORE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -15,10 +16,13 @@ _PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "*.dockerfile", "Doc
 _NOT_DOCKERFILES = (".dockerignore", ".md", ".txt", ".orig", ".rej", ".bak", ".swp", ".dockerfix")
 
 
+_DOCKERFILE_NAME = re.compile("|".join(fnmatch.translate(p) for p in _PATTERNS))  # one test for every name of a tree
+
+
 def is_dockerfile_name(name: str) -> bool:
     if name.endswith(_NOT_DOCKERFILES):
         return False
-    return any(fnmatch.fnmatchcase(name, p) for p in _PATTERNS)
+    return _DOCKERFILE_NAME.match(name) is not None
 
 
 def _git_ignored(root: Path, candidates: list[Path]) -> set[Path]:
@@ -46,6 +50,8 @@ def is_workflow_file(folder: Path, name: str) -> bool:
 
 
 def is_workflow_path(path: Path) -> bool:
+    if not path.name.endswith((".yml", ".yaml")):
+        return False  # the quick answer for every Dockerfile
     full = Path(os.path.abspath(path))
     return is_workflow_file(full.parent, full.name)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -29,3 +30,30 @@ def nearest(start: Path, has: Callable[[Path], T | None], seen: dict[Path, T | N
     for each in walked:
         seen[each] = found
     return found
+
+
+def posix(path: str) -> str:
+    """A path with "/" between its parts, as Path.as_posix writes it."""
+    return path if os.sep == "/" else path.replace(os.sep, "/")
+
+
+def real_path(path: str | os.PathLike[str], real_folders: dict[str, str]) -> str:
+    """``os.path.realpath(path)``, each folder resolved once: ``real_folders`` remembers them,
+    so that a run's files cost one look each and one for each folder not seen before. Never
+    raises for a symbolic link that points to itself (reading the file then says so)."""
+    folder, name = os.path.split(os.fspath(path))
+    if name in ("", ".", "..") or os.path.islink(path):
+        return os.path.realpath(path)
+    return os.path.join(_real_folder(folder, real_folders), name)
+
+
+def _real_folder(folder: str, seen: dict[str, str]) -> str:
+    real = seen.get(folder)
+    if real is None:
+        parent, name = os.path.split(folder)
+        if name in ("", ".", "..") or parent == folder or os.path.islink(folder):
+            real = os.path.realpath(folder)
+        else:  # a folder that is not a link is where its parent really is
+            real = os.path.join(_real_folder(parent, seen), name)
+        seen[folder] = real
+    return real

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from dockerfix.config import Config, ConfigError, ConfigFinder
 from dockerfix.context.choice import Contexts, contexts_for
 from dockerfix.diagnostics import Diagnostic
+from dockerfix.folders import real_path
 from dockerfix.records import field, frozen, record, replace
 from dockerfix.settings import Mode, Settings
 
@@ -273,16 +274,18 @@ def file_contexts(path: Path, settings: Settings, config: Config | None, discove
 
 
 def _dockerfiles(
-    named: Path, finder: ConfigFinder, seen: set[Path], errors: list[str], workflows: bool = False
-) -> Iterator[tuple[Path, Config | None]]:
+    named: Path, finder: ConfigFinder, seen: set[Path], errors: list[str], real_folders: dict[str, str],
+    workflows: bool = False,
+) -> Iterator[tuple[Path, Config | None]]:  # fmt: skip
     """The Dockerfiles a path names (and, with ``workflows``, the GitHub workflow files), each
-    once in a run, with its configuration; the problems go to ``errors``."""
+    once in a run, with its configuration; the problems go to ``errors``. ``real_folders``:
+    the run's real path of each folder (folders.real_path)."""
     from dockerfix.discovery import find_dockerfiles
 
     found, problems = find_dockerfiles(named, workflows)
     errors.extend(problems)
     for path in found:
-        key = path.resolve()
+        key = Path(real_path(path, real_folders))
         if key in seen:  # named twice, or found through two arguments
             continue
         seen.add(key)
@@ -385,7 +388,7 @@ def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None, jo
 
 def _run(paths: list[str], settings: Settings, stdin: bytes | None, jobs: int, discovery: ContextDiscovery) -> RunReport:
     report = RunReport()
-    found = _jobs(paths, settings, stdin, report.errors)
+    found = _jobs(paths, settings, stdin, report.errors, discovery.real_folders)
     rules = RuleCache()
 
     def task(job: Job) -> Task:
@@ -444,7 +447,9 @@ def stream_after(jobs: int) -> int:
     return max(POOL_MIN_FILES, 2 * jobs, 4 * jobs * MAX_CHUNK)
 
 
-def _jobs(paths: Iterable[str], settings: Settings, stdin: bytes | None, errors: list[str]) -> Iterator[Job]:
+def _jobs(
+    paths: Iterable[str], settings: Settings, stdin: bytes | None, errors: list[str], real_folders: dict[str, str]
+) -> Iterator[Job]:
     """The files of a run in order, each with its settings; the problems go to ``errors``."""
     from dockerfix.discovery import is_workflow_path
 
@@ -459,7 +464,7 @@ def _jobs(paths: Iterable[str], settings: Settings, stdin: bytes | None, errors:
                 continue
             yield Job(None, STDIN, settings.for_file(config, None), data=stdin if stdin is not None else b"")
             continue
-        for path, config in _dockerfiles(Path(item), finder, seen, errors, workflows=True):
+        for path, config in _dockerfiles(Path(item), finder, seen, errors, real_folders, workflows=True):
             yield Job(path, str(path), settings.for_file(config, path), config, is_workflow_path(path))
 
 
@@ -479,7 +484,7 @@ def list_contexts(paths: Iterable[str], settings: Settings) -> ContextsReport:
     discovery = ContextDiscovery()
     seen: set[Path] = set()
     for item in paths:
-        for path, config in _dockerfiles(Path(item), finder, seen, report.errors):
+        for path, config in _dockerfiles(Path(item), finder, seen, report.errors, discovery.real_folders):
             file_settings = settings.for_file(config, path)
             report.files.append((str(path), file_contexts(path, file_settings, config, discovery)))
     return report

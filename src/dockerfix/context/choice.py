@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dockerfix.folders import posix
 from dockerfix.records import frozen
 
 if TYPE_CHECKING:
@@ -68,11 +69,17 @@ class Contexts:
         return noun + " " + " and ".join(c.describe() for c in known)
 
 
-def _label(folder: Path, root: Path) -> str:
-    try:
-        return Path(os.path.abspath(folder)).relative_to(root).as_posix() or "."
-    except ValueError:
-        return folder.as_posix()
+def _label(folder: Path | str, root: Path) -> str:
+    """The folder relative to ``root`` (as Path.relative_to gives it, in strings: a run asks for
+    every Dockerfile), else as it is."""
+    full = os.path.abspath(folder)
+    top = os.fspath(root)
+    if full == top:
+        return "."
+    inside = top if top.endswith(os.sep) else top + os.sep
+    if full.startswith(inside):
+        return posix(full[len(inside) :])
+    return Path(folder).as_posix()
 
 
 def discovered_contexts(dockerfile: Path, discovery: ContextDiscovery, root: Path) -> Contexts | None:
@@ -93,12 +100,12 @@ def discovered_contexts(dockerfile: Path, discovery: ContextDiscovery, root: Pat
         named = folders.setdefault(ref.context, [])
         if where not in named:
             named.append(where)
-    own = Path(os.path.abspath(dockerfile)).parent.as_posix()
+    own = posix(os.path.dirname(os.path.abspath(dockerfile)))
     maybe_only = not any(exact for _, exact in refs)
     if maybe_only:  # no file surely builds it: the Dockerfile's folder comes first
         folders = {own: folders.get(own, []), **folders}
     choices = [
-        ContextChoice(Path(f), tuple(s), None, _label(Path(f), root), maybe_only and f == own)
+        ContextChoice(Path(f), tuple(s), None, _label(f, root), maybe_only and f == own)
         for f, s in folders.items()
     ]
     return Contexts(tuple(choices + unknown), "discovered", root)
@@ -118,6 +125,6 @@ def contexts_for(
         if found is not None:
             return found
     folder = dockerfile.parent
-    label = _label(Path(os.path.abspath(folder)), root) if root else folder.as_posix()
+    label = _label(os.path.abspath(folder), root) if root else folder.as_posix()
     return Contexts((ContextChoice(folder, label=label, own_folder=True),), "default", root)
 

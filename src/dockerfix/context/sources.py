@@ -19,6 +19,7 @@ from pathlib import Path
 
 from dockerfix.context.repository import Listing
 from dockerfix.discovery import SKIPPED_DIRS
+from dockerfix.folders import posix, real_path
 from dockerfix.records import frozen
 
 _COMPOSE = ("compose.yaml", "compose.yml", "compose.*.yaml", "compose.*.yml", "docker-compose*.yml", "docker-compose*.yaml")
@@ -137,10 +138,10 @@ def _walked_candidates(root: Path) -> list[tuple[Path, str]]:
 class RepositoryIndex:
     """Every reference in one repository, read once."""
 
-    def __init__(self, root: Path, listing: Listing | None = None) -> None:
+    def __init__(self, root: Path, listing: Listing | None = None, real_folders: dict[str, str] | None = None) -> None:
         self.root = root
         self.references: list[Reference] = []
-        self._real_folders: dict[str, str] = {}
+        self._real_folders = {} if real_folders is None else real_folders
         found = candidate_files(root, listing)
         if found:  # the readers are imported only for a repository that has such files
             from dockerfix.context.readers import read_references
@@ -158,18 +159,12 @@ class RepositoryIndex:
                 self._patterns.append(at)
 
     def _realpath(self, path: Path) -> str:
-        """``os.path.realpath(path)``, each folder's resolved once for the repository's files."""
-        folder, name = os.path.split(os.fspath(path))
-        if name in ("", ".", "..") or os.path.islink(path):
-            return os.path.realpath(path)
-        real = self._real_folders.get(folder)
-        if real is None:
-            real = self._real_folders[folder] = os.path.realpath(folder)
-        return os.path.join(real, name)
+        """``os.path.realpath(path)``, each folder's resolved once for the run's files."""
+        return real_path(path, self._real_folders)
 
     def for_dockerfile(self, dockerfile: Path) -> list[tuple[Reference, bool]]:
         """The references that build ``dockerfile`` (True) or may (False), in their order."""
-        names = (Path(os.path.abspath(dockerfile)).as_posix(), Path(self._realpath(dockerfile)).as_posix())
+        names = (posix(os.path.abspath(dockerfile)), posix(self._realpath(dockerfile)))
         hits: dict[int, bool] = {}
         for name in names:
             hits.update((at, True) for at in self._exact.get(name, ()))
@@ -187,10 +182,11 @@ class ContextDiscovery:
         self._indexes: dict[Path, RepositoryIndex] = {}
         self._listings = dict(listings or {})
         self.roots: dict[Path, Path | None] = {}  # folder -> its git root (repository.git_root)
+        self.real_folders: dict[str, str] = {}  # folder -> its real path (folders.real_path)
 
     def index(self, root: Path) -> RepositoryIndex:
         if root not in self._indexes:
-            self._indexes[root] = RepositoryIndex(root, self._listings.pop(root, None))
+            self._indexes[root] = RepositoryIndex(root, self._listings.pop(root, None), self.real_folders)
         return self._indexes[root]
 
     def close(self) -> None:
