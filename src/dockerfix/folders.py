@@ -37,23 +37,17 @@ def posix(path: str) -> str:
     return path if os.sep == "/" else path.replace(os.sep, "/")
 
 
-def real_path(path: str | os.PathLike[str], real_folders: dict[str, str]) -> str:
-    """``os.path.realpath(path)``, each folder resolved once: ``real_folders`` remembers them,
-    so that a run's files cost one look each and one for each folder not seen before. Never
-    raises for a symbolic link that points to itself (reading the file then says so)."""
-    folder, name = os.path.split(os.fspath(path))
-    if name in ("", ".", "..") or os.path.islink(path):
-        return os.path.realpath(path)
-    return os.path.join(_real_folder(folder, real_folders), name)
-
-
-def _real_folder(folder: str, seen: dict[str, str]) -> str:
-    real = seen.get(folder)
+def real_path(path: str | os.PathLike[str], seen: dict[str, str]) -> str:
+    """``os.path.realpath(path)``, each path and folder resolved once: ``seen`` remembers them,
+    so that each of a run's files and folders costs one look, however often asked. Never raises
+    for a symbolic link that points to itself (reading the file then says so)."""
+    text = os.fspath(path)
+    real = seen.get(text)
     if real is None:
-        parent, name = os.path.split(folder)
-        if name in ("", ".", "..") or parent == folder or os.path.islink(folder):
-            real = os.path.realpath(folder)
-        else:  # a folder that is not a link is where its parent really is
-            real = os.path.join(_real_folder(parent, seen), name)
-        seen[folder] = real
+        parent, name = os.path.split(text)
+        if name in ("", ".", "..") or parent == text or os.path.islink(text):
+            real = os.path.realpath(text)
+        else:  # what is not a link is where its folder really is
+            real = os.path.join(real_path(parent, seen), name)
+        seen[text] = real
     return real

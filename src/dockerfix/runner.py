@@ -274,18 +274,18 @@ def file_contexts(path: Path, settings: Settings, config: Config | None, discove
 
 
 def _dockerfiles(
-    named: Path, finder: ConfigFinder, seen: set[Path], errors: list[str], real_folders: dict[str, str],
+    named: Path, finder: ConfigFinder, seen: set[Path], errors: list[str], real_paths: dict[str, str],
     workflows: bool = False,
 ) -> Iterator[tuple[Path, Config | None]]:  # fmt: skip
     """The Dockerfiles a path names (and, with ``workflows``, the GitHub workflow files), each
-    once in a run, with its configuration; the problems go to ``errors``. ``real_folders``:
-    the run's real path of each folder (folders.real_path)."""
+    once in a run, with its configuration; the problems go to ``errors``. ``real_paths``:
+    the run's real paths of the files and folders seen (folders.real_path)."""
     from dockerfix.discovery import find_dockerfiles
 
     found, problems = find_dockerfiles(named, workflows)
     errors.extend(problems)
     for path in found:
-        key = Path(real_path(path, real_folders))
+        key = Path(real_path(path, real_paths))
         if key in seen:  # named twice, or found through two arguments
             continue
         seen.add(key)
@@ -388,7 +388,7 @@ def run(paths: Iterable[str], settings: Settings, stdin: bytes | None = None, jo
 
 def _run(paths: list[str], settings: Settings, stdin: bytes | None, jobs: int, discovery: ContextDiscovery) -> RunReport:
     report = RunReport()
-    found = _jobs(paths, settings, stdin, report.errors, discovery.real_folders)
+    found = _jobs(paths, settings, stdin, report.errors, discovery.real_paths)
     rules = RuleCache()
 
     def task(job: Job) -> Task:
@@ -448,7 +448,7 @@ def stream_after(jobs: int) -> int:
 
 
 def _jobs(
-    paths: Iterable[str], settings: Settings, stdin: bytes | None, errors: list[str], real_folders: dict[str, str]
+    paths: Iterable[str], settings: Settings, stdin: bytes | None, errors: list[str], real_paths: dict[str, str]
 ) -> Iterator[Job]:
     """The files of a run in order, each with its settings; the problems go to ``errors``."""
     from dockerfix.discovery import is_workflow_path
@@ -464,7 +464,7 @@ def _jobs(
                 continue
             yield Job(None, STDIN, settings.for_file(config, None), data=stdin if stdin is not None else b"")
             continue
-        for path, config in _dockerfiles(Path(item), finder, seen, errors, real_folders, workflows=True):
+        for path, config in _dockerfiles(Path(item), finder, seen, errors, real_paths, workflows=True):
             yield Job(path, str(path), settings.for_file(config, path), config, is_workflow_path(path))
 
 
@@ -484,7 +484,7 @@ def list_contexts(paths: Iterable[str], settings: Settings) -> ContextsReport:
     discovery = ContextDiscovery()
     seen: set[Path] = set()
     for item in paths:
-        for path, config in _dockerfiles(Path(item), finder, seen, report.errors, discovery.real_folders):
+        for path, config in _dockerfiles(Path(item), finder, seen, report.errors, discovery.real_paths):
             file_settings = settings.for_file(config, path)
             report.files.append((str(path), file_contexts(path, file_settings, config, discovery)))
     return report

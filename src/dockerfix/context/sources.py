@@ -138,10 +138,10 @@ def _walked_candidates(root: Path) -> list[tuple[Path, str]]:
 class RepositoryIndex:
     """Every reference in one repository, read once."""
 
-    def __init__(self, root: Path, listing: Listing | None = None, real_folders: dict[str, str] | None = None) -> None:
+    def __init__(self, root: Path, listing: Listing | None = None, real_paths: dict[str, str] | None = None) -> None:
         self.root = root
         self.references: list[Reference] = []
-        self._real_folders = {} if real_folders is None else real_folders
+        self._real_paths = {} if real_paths is None else real_paths
         found = candidate_files(root, listing)
         if found:  # the readers are imported only for a repository that has such files
             from dockerfix.context.readers import read_references
@@ -159,8 +159,8 @@ class RepositoryIndex:
                 self._patterns.append(at)
 
     def _realpath(self, path: Path) -> str:
-        """``os.path.realpath(path)``, each folder's resolved once for the run's files."""
-        return real_path(path, self._real_folders)
+        """``os.path.realpath(path)``, each path and folder resolved once in the run."""
+        return real_path(path, self._real_paths)
 
     def for_dockerfile(self, dockerfile: Path) -> list[tuple[Reference, bool]]:
         """The references that build ``dockerfile`` (True) or may (False), in their order."""
@@ -182,11 +182,11 @@ class ContextDiscovery:
         self._indexes: dict[Path, RepositoryIndex] = {}
         self._listings = dict(listings or {})
         self.roots: dict[Path, Path | None] = {}  # folder -> its git root (repository.git_root)
-        self.real_folders: dict[str, str] = {}  # folder -> its real path (folders.real_path)
+        self.real_paths: dict[str, str] = {}  # path -> its real path (folders.real_path)
 
     def index(self, root: Path) -> RepositoryIndex:
         if root not in self._indexes:
-            self._indexes[root] = RepositoryIndex(root, self._listings.pop(root, None), self.real_folders)
+            self._indexes[root] = RepositoryIndex(root, self._listings.pop(root, None), self.real_paths)
         return self._indexes[root]
 
     def close(self) -> None:

@@ -246,6 +246,10 @@ def _given_lines(lines: list[str], escape: str) -> list[int]:
     given: list[int] = []
     run = 0  # lines of the current run so far
     for ln, line in enumerate(lines):
+        if escape not in line:  # the quick answer: it cannot continue
+            run = 0
+            given.append(ln)
+            continue
         text = line + "\n"  # as dockerfile-parse reads it
         if comment(text) or not word(text) or not continues(text):
             run = 0
