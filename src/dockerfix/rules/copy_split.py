@@ -352,6 +352,8 @@ class CopyAllBeforeInstall(Rule):
     def check(self, doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         for stage in doc.stages:
             for k, inst in enumerate(stage.instructions):
+                if inst.kind not in _COPY_KINDS:
+                    continue  # the quick answer for most instructions
                 tree = tree_copy(inst, ctx.build)
                 if tree is None and _hash_in_sources(inst):
                     yield self.finding(
@@ -504,6 +506,9 @@ def _installs(
         total = chain[fit - 1][1]
         reads.files, reads.dirs, reads.outside = total.files, total.dirs, total.outside
     return [run] + [i for i, _ in chain[:fit]]
+
+
+_COPY_KINDS = frozenset({"COPY", "ADD", "ONBUILD"})  # what check looks further at
 
 
 def _hash_in_sources(inst: Instruction) -> bool:
