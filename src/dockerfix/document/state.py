@@ -109,7 +109,8 @@ def compute_states(doc: Document) -> dict[int, State]:
             state = _step(state, inst)
         end_of_stage[stage.index] = state
     for inst in doc.instructions:
-        states.setdefault(inst.index, State())
+        if inst.index not in states:  # before the first FROM
+            states[inst.index] = State()
     return states
 
 
