@@ -6,7 +6,7 @@ import json
 import posixpath
 import re
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dockerfix.document.memo import forget
 from dockerfix.document.segments import Segments
@@ -263,6 +263,9 @@ class Stage:
     instructions: tuple[Instruction, ...]
 
 
+_NOT_YET = object()  # Document.memo: no value yet
+
+
 @frozen
 class Document:
     source: SourceText
@@ -280,9 +283,10 @@ class Document:
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A value derived from this document, computed once: several rules ask the same question
         of the same document in one pass (its suppressions, where an install is ...)."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return cast(T, self._memo[key])
+        value: Any = self._memo.get(key, _NOT_YET)
+        if value is _NOT_YET:
+            value = self._memo[key] = compute()
+        return value  # type: ignore[no-any-return]  # what compute gave for this key
 
     def let_go(self) -> None:
         """Forget what was read of its instructions over CACHED_TEXT characters and what the

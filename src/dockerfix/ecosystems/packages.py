@@ -15,6 +15,7 @@ from dockerfix.document.memo import per_object
 from dockerfix.document.options import Option, split_options
 from dockerfix.document.shell import Command, ShellWord
 from dockerfix.ecosystems.commands import Invocation, unwrap
+from dockerfix.ecosystems.tools import command_names
 from dockerfix.records import frozen
 
 
@@ -92,7 +93,7 @@ _READERS: dict[Grammar, Callable[[Command], Call | None]] = {}
 def read_call(command: Command, grammar: Grammar) -> Call | None:
     """The package manager call that ``command`` makes, if it runs one of ``grammar``'s tools
     (read once per command and grammar: the rules of a tool and its cleanups ask again)."""
-    if not any(w.value.rsplit("/", 1)[-1] in grammar.names for w in command.argv[:8]):
+    if command_names(command).isdisjoint(grammar.names):
         return None  # the quick answer: the tool is not among the first words (after wrappers)
     reader = _READERS.get(grammar)
     if reader is None:

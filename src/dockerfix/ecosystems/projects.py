@@ -63,7 +63,7 @@ def project_install(
     (relative patterns, as the tool's folder holds them); without it they are not listed.
     ``state`` gives the variables the command runs with, which Bundler and Composer read; without
     it only the command's own are seen."""
-    names = tools.first_names(command.argv)
+    names = tools.command_names(command)
     if names & _TOOL_NAMES:
         for reader in (_uv, _poetry, _pipenv, _pdm, _conda):
             found = reader(command, read)

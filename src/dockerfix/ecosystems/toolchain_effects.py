@@ -138,7 +138,7 @@ def _bundle_config_local(command: Command) -> bool:
 
 
 def _tool_family(command: Command) -> str | None:
-    if not tools.first_names(command.argv) & tools.ALL:
+    if not tools.command_names(command) & tools.ALL:
         return None  # none of these tools: their readers are not even imported
     from dockerfix.ecosystems.bundler import gem_tool_command
     from dockerfix.ecosystems.cargo import CARGO

@@ -22,7 +22,7 @@ from dockerfix.document.shell import Command, Script, ShellWord
 from dockerfix.document.state import State, is_known_dir
 from dockerfix.ecosystems.commands import unwrap
 from dockerfix.ecosystems.packages import Call, Grammar, read_call, runs_tool
-from dockerfix.ecosystems.tools import first_names
+from dockerfix.ecosystems.tools import command_names
 from dockerfix.records import cached_property, field, frozen, record
 from dockerfix.rules._common import (
     flags_end,
@@ -111,7 +111,7 @@ def _tools_used(doc: Document) -> dict[int, frozenset[str]]:
             if inst.kind == "ONBUILD" or (inst.kind == "RUN" and inst.script.opaque):
                 used[inst.index] = frozenset({"*"})
             elif inst.kind == "RUN":
-                used[inst.index] = frozenset().union(*(first_names(cmd.argv) for cmd in inst.script.commands))
+                used[inst.index] = frozenset().union(*(command_names(cmd) for cmd in inst.script.commands))
         return used
 
     return doc.memo("tools used", compute)
