@@ -73,3 +73,12 @@ def test_a_dockerfile_that_links_to_itself_is_reported_and_the_others_are_fixed(
     assert set(by_name) == {"Dockerfile", "api.Dockerfile"}
     assert [d.code for d in by_name["Dockerfile"].diagnostics] == ["DFX905"]
     assert by_name["api.Dockerfile"].output is not None and by_name["api.Dockerfile"].output != BEFORE
+
+
+def test_a_dockerfile_named_that_links_to_itself_says_why_it_cannot_be_read(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").symlink_to("Dockerfile")
+    report = run([str(tmp_path / "Dockerfile")], Settings(mode=Mode.CHECK))
+    assert not report.errors
+    [only] = report.files
+    assert [d.code for d in only.diagnostics] == ["DFX905"]
+    assert "symbolic links" in only.diagnostics[0].message

@@ -60,6 +60,8 @@ def find_dockerfiles(path: Path, workflows: bool = False) -> tuple[list[Path], l
     """Files named on the command line are taken as they are; folders are searched (with
     ``workflows``, for GitHub workflow files too)."""
     if not path.exists():
+        if os.path.islink(path):  # a link to nothing or to itself: reading it says which
+            return [path], []
         return [], [f"{path}: no such file or directory"]
     if not path.is_dir():
         return [path], []
