@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from dockerfix.document.memo import per_object
 from dockerfix.document.shell import Command, ShellWord
 from dockerfix.document.state import State
 from dockerfix.records import frozen
@@ -37,7 +38,7 @@ def run_env(state: State, inv: Invocation) -> dict[str, str | None]:
     return env
 
 
-def unwrap(command: Command) -> Invocation | None:
+def _unwrap(command: Command) -> Invocation | None:
     env: dict[str, str] = {}
     for w in command.assignments:
         m = _ASSIGNMENT.match(w.value)
@@ -77,3 +78,8 @@ def unwrap(command: Command) -> Invocation | None:
             continue
         break
     return Invocation(command, argv, env, frozenset(unset), at_start, env_word)
+
+
+# the command with its wrappers taken off, read once per command: the readers of every tool and
+# the rules of every pass ask (an Invocation is not changed by anyone)
+unwrap = per_object(_unwrap)
