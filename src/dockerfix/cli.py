@@ -57,11 +57,7 @@ def plain_run(args: list[str]) -> tuple[list[str], dict[str, bool]] | None:
 def main(argv: list[str] | None = None) -> None:
     """The command line ARGV (default: the process's), ended with SystemExit as a typer command
     ends; for tests and for programs that call dockerfix in their own process."""
-    args = sys.argv[1:] if argv is None else list(argv)
-    plain = plain_run(args)
-    if plain is None:
-        _typer(args)
-    sys.exit(_status(lambda: _fix(*plain)))
+    sys.exit(_run(sys.argv[1:] if argv is None else list(argv)))
 
 
 def program() -> NoReturn:
@@ -71,11 +67,7 @@ def program() -> NoReturn:
     Python's own shutdown, which frees every object and module one by one, would add about a
     sixth to a short run. Every other command line ends as usual, as do a run with a thread
     still going and one that ends in an error Python reports."""
-    args = sys.argv[1:]
-    plain = plain_run(args)
-    if plain is None:
-        _typer(args)
-    code = _status(lambda: _fix(*plain))
+    code = _run(sys.argv[1:])
     try:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -84,6 +76,14 @@ def program() -> NoReturn:
     if "threading" in sys.modules and sys.modules["threading"].active_count() > 1:
         sys.exit(code)
     os._exit(code)
+
+
+def _run(args: list[str]) -> int:
+    """The exit status of a plain run of ARGS; any other command line ends in typer."""
+    plain = plain_run(args)
+    if plain is None:
+        _typer(args)
+    return _status(lambda: _fix(*plain))
 
 
 def _typer(args: list[str]) -> NoReturn:

@@ -124,11 +124,10 @@ def load_config(path: Path) -> Config:
     return parse_config(path, data)
 
 
-def _declares(path: Path) -> bool:
-    if path.name != "pyproject.toml":
-        return path.is_file()
+def _declares(pyproject: Path) -> bool:
+    """Whether a pyproject.toml has a [tool.dockerfix] table."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = pyproject.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
     return "[tool.dockerfix" in text
@@ -142,7 +141,7 @@ def find_config(start: Path, seen: dict[Path, Path | None] | None = None) -> Pat
 
 def _declared_in(folder: Path) -> Path | None:
     for name in (".dockerfix.toml", "pyproject.toml"):
-        if os.path.isfile(os.path.join(folder, name)) and _declares(folder / name):
+        if os.path.isfile(os.path.join(folder, name)) and (name == ".dockerfix.toml" or _declares(folder / name)):
             return folder / name
     return None
 

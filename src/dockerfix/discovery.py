@@ -44,14 +44,20 @@ def _git_ignored(root: Path, candidates: list[Path]) -> set[Path]:
     return {root / p.decode() for p in proc.stdout.split(b"\0") if p}
 
 
-def is_workflow_file(folder: Path, name: str) -> bool:
+_WORKFLOW_SUFFIXES = (".yml", ".yaml")
+
+
+def is_workflow_file(folder: str | Path, name: str) -> bool:
     """A GitHub Actions workflow: `.github/workflows/*.yml` or `*.yaml`."""
-    return name.endswith((".yml", ".yaml")) and folder.name == "workflows" and folder.parent.name == ".github"
+    if not name.endswith(_WORKFLOW_SUFFIXES):
+        return False  # the quick answer for every other file: no path object made
+    parent = Path(folder)
+    return parent.name == "workflows" and parent.parent.name == ".github"
 
 
 def is_workflow_path(path: Path) -> bool:
-    if not path.name.endswith((".yml", ".yaml")):
-        return False  # the quick answer for every Dockerfile
+    if not path.name.endswith(_WORKFLOW_SUFFIXES):
+        return False  # the quick answer for every Dockerfile: its absolute path is not worked out
     full = Path(os.path.abspath(path))
     return is_workflow_file(full.parent, full.name)
 
@@ -71,10 +77,8 @@ def find_dockerfiles(path: Path, workflows: bool = False) -> tuple[list[Path], l
             d for d in dirnames if d not in SKIPPED_DIRS and not os.path.isfile(os.path.join(dirpath, d, "pyvenv.cfg"))
         )
         for f in sorted(filenames):
-            # path objects only for the files found and the names that may be a workflow file
-            maybe_workflow = workflows and f.endswith((".yml", ".yaml"))
-            if is_dockerfile_name(f) or (maybe_workflow and is_workflow_file(Path(dirpath), f)):
-                found.append(Path(dirpath, f))
+            if is_dockerfile_name(f) or (workflows and is_workflow_file(dirpath, f)):
+                found.append(Path(dirpath, f))  # path objects only for the files found
     if found and _inside_git(path):
         # a folder named on the command line is searched even if git ignores it as a whole;
         # only what git ignores below it is skipped

@@ -1,7 +1,9 @@
-"""The nearest folder up from a start that has something, remembered for the folders walked."""
+"""Paths and folders as a run looks them up: the nearest folder up from a start that has
+something, real paths and file modes, each remembered where a run asks again."""
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -45,9 +47,25 @@ def real_path(path: str | os.PathLike[str], seen: dict[str, str]) -> str:
     real = seen.get(text)
     if real is None:
         parent, name = os.path.split(text)
-        if name in ("", ".", "..") or parent == text or os.path.islink(text):
+        if name in ("", ".", "..") or os.path.islink(text):
             real = os.path.realpath(text)
         else:  # what is not a link is where its folder really is
             real = os.path.join(real_path(parent, seen), name)
         seen[text] = real
     return real
+
+
+_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})  # as pathlib ignores them
+
+
+def file_mode(path: str) -> int | None:
+    """The type and mode of a path (following links), None where it is not there: as pathlib's
+    is_file and is_dir answer False, and raise the other errors as they raise them."""
+    try:
+        return os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno not in _MISSING:
+            raise
+        return None
+    except ValueError:  # a NUL in the path
+        return None

@@ -5,7 +5,6 @@ Rules read the context only through this interface; tests build one from a dict.
 
 from __future__ import annotations
 
-import errno
 import os
 import posixpath
 import stat
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from dockerfix.context.dockerignore import DockerIgnore, load_dockerignore
+from dockerfix.folders import file_mode
 
 
 class BuildContext(Protocol):
@@ -30,9 +30,6 @@ def clean(path: str) -> str | None:
     if p == ".." or p.startswith("../"):
         return None
     return p
-
-
-_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})  # as pathlib ignores them
 
 
 class DirectoryContext:
@@ -60,14 +57,7 @@ class DirectoryContext:
         if p is None:
             return None
         if p not in self._modes:
-            try:
-                self._modes[p] = os.stat(os.path.join(self.root, p)).st_mode
-            except OSError as exc:
-                if exc.errno not in _MISSING:
-                    raise
-                self._modes[p] = None
-            except ValueError:  # a NUL in the path
-                self._modes[p] = None
+            self._modes[p] = file_mode(os.path.join(self.root, p))
         return self._modes[p]
 
     def is_file(self, path: str) -> bool:

@@ -21,21 +21,22 @@ file:
   excluded: the last matching pattern wins, and a pattern also matches a path
   when it matches one of the path's parent directories.
 
-Only the standard library is used.  Patterns are compiled once, in
-:meth:`DockerIgnore.parse`; a pattern that Docker would reject (the build
-fails with an error) raises :class:`DockerIgnoreError` there.
+Besides the standard library, only dockerfix's records and folders are used.
+Patterns are compiled once, in :meth:`DockerIgnore.parse`; a pattern that
+Docker would reject (the build fails with an error) raises
+:class:`DockerIgnoreError` there.
 """
 
 from __future__ import annotations
 
 import enum
-import errno
 import os
 import re
 import stat
 from pathlib import Path
 from typing import Final
 
+from dockerfix.folders import file_mode
 from dockerfix.records import field, frozen
 
 __all__ = [
@@ -688,7 +689,8 @@ def load_dockerignore(
             candidates.append(os.path.join(context, os.fspath(df)) + ".dockerignore")
     candidates.append(os.path.join(context, ".dockerignore"))
     for candidate in candidates:
-        if _is_file(candidate):
+        mode = file_mode(candidate)
+        if mode is not None and stat.S_ISREG(mode):
             with open(candidate, "rb") as f:
                 data = f.read()
             return _parsed(data, candidate)
@@ -708,17 +710,3 @@ def _parsed(data: bytes, path: str) -> DockerIgnore:
         _PARSED[key] = found
     return found
 
-
-_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})  # as pathlib ignores them
-
-
-def _is_file(path: str) -> bool:
-    """pathlib's is_file: False where the path is not there, other errors raised."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError as exc:
-        if exc.errno not in _MISSING:
-            raise
-        return False
-    except ValueError:  # a NUL in the path
-        return False

@@ -100,12 +100,12 @@ def _scan(lines: tuple[str, ...], first: int, escape: str) -> list[_Raw]:
     while i < n:
         line = lines[i]
         head = line.lstrip()
-        if not head or head[0] == "#" and line.lstrip(" \t")[:1] == "#":
+        if not head or head[0] == "#" and _is_comment(line):
             i += 1
             continue
         start = i
         content = array(NUMBERS, (i,))  # numbers, not ints: a RUN may go on for thousands of lines
-        while line.rstrip(" \t").endswith(escape):  # continues
+        while _continues(line, escape):
             k = i + 1
             # BuildKit skips comment lines and (with a warning) empty lines inside a
             # continuation, and ends an instruction where the file ends

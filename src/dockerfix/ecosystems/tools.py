@@ -10,13 +10,12 @@ the readers' own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from dockerfix.document.memo import per_object
 
 if TYPE_CHECKING:
-    from dockerfix.document.shell import Command, ShellWord
+    from dockerfix.document.shell import Command
 
 NODE = frozenset({"npm", "yarn", "yarnpkg", "pnpm", "bun"})
 COREPACK = frozenset({"corepack"})
@@ -32,15 +31,11 @@ DOTNET = frozenset({"dotnet"})
 ALL = NODE | COREPACK | GO | CARGO | MAVEN | GRADLE | BUNDLER | GEM | COMPOSER | DOTNET
 
 
-def first_names(argv: Sequence[ShellWord]) -> frozenset[str]:
+def _command_names(command: Command) -> frozenset[str]:
     """The names a command's first eight words would run (the last part of each path): the test
     of ``packages.read_call``, and what the package cache rules index a Dockerfile by."""
-    return frozenset(w.value.rsplit("/", 1)[-1] for w in argv[:8])
+    return frozenset(w.value.rsplit("/", 1)[-1] for w in command.argv[:8])
 
 
-def _command_names(command: Command) -> frozenset[str]:
-    return first_names(command.argv)
-
-
-# first_names of a command's words, read once per command: every rule of every pass asks
+# read once per command: every rule of every pass asks
 command_names = per_object(_command_names)

@@ -307,7 +307,7 @@ class DependenciesFirst(Rule):
             if windows_image(doc, stage):
                 continue
             for k, copy in enumerate(stage.instructions):
-                if copy.kind != "COPY" and copy.kind != "ADD":
+                if copy.kind not in ("COPY", "ADD"):
                     continue  # the quick answer for most instructions
                 dest = whole_context_dest(copy)
                 if dest is None:
